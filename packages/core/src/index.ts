@@ -1,0 +1,50 @@
+/**
+ * The shared vocabulary of pggraph: {@link Queryable}, {@link MetricDefinition}, {@link Snapshot},
+ * {@link Series}, the plugin interfaces, {@link PggraphError}, identifier validation and
+ * counter maths. No database driver, no graphics library.
+ *
+ * @packageDocumentation
+ */
+export type { Queryable } from './queryable.js'
+export { PggraphError, isPggraphError, sqlStateOf, type PggraphErrorCode } from './errors.js'
+export {
+  IDENTIFIER_PATTERN,
+  MAX_IDENTIFIER_BYTES,
+  qualifiedName,
+  quoteIdent,
+  validateIdentifier,
+  type IdentifierKind,
+} from './identifiers.js'
+export type {
+  CounterOf,
+  LabelOf,
+  MetricDefinition,
+  MetricRow,
+  MetricScope,
+  Requirement,
+  RowOf,
+  Unit,
+  ValueColumn,
+  ValueKind,
+  ValueOf,
+  VersionedQuery,
+} from './metric.js'
+export {
+  MAX_TESTED_SERVER_VERSION,
+  MIN_SERVER_VERSION,
+  SUPPORTED_MAJORS,
+  assertSupportedServer,
+  majorOf,
+  queryFor,
+} from './version.js'
+export {
+  parseSnapshot,
+  type CollectStats,
+  type ServerIdentity,
+  type SkippedMetric,
+  type Snapshot,
+  type StatsResetMark,
+} from './snapshot.js'
+export type { Series, SeriesEvent, SeriesPoint, SeriesSet } from './series.js'
+export { counterDelta, counterRate, counterRates, type CounterSample } from './counters.js'
+export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, Sink } from './plugins.js'
