@@ -39,12 +39,13 @@ export {
 } from './version.js'
 export {
   parseSnapshot,
+  type BridgeHealth,
   type CollectStats,
   type ServerIdentity,
   type SkippedMetric,
   type Snapshot,
   type StatsResetMark,
 } from './snapshot.js'
-export type { Series, SeriesEvent, SeriesPoint, SeriesSet } from './series.js'
+export type { Series, SeriesEvent, SeriesPoint, SeriesQuery, SeriesReader, SeriesSet } from './series.js'
 export { counterDelta, counterRate, counterRates, type CounterSample } from './counters.js'
 export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, Sink } from './plugins.js'

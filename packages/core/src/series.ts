@@ -35,3 +35,33 @@ export interface SeriesSet {
   readonly series: readonly Series[]
   readonly events: readonly SeriesEvent[]
 }
+
+/**
+ * What to read for a graph: columns of one metric over a time range. Counters come back as
+ * per-second rates, gauges as they are (see the store's `readSeries`).
+ *
+ * @example
+ * ```ts
+ * const q: SeriesQuery = { metric: 'pg_stat_database', columns: ['xact_commit', 'xact_rollback'],
+ *   from: Date.now() - 86_400_000, to: Date.now(), points: 800, aggregate: 'sum' }
+ * ```
+ */
+export interface SeriesQuery {
+  readonly metric: string
+  readonly columns: readonly string[]
+  /** Only rows whose labels equal these values. */
+  readonly labels?: Readonly<Record<string, string>>
+  /** Start of the range, milliseconds since the epoch. */
+  readonly from: number
+  /** End of the range, milliseconds since the epoch. */
+  readonly to: number
+  /** Downsample to at most this many time buckets (average per bucket, peaks kept by `max`). */
+  readonly points?: number
+  /** `sum`: add up all label sets into one series per column (e.g. all databases). */
+  readonly aggregate?: 'sum'
+  /** Keep only the `n` label sets with the largest average of column `by` in the range. */
+  readonly top?: { readonly n: number; readonly by: string }
+}
+
+/** Reads series; the store's `readSeries` bound to a connection and namespace is one. */
+export type SeriesReader = (query: SeriesQuery) => Promise<SeriesSet>

@@ -41,6 +41,24 @@ export interface CollectStats {
 }
 
 /**
+ * How the bridge that pushed a snapshot is doing, reported with each snapshot so a viewer can
+ * show a stale or struggling bridge.
+ */
+export interface BridgeHealth {
+  /** Last time a snapshot was committed to the store, ISO 8601, or `null` if never. */
+  readonly lastSuccess: string | null
+  /** Snapshots waiting in the local spool, and their size. */
+  readonly spoolFiles: number
+  readonly spoolBytes: number
+  /** Snapshots dropped because the spool was full, since the bridge was installed. */
+  readonly dropped: number
+  /** Write retries in the last cycle. */
+  readonly retries: number
+  /** The last error, one line, or `null`. */
+  readonly lastError: string | null
+}
+
+/**
  * One consistent reading of a server's statistics: every metric's rows at one moment of the
  * monitored server's clock, with the facts needed to tell resets apart from activity.
  *
@@ -59,6 +77,8 @@ export interface Snapshot<M extends { readonly [metric: string]: readonly Metric
   readonly metrics: M
   readonly skipped: readonly SkippedMetric[]
   readonly stats: CollectStats
+  /** Set by the bridge when it pushes the snapshot. */
+  readonly bridge?: BridgeHealth
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
