@@ -1,1 +1,21 @@
-export {}
+/**
+ * The pggraph web viewer: each user logs in and sees the graphs of their own tenant's systems,
+ * and nothing else. Every store query of a request runs under the tenant's reader role.
+ *
+ * @packageDocumentation
+ */
+export { createViewer, startViewer, type Viewer, type ViewerOptions } from './server.js'
+export { openStoreAccess, type StoreAccess } from './store-access.js'
+export {
+  ADMIN_SCHEMA,
+  USER_PATTERN,
+  addUser,
+  ensureUsersTable,
+  findUser,
+  listUsers,
+  removeUser,
+  type StoredUser,
+  type ViewerUser,
+} from './users.js'
+export { hashPassword, verifyPassword } from './password.js'
+export { renderToFile, type RenderCommandOptions } from './render-command.js'

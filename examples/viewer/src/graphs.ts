@@ -1,0 +1,69 @@
+import type { SeriesReader } from '@pggraph/core'
+import { graphCatalog, graphNames, loadGraphData, renderGraph, type GraphData } from '@pggraph/render'
+
+/** The dashboard groups, in order, with their headings. */
+export const GROUPS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'activity', label: 'Activity' },
+  { id: 'io', label: 'I/O & checkpoints' },
+  { id: 'wal', label: 'WAL & replication' },
+  { id: 'tables', label: 'Tables' },
+  { id: 'indexes', label: 'Indexes' },
+  { id: 'statements', label: 'Statements' },
+] as const
+
+/** A dashboard group id. */
+export type GroupId = (typeof GROUPS)[number]['id']
+
+/** What the viewer shows about a graph of the catalog. */
+export interface GraphInfo {
+  readonly name: string
+  readonly title: string
+  readonly group: GroupId
+  readonly description: string
+}
+
+/** Whether `v` is a group id. */
+export function isGroup(v: string): v is GroupId {
+  return GROUPS.some((g) => g.id === v)
+}
+
+const byName = new Map<string, GraphInfo>()
+for (const g of Object.values(graphCatalog)) {
+  byName.set(g.name, { name: g.name, title: g.title, group: g.group, description: g.description })
+}
+
+/** The catalog graph named `name`, or `undefined` (an unknown name is a 404). */
+export function graphInfo(name: string): GraphInfo | undefined {
+  return byName.get(name)
+}
+
+/** The graphs of one group, in catalog order. */
+export function graphsOf(group: GroupId): GraphInfo[] {
+  return graphNames(group).map((n) => byName.get(n)!).filter(Boolean)
+}
+
+/** Size, theme and format of a rendered graph. */
+export interface ImageOptions {
+  readonly width: number
+  readonly height: number
+  readonly theme: 'light' | 'dark'
+  readonly format: 'svg' | 'png'
+}
+
+export type { GraphData }
+
+/**
+ * Read a graph's series through `read` (bound to a tenant's transaction by the caller).
+ * The number of points follows the pixel width: more would be invisible.
+ */
+export function loadCatalogGraph(name: string, read: SeriesReader, range: { from: number; to: number }, width: number, serverVersion?: number | null): Promise<GraphData> {
+  const def = graphCatalog[name as keyof typeof graphCatalog]
+  return loadGraphData(def, read, { from: range.from, to: range.to, points: width, ...(serverVersion ? { serverVersion } : {}) })
+}
+
+/** Render loaded series (outside any transaction: rendering is CPU work). */
+export async function renderLoadedGraph(name: string, data: GraphData, options: ImageOptions): Promise<Buffer> {
+  const out: string | Uint8Array = await renderGraph(name as keyof typeof graphCatalog, data, options)
+  return typeof out === 'string' ? Buffer.from(out) : Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+}

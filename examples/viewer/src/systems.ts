@@ -1,0 +1,82 @@
+import { validateIdentifier, type BridgeHealth } from '@pggraph/core'
+import { listSources } from '@pggraph/store'
+import type { StoreAccess } from './store-access.js'
+import type { ViewerIdentity } from './sessions.js'
+
+/** One monitored system (a prefix of a tenant schema) with its health. */
+export interface SystemInfo {
+  readonly schema: string
+  readonly prefix: string
+  readonly host: string | null
+  readonly database: string | null
+  readonly serverVersion: string | null
+  /** `server_version_num` when known (lets graphs skip what the server cannot have). */
+  readonly serverVersionNum: number | null
+  /** Last snapshot time (ms), or `null` when none arrived yet. */
+  readonly lastSeen: number | null
+  /** The collection interval in ms (60 s when unknown). */
+  readonly intervalMs: number
+  readonly lastError: string | null
+  readonly bridge: BridgeHealth | null
+  /** `stale` when no snapshot arrived for 3 intervals. */
+  readonly state: 'ok' | 'stale' | 'never'
+}
+
+/** The reader role of a tenant schema, as the store's installer names it. */
+export function readerRoleOf(schema: string): string {
+  return validateIdentifier(`${validateIdentifier(schema, 'schema')}_reader`, 'role')
+}
+
+const toMs = (v: unknown): number | null => {
+  if (v === null || v === undefined) return null
+  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v))
+  return Number.isFinite(t) ? t : null
+}
+
+/** The systems of one schema, read as that schema's reader role. */
+export async function systemsOfSchema(store: StoreAccess, schema: string, now: number): Promise<SystemInfo[]> {
+  const sources = await store.asRole(readerRoleOf(schema), (db) => listSources(db, schema))
+  return sources
+    .map((s) => {
+      const lastSeen = toMs(s.lastSeen)
+      const intervalMs = s.intervalSeconds ? s.intervalSeconds * 1000 : 60_000
+      const state: SystemInfo['state'] = lastSeen === null ? 'never' : now - lastSeen > 3 * intervalMs ? 'stale' : 'ok'
+      return {
+        schema,
+        prefix: s.prefix,
+        host: s.host ?? null,
+        database: s.database ?? null,
+        serverVersion: s.serverVersion ?? null,
+        serverVersionNum: s.serverVersionNum ?? null,
+        lastSeen,
+        intervalMs,
+        lastError: s.lastError ?? null,
+        bridge: s.bridge ?? null,
+        state,
+      }
+    })
+    .sort((a, b) => a.prefix.localeCompare(b.prefix))
+}
+
+/** Tenant schemas of the store: schemas that hold a `sources` table (catalog only, no tenant rows). */
+export async function listTenantSchemas(store: StoreAccess): Promise<string[]> {
+  const r = await store.service((db) =>
+    db.query<{ nspname: string }>(
+      `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+       WHERE c.relname = 'sources' AND c.relkind IN ('r', 'p') AND n.nspname ~ '^[a-z][a-z0-9_]*$'
+       ORDER BY 1`,
+    ),
+  )
+  return r.rows.map((x) => x.nspname)
+}
+
+/** The schemas `who` may open: their own, or every tenant for an admin. */
+export async function schemasOf(store: StoreAccess, who: ViewerIdentity): Promise<string[]> {
+  if (who.admin) return listTenantSchemas(store)
+  return who.schema ? [who.schema] : []
+}
+
+/** Whether `who` may open `schema` at all (before any query). */
+export function maySee(who: ViewerIdentity, schema: string): boolean {
+  return who.admin || who.schema === schema
+}
