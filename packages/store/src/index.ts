@@ -1,1 +1,18 @@
-export {}
+/**
+ * The pggraph store: snapshots kept in PostgreSQL (or embedded PGlite), one schema per tenant
+ * and one prefix per monitored system, installed with least-privilege roles, written
+ * idempotently in one round trip, and read back as series with rates computed in SQL.
+ *
+ * @packageDocumentation
+ */
+export { openStore, type OpenStoreOptions, type StoreConnection } from './connection.js'
+export { defaultRoles, prefixBudget, validateNamespace, type DefaultRoles, type Namespace } from './names.js'
+export { installStore, type InstallOptions, type InstallResult } from './install.js'
+export { installInstructions, type InstallInstructions, type InstructionOptions } from './instructions.js'
+export type { RoleResult } from './roles.js'
+export { MIGRATIONS, type Migration } from './migrations.js'
+export type { StoredMetric, StoredValue } from './metric-tables.js'
+export { writeSnapshot, recordSourceError, type WriteOptions, type WriteResult } from './write.js'
+export { readSeries } from './series.js'
+export { listSources, listSchemas, listPrefixes, type SourceInfo } from './sources.js'
+export { pruneStore, type PruneResult } from './prune.js'

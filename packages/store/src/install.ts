@@ -1,0 +1,204 @@
+import { PggraphError, quoteIdent, sqlStateOf, type MetricDefinition, type Queryable } from '@pggraph/core'
+import { withTransaction } from './connection.js'
+import { defaultMetrics } from './default-metrics.js'
+import { syncMetricTables } from './metric-tables.js'
+import { runMigrations } from './migrations.js'
+import { defaultRoles, schemaTable, validateNamespace, validateRole, type Namespace } from './names.js'
+import { ensureRole, type RoleResult } from './roles.js'
+import { addPartitionFunction, ensureFunction, ingestFunction, reportErrorFunction } from './store-functions.js'
+
+/** Options of {@link installStore}. */
+export interface InstallOptions {
+  readonly schema: string
+  readonly prefix: string
+  /** Writer role of this prefix. Default `<schema>_<prefix>_writer`. */
+  readonly writerRole?: string
+  /** Its password; generated when the role is created and none is given, left alone when it exists. */
+  readonly writerPassword?: string
+  /** Reader role of the schema. Default `<schema>_reader`. */
+  readonly readerRole?: string
+  /** The reader's password; without one a new reader is created NOLOGIN (the viewer uses SET ROLE). */
+  readonly readerPassword?: string
+  /** Owner of the schema and of the SECURITY DEFINER functions (NOLOGIN). Default `<schema>_owner`. */
+  readonly ownerRole?: string
+  /** Metric definitions whose tables to create. Default: the collector's built-in metrics. */
+  readonly metrics?: readonly MetricDefinition[]
+  /** Host and database shown in `sources` for this prefix (the bridge can also report its host). */
+  readonly host?: string
+  readonly database?: string
+  readonly description?: string
+  /**
+   * Revoke `CREATE` on schema `public` and `TEMPORARY` on the database from PUBLIC, so writer and
+   * reader roles can create no objects at all. Default true; needs the database owner or a superuser.
+   */
+  readonly hardenDatabase?: boolean
+}
+
+/** What {@link installStore} did. Running it again with the same options reports nothing new. */
+export interface InstallResult {
+  readonly schema: string
+  readonly prefix: string
+  readonly ownerRole: string
+  readonly writerRole: string
+  readonly readerRole: string
+  /** Migrations applied in this run (`schema:0001_sources`, `<prefix>:0001_snapshots`). */
+  readonly migrations: readonly string[]
+  readonly tablesCreated: readonly string[]
+  readonly columnsAdded: readonly string[]
+  /** Functions created or replaced in this run. */
+  readonly functionsUpdated: readonly string[]
+  readonly roles: readonly RoleResult[]
+  /** Metric tables of the prefix after the install. */
+  readonly metrics: readonly string[]
+  /** `applied`, `kept` (already hardened), or `skipped` with the reason. */
+  readonly hardening: string
+  /** True when this run changed nothing. */
+  readonly unchanged: boolean
+}
+
+/**
+ * Create or update the store for one monitored system, idempotently, in one transaction under
+ * an advisory lock on the schema: schema and tables (versioned migrations, then one table per
+ * metric definition, adding new columns without touching data), the owner, writer and reader
+ * roles with exactly the grants they need, and the ingest functions. Run it as a superuser (or
+ * a role with CREATEROLE that owns the database).
+ *
+ * @example
+ * ```ts
+ * const db = await openStore('postgres://postgres@store.example.com/pggraph')
+ * const result = await installStore(db, { schema: 'acme', prefix: 'db1' })
+ * console.log(installInstructions(result, { storeHost: 'store.example.com', storePort: 5432, storeDatabase: 'pggraph' }).pgHba)
+ * ```
+ */
+export async function installStore(db: Queryable, options: InstallOptions): Promise<InstallResult> {
+  const metrics = options.metrics ?? defaultMetrics()
+  const ns = validateNamespace({ schema: options.schema, prefix: options.prefix }, metrics)
+  const defaults = defaultRoles(ns)
+  const owner = validateRole(options.ownerRole ?? defaults.owner, 'owner', options.ownerRole === undefined)
+  const writer = validateRole(options.writerRole ?? defaults.writer, 'writer', options.writerRole === undefined)
+  const reader = validateRole(options.readerRole ?? defaults.reader, 'reader', options.readerRole === undefined)
+  if (new Set([owner, writer, reader]).size !== 3) {
+    throw new PggraphError('CONFIG', `The owner, writer and reader roles must be three different roles (got ${owner}, ${writer}, ${reader}).`)
+  }
+  try {
+    return await withTransaction(db, (tx) => install(tx, ns, { owner, writer, reader }, metrics, options))
+  } catch (err) {
+    throw asInstallError(err)
+  }
+}
+
+async function install(
+  db: Queryable,
+  ns: Namespace,
+  roles: { owner: string; writer: string; reader: string },
+  metrics: readonly MetricDefinition[],
+  options: InstallOptions,
+): Promise<InstallResult> {
+  const s = quoteIdent(ns.schema, 'schema')
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pggraph:${ns.schema}`])
+  const roleResults = [
+    await ensureRole(db, roles.owner, 'owner', { login: false }),
+    await ensureRole(db, roles.writer, 'writer', { login: true, password: options.writerPassword }),
+    await ensureRole(db, roles.reader, 'reader', { login: options.readerPassword !== undefined, password: options.readerPassword }),
+  ]
+  const o = quoteIdent(roles.owner, 'role')
+  const w = quoteIdent(roles.writer, 'role')
+  const r = quoteIdent(roles.reader, 'role')
+
+  const sch = await db.query<{ owner: string }>(
+    `SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1`,
+    [ns.schema],
+  )
+  if (sch.rows.length === 0) await db.query(`CREATE SCHEMA ${s} AUTHORIZATION ${o}`)
+  else if (sch.rows[0]!.owner !== roles.owner) await db.query(`ALTER SCHEMA ${s} OWNER TO ${o}`)
+  // Tables created before the owner role took over (or by hand) move to it as well.
+  await reassignTables(db, ns.schema, roles.owner)
+  await db.query(`REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`)
+
+  // Everything below is created by the owner, so the SECURITY DEFINER functions run with its
+  // rights (this schema only), not with the installer's.
+  await db.query(`SET LOCAL ROLE ${o}`)
+  const migrations = await runMigrations(db, ns)
+  const sync = await syncMetricTables(db, ns, metrics)
+  const functions = [addPartitionFunction(ns.schema), ingestFunction(ns, sync.metrics), reportErrorFunction(ns)]
+  const functionsUpdated: string[] = []
+  for (const f of functions) if (await ensureFunction(db, f)) functionsUpdated.push(f.signature)
+  if (options.host !== undefined || options.database !== undefined || options.description !== undefined) {
+    await db.query(
+      `UPDATE ${schemaTable(ns.schema, 'sources')} SET host = coalesce($2, host), database = coalesce($3, database), description = coalesce($4, description) WHERE prefix = $1`,
+      [ns.prefix, options.host ?? null, options.database ?? null, options.description ?? null],
+    )
+  }
+
+  // Grants are idempotent; re-running them is cheap and repairs a hand-edited ACL.
+  await db.query(`GRANT USAGE ON SCHEMA ${s} TO ${w}, ${r}`)
+  await db.query(`GRANT EXECUTE ON FUNCTION ${functions[1]!.signature}, ${functions[2]!.signature} TO ${w}`)
+  await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r}`)
+  await db.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r}`)
+  await db.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`)
+  await db.query(`RESET ROLE`)
+
+  const hardening = options.hardenDatabase === false ? 'skipped: hardenDatabase is false' : await hardenDatabase(db)
+  const unchanged =
+    migrations.length === 0 &&
+    sync.tablesCreated.length === 0 &&
+    sync.columnsAdded.length === 0 &&
+    functionsUpdated.length === 0 &&
+    roleResults.every((x) => x.action === 'kept') &&
+    hardening !== 'applied'
+  return {
+    schema: ns.schema,
+    prefix: ns.prefix,
+    ownerRole: roles.owner,
+    writerRole: roles.writer,
+    readerRole: roles.reader,
+    migrations,
+    tablesCreated: sync.tablesCreated,
+    columnsAdded: sync.columnsAdded,
+    functionsUpdated,
+    roles: roleResults,
+    metrics: sync.metrics.map((m) => `${ns.prefix}_${m.name}`),
+    hardening,
+    unchanged,
+  }
+}
+
+async function reassignTables(db: Queryable, schema: string, owner: string): Promise<void> {
+  const { rows } = await db.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND pg_get_userbyid(c.relowner) <> $2`,
+    [schema, owner],
+  )
+  for (const t of rows) await db.query(`ALTER TABLE ${schemaTable(schema, t.relname)} OWNER TO ${quoteIdent(owner, 'role')}`)
+}
+
+async function hardenDatabase(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ can: boolean; pub: boolean; tmp: boolean }>(
+    `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+            OR pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE') AS can,
+            CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN has_schema_privilege('public', 'public', 'CREATE') ELSE false END AS pub,
+            EXISTS (SELECT 1 FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                     WHERE d.datname = current_database() AND a.grantee = 0 AND a.privilege_type = 'TEMPORARY') AS tmp`,
+  )
+  const row = rows[0]
+  if (!row) return 'skipped: could not read the database privileges'
+  if (!row.pub && !row.tmp) return 'kept'
+  if (!row.can) return 'skipped: only the database owner or a superuser can revoke CREATE on schema public and TEMPORARY from PUBLIC'
+  if (row.pub) await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`)
+  if (row.tmp) await db.query(`DO $pggraph$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $pggraph$`)
+  return 'applied'
+}
+
+function asInstallError(err: unknown): unknown {
+  if (err instanceof PggraphError) return err
+  const state = sqlStateOf(err)
+  const detail = (err as Error)?.message ?? String(err)
+  if (state === '42501') {
+    return new PggraphError(
+      'PERMISSION',
+      `Installing the store needs a superuser (or a role with CREATEROLE that owns the database): ${detail}`,
+      { cause: err },
+    )
+  }
+  return new PggraphError('QUERY', `Installing the store failed, nothing was changed: ${detail}`, { cause: err })
+}

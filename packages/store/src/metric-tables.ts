@@ -1,0 +1,152 @@
+import { PggraphError, quoteIdent, type MetricDefinition, type Queryable, type ValueColumn } from '@pggraph/core'
+import { prefixedTable, schemaTable, validateMetricNames, type Namespace } from './names.js'
+
+/**
+ * What the store keeps of a metric definition: its columns with kinds and units (the SQL
+ * queries are the collector's business). Stored in `<schema>.pggraph_metrics` so that series
+ * queries know counters from gauges without the caller passing definitions.
+ */
+export interface StoredMetric {
+  readonly name: string
+  readonly area: string
+  readonly description: string
+  /** Label columns in key order (arrays, because jsonb does not keep object key order). */
+  readonly labels: readonly string[]
+  readonly values: readonly StoredValue[]
+  readonly statsReset: boolean
+}
+
+/** A value column as stored: its name plus the definition's {@link ValueColumn}. */
+export interface StoredValue extends ValueColumn {
+  readonly name: string
+}
+
+/** JSON with object keys sorted, to compare values read back from jsonb. */
+export function canonicalJson(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`
+  if (x && typeof x === 'object') {
+    const o = x as Record<string, unknown>
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`
+  }
+  return JSON.stringify(x)
+}
+
+/** The stored form of a definition. */
+export function toStoredMetric(d: MetricDefinition): StoredMetric {
+  validateMetricNames(d)
+  const values = Object.entries(d.values).map(([name, v]) => ({
+    name,
+    kind: v.kind,
+    unit: v.unit,
+    ...(v.since !== undefined ? { since: v.since } : {}),
+    ...(v.description ? { description: v.description } : {}),
+  }))
+  return { name: d.name, area: d.area, description: d.description, labels: Object.keys(d.labels), values, statsReset: d.statsReset === true }
+}
+
+/**
+ * Merge a new definition into what is installed: value columns are only ever added (a column a
+ * newer definition dropped keeps its data), labels must stay the same (they are the key).
+ */
+export function mergeMetric(old: StoredMetric | undefined, next: StoredMetric): StoredMetric {
+  if (!old) return next
+  const a = old.labels.join(',')
+  const b = next.labels.join(',')
+  if (a !== b) {
+    throw new PggraphError(
+      'CONFIG',
+      `Metric "${next.name}" changed its label columns from (${a}) to (${b}); labels are the table's key and cannot change. Give the new definition another name.`,
+    )
+  }
+  const kept = old.values.filter((v) => !next.values.some((n) => n.name === v.name))
+  return { ...next, values: [...next.values, ...kept], statsReset: old.statsReset || next.statsReset }
+}
+
+/** Column names of a metric table in order: time, labels, values, stats_reset. */
+export function metricColumns(m: StoredMetric): { labels: string[]; values: string[]; statsReset: boolean } {
+  return { labels: [...m.labels], values: m.values.map((v) => v.name), statsReset: m.statsReset }
+}
+
+/** `CREATE TABLE IF NOT EXISTS` of a metric table, partitioned by day on `time`. */
+export function createMetricTableSql(ns: Namespace, m: StoredMetric): string {
+  const { labels, values, statsReset } = metricColumns(m)
+  const cols = [
+    '"time" timestamptz NOT NULL',
+    ...labels.map((l) => `${quoteIdent(l, 'column')} text NOT NULL`),
+    ...values.map((v) => `${quoteIdent(v, 'column')} double precision`),
+    ...(statsReset ? ['"stats_reset" timestamptz'] : []),
+  ]
+  const key = ['"time"', ...labels.map((l) => quoteIdent(l, 'column'))].join(', ')
+  return `CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, m.name)} (${cols.join(', ')}, PRIMARY KEY (${key})) PARTITION BY RANGE ("time")`
+}
+
+/** What {@link syncMetricTables} changed. */
+export interface MetricSyncResult {
+  readonly tablesCreated: string[]
+  readonly columnsAdded: string[]
+  readonly metrics: StoredMetric[]
+}
+
+/**
+ * Bring the metric tables of a prefix in line with `definitions` (merged with what is
+ * installed): create missing tables, add missing columns (`ADD COLUMN IF NOT EXISTS`, never a
+ * drop), and record the merged definitions in `pggraph_metrics`. Runs as the schema owner.
+ */
+export async function syncMetricTables(db: Queryable, ns: Namespace, definitions: readonly MetricDefinition[]): Promise<MetricSyncResult> {
+  const catalog = schemaTable(ns.schema, 'pggraph_metrics')
+  const { rows } = await db.query<{ name: string; definition: StoredMetric }>(`SELECT name, definition FROM ${catalog} WHERE prefix = $1`, [ns.prefix])
+  const installed = new Map(rows.map((r) => [r.name, r.definition]))
+  const wanted = new Map<string, StoredMetric>()
+  for (const d of definitions) {
+    if (wanted.has(d.name)) throw new PggraphError('CONFIG', `Metric "${d.name}" is defined twice: metric names must be unique.`)
+    wanted.set(d.name, mergeMetric(installed.get(d.name), toStoredMetric(d)))
+  }
+  for (const [name, m] of installed) if (!wanted.has(name)) wanted.set(name, m)
+
+  const tablesCreated: string[] = []
+  const columnsAdded: string[] = []
+  for (const m of wanted.values()) {
+    const tableName = `${ns.prefix}_${m.name}`
+    const exists = await db.query<{ col: string }>(
+      `SELECT a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
+      [ns.schema, tableName],
+    )
+    if (exists.rows.length === 0) {
+      await db.query(createMetricTableSql(ns, m))
+      tablesCreated.push(tableName)
+    } else {
+      const have = new Set(exists.rows.map((r) => r.col))
+      const { values, statsReset } = metricColumns(m)
+      const missing = [...values.map((v) => [v, 'double precision'] as const), ...(statsReset ? [['stats_reset', 'timestamptz'] as const] : [])].filter(
+        ([c]) => !have.has(c),
+      )
+      for (const [col, type] of missing) {
+        await db.query(`ALTER TABLE ${prefixedTable(ns, m.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(col, 'column')} ${type}`)
+        columnsAdded.push(`${tableName}.${col}`)
+      }
+    }
+    const before = installed.get(m.name)
+    if (!before || canonicalJson(before) !== canonicalJson(m)) {
+      await db.query(
+        `INSERT INTO ${catalog} (prefix, name, definition, updated_at) VALUES ($1, $2, $3::jsonb, now())
+         ON CONFLICT (prefix, name) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
+        [ns.prefix, m.name, JSON.stringify(m)],
+      )
+    }
+  }
+  return { tablesCreated, columnsAdded, metrics: [...wanted.values()].sort((a, b) => a.name.localeCompare(b.name)) }
+}
+
+/** The stored definitions of a prefix (what series queries use). */
+export async function loadMetrics(db: Queryable, ns: Namespace): Promise<Map<string, StoredMetric>> {
+  const { rows } = await db.query<{ name: string; definition: StoredMetric }>(
+    `SELECT name, definition FROM ${schemaTable(ns.schema, 'pggraph_metrics')} WHERE prefix = $1`,
+    [ns.prefix],
+  )
+  return new Map(rows.map((r) => [r.name, r.definition]))
+}

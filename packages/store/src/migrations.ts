@@ -1,0 +1,101 @@
+import type { Queryable } from '@pggraph/core'
+import { prefixedTable, schemaTable, type Namespace } from './names.js'
+
+/**
+ * One versioned change of the store's layout. Migrations run in array order, each once per
+ * scope (the schema, or one prefix), recorded in `<schema>.pggraph_migrations`.
+ */
+export interface Migration {
+  readonly id: string
+  readonly scope: 'schema' | 'prefix'
+  up(db: Queryable, ns: Namespace): Promise<void>
+}
+
+/** The store's migrations, in order. Append only: never edit or reorder a released one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '0001_sources',
+    scope: 'schema',
+    async up(db, ns) {
+      await db.query(`CREATE TABLE IF NOT EXISTS ${schemaTable(ns.schema, 'sources')} (
+        prefix text PRIMARY KEY,
+        host text,
+        database text,
+        description text,
+        server_version text,
+        server_version_num integer,
+        system_identifier text,
+        start_time timestamptz,
+        in_recovery boolean,
+        first_seen timestamptz,
+        last_seen timestamptz,
+        last_received timestamptz,
+        snapshots bigint NOT NULL DEFAULT 0,
+        interval_seconds double precision,
+        bridge jsonb,
+        last_error text,
+        last_error_at timestamptz,
+        installed_at timestamptz NOT NULL DEFAULT now())`)
+      await db.query(`CREATE TABLE IF NOT EXISTS ${schemaTable(ns.schema, 'pggraph_metrics')} (
+        prefix text NOT NULL,
+        name text NOT NULL,
+        definition jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (prefix, name))`)
+    },
+  },
+  {
+    id: '0001_snapshots',
+    scope: 'prefix',
+    async up(db, ns) {
+      await db.query(`CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, 'snapshots')} (
+        "time" timestamptz PRIMARY KEY,
+        server_version_num integer NOT NULL,
+        server_version text,
+        start_time timestamptz NOT NULL,
+        system_identifier text,
+        timeline integer,
+        in_recovery boolean,
+        databases jsonb,
+        resets jsonb,
+        skipped jsonb,
+        bridge jsonb,
+        collect_ms double precision,
+        round_trips integer,
+        rows integer,
+        received_at timestamptz NOT NULL DEFAULT now())`)
+      await db.query(`CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, 'resets')} (
+        metric text NOT NULL,
+        key text NOT NULL,
+        at timestamptz NOT NULL,
+        seen timestamptz NOT NULL,
+        PRIMARY KEY (metric, key, at))`)
+      await db.query(`INSERT INTO ${schemaTable(ns.schema, 'sources')} (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING`, [ns.prefix])
+    },
+  },
+]
+
+/**
+ * Create the migrations table if needed and apply the migrations of `ns` (schema scope and the
+ * prefix's scope) that are not recorded yet. The caller holds the schema's advisory lock inside
+ * a transaction. Returns the ids applied (`schema:0001_sources`, `<prefix>:0001_snapshots`).
+ */
+export async function runMigrations(db: Queryable, ns: Namespace, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
+  const table = schemaTable(ns.schema, 'pggraph_migrations')
+  await db.query(`CREATE TABLE IF NOT EXISTS ${table} (
+    scope text NOT NULL,
+    id text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, id))`)
+  const { rows } = await db.query<{ scope: string; id: string }>(`SELECT scope, id FROM ${table} WHERE scope IN ('', $1)`, [ns.prefix])
+  const done = new Set(rows.map((r) => `${r.scope}:${r.id}`))
+  const applied: string[] = []
+  for (const m of migrations) {
+    const scope = m.scope === 'schema' ? '' : ns.prefix
+    if (done.has(`${scope}:${m.id}`)) continue
+    await m.up(db, ns)
+    await db.query(`INSERT INTO ${table} (scope, id) VALUES ($1, $2)`, [scope, m.id])
+    applied.push(`${m.scope === 'schema' ? 'schema' : ns.prefix}:${m.id}`)
+  }
+  return applied
+}

@@ -1,0 +1,108 @@
+import { MAX_IDENTIFIER_BYTES, PggraphError, quoteIdent, validateIdentifier, type MetricDefinition } from '@pggraph/core'
+
+/**
+ * Where one monitored system's data lives in the store: the tenant `schema` and the system's
+ * `prefix` inside it. Tables are `<schema>.<prefix>_<metric>`.
+ *
+ * @example
+ * ```ts
+ * const ns: Namespace = { schema: 'acme', prefix: 'db1' }
+ * ```
+ */
+export interface Namespace {
+  readonly schema: string
+  readonly prefix: string
+}
+
+/** Suffix of a daily partition: `_YYYYMMDD`. */
+export const PARTITION_SUFFIX_BYTES = 9
+
+/** Table suffixes every prefix has besides its metrics (`<prefix>_snapshots`, ...). */
+const FIXED_SUFFIXES = ['snapshots', 'resets', 'ingest', 'report_error'] as const
+
+/** Prefixes that would collide with the store's own schema-level tables. */
+const RESERVED_PREFIXES = new Set(['pggraph'])
+
+/** Longest role-name suffix appended to a schema (`_owner`, `_reader`). */
+const SCHEMA_ROLE_SUFFIX_BYTES = '_reader'.length
+
+/**
+ * The byte budget left for a prefix by `metrics`: every `<prefix>_<metric>_YYYYMMDD` partition
+ * name must fit in 63 bytes.
+ */
+export function prefixBudget(metrics: readonly MetricDefinition[]): number {
+  let longest = Math.max(...FIXED_SUFFIXES.map((s) => s.length))
+  for (const m of metrics) longest = Math.max(longest, Buffer.byteLength(m.name) + PARTITION_SUFFIX_BYTES)
+  return MAX_IDENTIFIER_BYTES - 1 - longest
+}
+
+/**
+ * Validate a namespace against the identifier pattern and the byte budget of `metrics`; throw
+ * `PggraphError('CONFIG')` before any SQL runs.
+ */
+export function validateNamespace(ns: Namespace, metrics: readonly MetricDefinition[] = []): Namespace {
+  if (!ns || typeof ns !== 'object') throw new PggraphError('CONFIG', 'The namespace is missing: give { schema, prefix }.')
+  const schema = validateIdentifier(ns.schema, 'schema', MAX_IDENTIFIER_BYTES - SCHEMA_ROLE_SUFFIX_BYTES)
+  const prefix = validateIdentifier(ns.prefix, 'prefix', prefixBudget(metrics))
+  if (RESERVED_PREFIXES.has(prefix)) {
+    throw new PggraphError('CONFIG', `The prefix "${prefix}" is reserved for the store's own tables: choose another prefix.`)
+  }
+  return { schema, prefix }
+}
+
+/** Validate a metric name and its columns as identifiers that fit the store's tables. */
+export function validateMetricNames(metric: MetricDefinition): void {
+  validateIdentifier(metric.name, 'table')
+  const seen = new Set<string>(['time'])
+  const cols = [...Object.keys(metric.labels), ...Object.keys(metric.values), ...(metric.statsReset ? ['stats_reset'] : [])]
+  for (const col of cols) {
+    validateIdentifier(col, 'column')
+    if (seen.has(col)) {
+      throw new PggraphError(
+        'CONFIG',
+        `Metric "${metric.name}" declares the column "${col}" twice (or uses a name the store reserves: "time", "stats_reset"). Rename it.`,
+      )
+    }
+    seen.add(col)
+  }
+  if (Object.keys(metric.values).length === 0) {
+    throw new PggraphError('CONFIG', `Metric "${metric.name}" has no value columns: declare at least one.`)
+  }
+}
+
+/** `"schema"."<prefix>_<suffix>"`, both parts validated and quoted. */
+export function prefixedTable(ns: Namespace, suffix: string): string {
+  return `${quoteIdent(ns.schema, 'schema')}.${quoteIdent(`${ns.prefix}_${suffix}`, 'table')}`
+}
+
+/** `"schema"."name"` for a schema-level object (`sources`, `pggraph_migrations`, ...). */
+export function schemaTable(schema: string, name: string): string {
+  return `${quoteIdent(schema, 'schema')}.${quoteIdent(name, 'table')}`
+}
+
+/** The default role names derived from a namespace. */
+export interface DefaultRoles {
+  /** Owns the schema, its tables and the SECURITY DEFINER functions; cannot log in. */
+  readonly owner: string
+  /** May only call the ingest functions of one prefix. */
+  readonly writer: string
+  /** May only read the schema. */
+  readonly reader: string
+}
+
+/** `<schema>_owner`, `<schema>_<prefix>_writer`, `<schema>_reader`. */
+export function defaultRoles(ns: Namespace): DefaultRoles {
+  return { owner: `${ns.schema}_owner`, writer: `${ns.schema}_${ns.prefix}_writer`, reader: `${ns.schema}_reader` }
+}
+
+/** Validate a role name (given or derived); a derived name that is too long gets a hint. */
+export function validateRole(name: string, what: string, derived: boolean): string {
+  try {
+    return validateIdentifier(name, 'role')
+  } catch (err) {
+    if (derived && err instanceof PggraphError) {
+      throw new PggraphError('CONFIG', `${err.message} (this is the default ${what} role name; pass ${what}Role to choose a shorter one)`)
+    }
+    throw err
+  }
+}

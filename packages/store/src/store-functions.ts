@@ -1,0 +1,189 @@
+import { quoteIdent, type Queryable } from '@pggraph/core'
+import { metricColumns, type StoredMetric } from './metric-tables.js'
+import { prefixedTable, schemaTable, type Namespace } from './names.js'
+
+/** A function of the store: its qualified signature and the full CREATE statement. */
+export interface StoreFunction {
+  /** `"schema"."name"(argtypes)`, for `to_regprocedure`, GRANT and REVOKE. */
+  readonly signature: string
+  /** The body between the dollar quotes, compared with `pg_proc.prosrc` to skip no-op replaces. */
+  readonly body: string
+  readonly create: string
+}
+
+/** How far in the future a snapshot may be dated (clock skew allowance). */
+export const FUTURE_TOLERANCE = '5 minutes'
+
+const Q = '$pggraph$'
+
+function fn(signature: string, header: string, body: string): StoreFunction {
+  return { signature, body, create: `CREATE OR REPLACE FUNCTION ${signature.replace(/\(.*\)$/, '')}${header} AS ${Q}${body}${Q}` }
+}
+
+/**
+ * `<schema>.pggraph_add_partition(table, day)`: create the daily partition of a table if
+ * missing. Not granted to anyone; the ingest function (running as the schema owner) calls it.
+ */
+export function addPartitionFunction(schema: string): StoreFunction {
+  const s = quoteIdent(schema, 'schema')
+  const lit = `'${schema}'` // validated: [a-z0-9_] only, safe as a literal
+  const body = `
+DECLARE
+  part text := tbl || '_' || to_char(day, 'YYYYMMDD');
+BEGIN
+  IF to_regclass(format('%I.%I', ${lit}, part)) IS NOT NULL THEN
+    RETURN false;
+  END IF;
+  BEGIN
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',
+      ${lit}, part, ${lit}, tbl, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
+  EXCEPTION WHEN duplicate_table OR unique_violation THEN
+    RETURN false; -- a concurrent ingest created it
+  END;
+  RETURN true;
+END`
+  return fn(
+    `${s}."pggraph_add_partition"(text, date)`,
+    `(tbl text, day date) RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET datestyle = 'ISO, YMD'`,
+    body,
+  )
+}
+
+/**
+ * `<schema>.<prefix>_ingest(jsonb)`: the only way a writer adds data. SECURITY DEFINER with a
+ * fixed `search_path`; every name in it is schema-qualified and fixed at install time, so the
+ * caller controls values only. Validates the snapshot, refuses (and records) one dated more
+ * than {@link FUTURE_TOLERANCE} ahead, inserts every known metric with
+ * `jsonb_to_recordset … ON CONFLICT DO NOTHING`, and updates the prefix's `sources` row.
+ */
+export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]): StoreFunction {
+  const prefixLit = `'${ns.prefix}'` // validated identifier: no quotes possible
+  const sources = schemaTable(ns.schema, 'sources')
+  const snapshots = prefixedTable(ns, 'snapshots')
+  const addPartition = `${quoteIdent(ns.schema, 'schema')}."pggraph_add_partition"`
+  const perMetric = metrics.map((m) => {
+    const { labels, values, statsReset } = metricColumns(m)
+    const q = (c: string): string => quoteIdent(c, 'column')
+    const cols = ['"time"', ...labels.map(q), ...values.map(q), ...(statsReset ? ['"stats_reset"'] : [])]
+    const sel = ['t', ...labels.map((l) => `coalesce(r.${q(l)}, '')`), ...values.map((v) => `r.${q(v)}`), ...(statsReset ? ['r."stats_reset"'] : [])]
+    const rec = [...labels.map((l) => `${q(l)} text`), ...values.map((v) => `${q(v)} double precision`), ...(statsReset ? ['"stats_reset" timestamptz'] : [])]
+    const table = `${ns.prefix}_${m.name}`
+    const src = `snap->'metrics'->'${m.name}'`
+    return `
+  IF jsonb_typeof(${src}) = 'array' THEN
+    IF to_regclass('${quoteIdent(ns.schema, 'schema')}."${table}_' || d || '"') IS NULL THEN
+      PERFORM ${addPartition}('${table}', day);
+    END IF;
+    INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
+      SELECT ${sel.join(', ')} FROM jsonb_to_recordset(${src}) AS r(${rec.join(', ')})
+      ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS c = ROW_COUNT;
+    n := n + c;
+  END IF;`
+  })
+  const known = metrics.length ? `ARRAY[${metrics.map((m) => `'${m.name}'`).join(', ')}]::text[]` : `ARRAY[]::text[]`
+  const newest = `(last_seen IS NULL OR t >= last_seen)`
+  const body = `
+DECLARE
+  t timestamptz;
+  day date;
+  d text;
+  n bigint := 0;
+  c bigint;
+  msg text;
+BEGIN
+  IF snap IS NULL OR jsonb_typeof(snap) <> 'object' OR snap->>'format' IS DISTINCT FROM '1'
+     OR jsonb_typeof(snap->'server') IS DISTINCT FROM 'object' OR jsonb_typeof(snap->'metrics') IS DISTINCT FROM 'object' THEN
+    msg := 'Invalid snapshot: not a pggraph snapshot of format 1 (server and metrics objects are required).';
+  ELSIF coalesce(snap->>'takenAt', '') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$' THEN
+    msg := 'Invalid snapshot: takenAt must be an ISO 8601 time.';
+  ELSE
+    t := (snap->>'takenAt')::timestamptz;
+    IF t > now() + interval '${FUTURE_TOLERANCE}' THEN
+      msg := format('Snapshot rejected: it is dated %s, more than ${FUTURE_TOLERANCE} ahead of the store clock (%s). Fix the clock of the monitored server (NTP).',
+        to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+    END IF;
+  END IF;
+  IF msg IS NOT NULL THEN
+    UPDATE ${sources} SET last_error = msg, last_error_at = now() WHERE prefix = ${prefixLit};
+    RETURN jsonb_build_object('written', false, 'rows', 0, 'error', msg);
+  END IF;
+
+  INSERT INTO ${snapshots} ("time", server_version_num, server_version, start_time, system_identifier, timeline, in_recovery,
+                           databases, resets, skipped, bridge, collect_ms, round_trips)
+  VALUES (t, (snap->'server'->>'versionNum')::integer, snap->'server'->>'version', (snap->'server'->>'startTime')::timestamptz,
+          snap->'server'->>'systemIdentifier', (snap->'server'->>'timeline')::integer, (snap->'server'->>'inRecovery')::boolean,
+          snap->'databases', snap->'resets', snap->'skipped', snap->'bridge',
+          (snap->'stats'->>'durationMs')::double precision, (snap->'stats'->>'roundTrips')::integer)
+  ON CONFLICT ("time") DO NOTHING;
+  GET DIAGNOSTICS c = ROW_COUNT;
+  IF c = 0 THEN
+    RETURN jsonb_build_object('written', false, 'rows', 0); -- already stored: a retried write changes nothing
+  END IF;
+
+  day := (t AT TIME ZONE 'UTC')::date;
+  d := to_char(day, 'YYYYMMDD');
+${perMetric.join('\n')}
+
+  IF jsonb_typeof(snap->'resets') = 'array' THEN
+    INSERT INTO ${prefixedTable(ns, 'resets')} (metric, key, at, seen)
+      SELECT r.metric, coalesce(r.key, ''), r.at, t FROM jsonb_to_recordset(snap->'resets') AS r(metric text, key text, at timestamptz)
+      WHERE r.metric IS NOT NULL AND r.at IS NOT NULL
+      ON CONFLICT DO NOTHING;
+  END IF;
+  UPDATE ${snapshots} SET rows = n WHERE "time" = t;
+  UPDATE ${sources} SET
+    first_seen = LEAST(first_seen, t),
+    last_seen = GREATEST(last_seen, t),
+    last_received = now(),
+    snapshots = snapshots + 1,
+    interval_seconds = CASE
+      WHEN last_seen IS NULL OR t <= last_seen THEN interval_seconds
+      WHEN interval_seconds IS NULL THEN extract(epoch FROM t - last_seen)::double precision
+      ELSE 0.8 * interval_seconds + 0.2 * extract(epoch FROM t - last_seen)::double precision END,
+    server_version = CASE WHEN ${newest} THEN snap->'server'->>'version' ELSE server_version END,
+    server_version_num = CASE WHEN ${newest} THEN (snap->'server'->>'versionNum')::integer ELSE server_version_num END,
+    system_identifier = CASE WHEN ${newest} THEN snap->'server'->>'systemIdentifier' ELSE system_identifier END,
+    start_time = CASE WHEN ${newest} THEN (snap->'server'->>'startTime')::timestamptz ELSE start_time END,
+    in_recovery = CASE WHEN ${newest} THEN (snap->'server'->>'inRecovery')::boolean ELSE in_recovery END,
+    database = CASE WHEN ${newest} AND jsonb_typeof(snap->'databases') = 'array'
+      THEN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(snap->'databases') x) ELSE database END,
+    host = coalesce(snap->'source'->>'host', host),
+    bridge = CASE WHEN ${newest} AND jsonb_typeof(snap->'bridge') = 'object' THEN snap->'bridge' ELSE bridge END
+  WHERE prefix = ${prefixLit};
+  RETURN jsonb_build_object('written', true, 'rows', n,
+    'ignored', (SELECT coalesce(jsonb_agg(k), '[]'::jsonb) FROM jsonb_object_keys(snap->'metrics') k WHERE k <> ALL (${known})));
+END`
+  return fn(
+    `${prefixedTable(ns, 'ingest')}(jsonb)`,
+    `(snap jsonb) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
+    body,
+  )
+}
+
+/**
+ * `<schema>.<prefix>_report_error(text, jsonb)`: lets the writer record a failed cycle (target
+ * down) and its bridge health in its own `sources` row, and nowhere else.
+ */
+export function reportErrorFunction(ns: Namespace): StoreFunction {
+  const body = `
+  UPDATE ${schemaTable(ns.schema, 'sources')}
+     SET last_error = left(coalesce($1, 'unknown error'), 2000), last_error_at = now(),
+         bridge = CASE WHEN jsonb_typeof($2) = 'object' THEN $2 ELSE bridge END
+   WHERE prefix = '${ns.prefix}'
+`
+  return fn(
+    `${prefixedTable(ns, 'report_error')}(text, jsonb)`,
+    `(message text, health jsonb DEFAULT NULL) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
+    body,
+  )
+}
+
+/** Create or replace `f` unless the server already has exactly this body; true when it changed. */
+export async function ensureFunction(db: Queryable, f: StoreFunction): Promise<boolean> {
+  const { rows } = await db.query<{ src: string | null }>(`SELECT (SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure($1)) AS src`, [f.signature])
+  if (rows[0]?.src === f.body) return false
+  await db.query(f.create)
+  await db.query(`REVOKE ALL ON FUNCTION ${f.signature} FROM PUBLIC`)
+  return true
+}

@@ -1,0 +1,125 @@
+import { PggraphError, parseSnapshot, sqlStateOf, type BridgeHealth, type MetricDefinition, type Queryable, type Snapshot } from '@pggraph/core'
+import { prefixedTable, validateNamespace, type Namespace } from './names.js'
+
+/** What {@link writeSnapshot} did. */
+export interface WriteResult {
+  /** False when the snapshot was already stored (a retry): nothing changed. */
+  readonly written: boolean
+  /** Metric rows inserted. */
+  readonly rows: number
+  readonly durationMs: number
+  /** Metrics in the snapshot that have no table in this prefix (install them to keep them). */
+  readonly ignored: readonly string[]
+}
+
+/** Options of {@link writeSnapshot}. */
+export interface WriteOptions {
+  /** When given, each metric's rows are checked against its definition before sending. */
+  readonly metrics?: readonly MetricDefinition[]
+  /** The writer's clock for the early future-date check (the store checks again with its own). Default: now. */
+  readonly now?: Date
+  /** Host name of the monitored server, shown in `sources`. */
+  readonly host?: string
+}
+
+const FUTURE_MS = 5 * 60_000
+
+/**
+ * Store one snapshot for `ns` in one round trip and one transaction: the prefix's ingest
+ * function inserts every metric's rows (`jsonb_to_recordset`, keyed by snapshot time and
+ * labels, `ON CONFLICT DO NOTHING`), so a retried write changes nothing. A snapshot dated more
+ * than 5 minutes in the future is refused with `PggraphError('INVALID_SNAPSHOT')` and recorded
+ * in `sources.last_error`. Works as the prefix's writer role, which may do nothing else.
+ *
+ * @example
+ * ```ts
+ * const { written, rows } = await writeSnapshot(db, { schema: 'acme', prefix: 'db1' }, snapshot)
+ * ```
+ */
+export async function writeSnapshot(db: Queryable, ns: Namespace, snapshot: Snapshot, options: WriteOptions = {}): Promise<WriteResult> {
+  const started = performance.now()
+  validateNamespace(ns)
+  const snap = parseSnapshot(snapshot)
+  const now = (options.now ?? new Date()).getTime()
+  if (Date.parse(snap.takenAt) > now + FUTURE_MS) {
+    const message = `Snapshot rejected: it is dated ${snap.takenAt}, more than 5 minutes ahead of ${new Date(now).toISOString()}. Fix the clock of the monitored server (NTP).`
+    await recordSourceError(db, ns, message).catch(() => {})
+    throw new PggraphError('INVALID_SNAPSHOT', message)
+  }
+  if (options.metrics) checkRows(snap, options.metrics)
+  const payload = options.host ? { ...snap, source: { host: options.host } } : snap
+  let out: { written: boolean; rows: number; ignored?: string[]; error?: string }
+  try {
+    const { rows } = await db.query<{ r: typeof out }>(`SELECT ${prefixedTable(ns, 'ingest')}($1::jsonb) AS r`, [JSON.stringify(payload)])
+    out = rows[0]!.r
+  } catch (err) {
+    throw storeError(err, ns, 'write the snapshot')
+  }
+  if (out.error) throw new PggraphError('INVALID_SNAPSHOT', out.error)
+  return { written: out.written, rows: Number(out.rows), durationMs: performance.now() - started, ignored: out.ignored ?? [] }
+}
+
+function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
+  const defs = new Map(metrics.map((m) => [m.name, m]))
+  for (const [name, rows] of Object.entries(snap.metrics)) {
+    const d = defs.get(name)
+    if (!d) continue
+    for (const row of rows) {
+      for (const l of Object.keys(d.labels)) {
+        const v = row[l]
+        if (v !== undefined && v !== null && typeof v !== 'string') {
+          throw new PggraphError('INVALID_SNAPSHOT', `Invalid snapshot: label ${name}.${l} must be a string, got ${JSON.stringify(v)}.`)
+        }
+      }
+      for (const c of Object.keys(d.values)) {
+        const v = row[c]
+        if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) {
+          throw new PggraphError('INVALID_SNAPSHOT', `Invalid snapshot: value ${name}.${c} must be a finite number or null, got ${JSON.stringify(v)}.`)
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Record that a bridge cycle failed (the monitored server was down, the collector failed), so
+ * the viewer shows why a graph has a hole. Allowed to the prefix's writer for its own prefix only.
+ *
+ * @example
+ * ```ts
+ * await recordSourceError(db, ns, 'target unreachable: connection refused', health)
+ * ```
+ */
+export async function recordSourceError(db: Queryable, ns: Namespace, message: string, bridge?: BridgeHealth): Promise<void> {
+  validateNamespace(ns)
+  try {
+    await db.query(`SELECT ${prefixedTable(ns, 'report_error')}($1, $2::jsonb)`, [String(message), bridge ? JSON.stringify(bridge) : null])
+  } catch (err) {
+    throw storeError(err, ns, 'record the error')
+  }
+}
+
+/** Turn a driver error into a PggraphError that says what to do. @internal */
+export function storeError(err: unknown, ns: Namespace, what: string): PggraphError {
+  if (err instanceof PggraphError) return err
+  const state = sqlStateOf(err)
+  const detail = (err as Error)?.message ?? String(err)
+  const where = `${ns.schema}.${ns.prefix}`
+  if (state === '42883' || state === '3F000' || state === '42P01') {
+    return new PggraphError('STORE', `Cannot ${what}: the store has no prefix ${where} (${detail}). Run "pggraph-bridge install" for it first.`, { cause: err })
+  }
+  if (state === '42501') {
+    return new PggraphError('PERMISSION', `Cannot ${what} for ${where}: permission denied (${detail}). Use the writer role made for this prefix.`, { cause: err })
+  }
+  const errno = (err as { code?: unknown })?.code
+  if ((typeof errno === 'string' && /^E[A-Z]{3,}$/.test(errno)) || /Connection terminated/i.test(detail)) {
+    return new PggraphError('CONNECT', `Cannot ${what}: the store is unreachable (${detail}).`, { cause: err })
+  }
+  if (state?.startsWith('08') || state === '57P01' || state === '57P03' || state === '53300') {
+    return new PggraphError('CONNECT', `Cannot ${what}: the store is unreachable (${detail}).`, { cause: err })
+  }
+  if (state === '22P02' || state === '22007' || state === '22008' || state === '22003') {
+    return new PggraphError('INVALID_SNAPSHOT', `Cannot ${what}: the store refused a value (${detail}).`, { cause: err })
+  }
+  return new PggraphError('QUERY', `Cannot ${what} for ${where}: ${detail}`, { cause: err })
+}
