@@ -1,1 +1,31 @@
-export {}
+/**
+ * The graph catalog of pggraph and its renderers: series → downsampled to the pixel width →
+ * Vega-Lite spec → deterministic, accessible SVG (or PNG).
+ *
+ * @packageDocumentation
+ */
+export { graphCatalog, graphNames, isGraphName, type GraphName } from './catalog/index.js'
+export { WRAPAROUND_LIMIT } from './catalog/database.js'
+export { timeseries, bars, noDataReason, type TimeseriesConfig, type BarsConfig } from './catalog/define.js'
+export {
+  allLines,
+  columnLines,
+  combine,
+  labelLines,
+  labelText,
+  ratioLine,
+  scale,
+  seriesOf,
+  type ColumnLineOptions,
+  type LabelLineOptions,
+  type LineBuilder,
+} from './catalog/lines.js'
+export { GRAPH_GROUPS, type GraphDefinition, type GraphGroup, type GraphQuery, type GraphSpecOptions } from './graph.js'
+export { downsample, type DownsampleMethod } from './downsample.js'
+export { barSpec, noDataSpec, timeseriesSpec, type BarLayout, type Limit, type Line, type TimeseriesLayout } from './spec.js'
+export { FONT_FAMILY, themes, vegaConfig, type Theme, type ThemeName } from './theme.js'
+export { axisFormat, type AxisFormat } from './units.js'
+export { dejavuWidth } from './text-width.js'
+export { vegaSvgRenderer } from './vega-svg.js'
+export { bundledFontFiles, pngRenderer, svgToPng } from './png.js'
+export { graphSpec, loadGraphData, renderGraph, resolveGraph, type GraphData, type GraphRange, type RenderGraphOptions } from './render.js'

@@ -1,0 +1,78 @@
+import type { SeriesPoint } from '@pggraph/core'
+import { bars, timeseries } from './define.js'
+import { isOther, labelLines, labelText, seriesOf } from './lines.js'
+import { METRIC } from './metrics.js'
+
+const TOP = 10
+const table = ['datname', 'schemaname', 'relname']
+const index = ['datname', 'schemaname', 'indexrelname']
+/** One more than shown: the collector's `(other)` row may be among the top and is dropped. */
+const top = (by: string) => ({ n: TOP + 1, by })
+const named = { skipOther: true, limit: TOP } as const
+
+/** Top tables and indexes (the tables and indexes rows). */
+export const tableGraphs = [
+  timeseries({
+    name: 'tables.seq_scans',
+    title: 'Top tables by sequential scans',
+    group: 'tables',
+    description: `Sequential scans per second of the ${TOP} busiest tables; a large table scanned often is missing an index.`,
+    queries: [{ metric: METRIC.tables, columns: ['seq_scan'], top: top('seq_scan') }],
+    unit: 'scans',
+    per: 'second',
+    lines: labelLines(['seq_scan'], table, named),
+  }),
+  timeseries({
+    name: 'tables.dead_tuples',
+    title: 'Top tables by dead rows',
+    group: 'tables',
+    description: `Dead rows waiting for VACUUM in the ${TOP} tables with the most; a line that never drops means autovacuum cannot keep up or is blocked.`,
+    queries: [{ metric: METRIC.tables, columns: ['n_dead_tup'], top: top('n_dead_tup') }],
+    unit: 'tuples',
+    axisTitle: 'dead rows',
+    lines: labelLines(['n_dead_tup'], table, named),
+  }),
+  timeseries({
+    name: 'tables.size',
+    title: 'Top tables by size',
+    group: 'tables',
+    description: `Total size (table, indexes and TOAST) of the ${TOP} largest tables.`,
+    queries: [{ metric: METRIC.tables, columns: ['total_bytes'], top: top('total_bytes') }],
+    unit: 'bytes',
+    lines: labelLines(['total_bytes'], table, named),
+  }),
+  timeseries({
+    name: 'indexes.scans',
+    title: 'Top indexes by scans',
+    group: 'indexes',
+    description: `Index scans per second of the ${TOP} most used indexes.`,
+    queries: [{ metric: METRIC.indexes, columns: ['idx_scan'], top: top('idx_scan') }],
+    unit: 'scans',
+    per: 'second',
+    lines: labelLines(['idx_scan'], index, named),
+  }),
+  bars({
+    name: 'indexes.unused',
+    title: 'Unused indexes',
+    group: 'indexes',
+    description: 'Indexes not scanned once in this time range, by size: candidates to drop (check standbys and rare reports first).',
+    queries: [{ metric: METRIC.indexes, columns: ['idx_scan', 'size_bytes'] }],
+    unit: 'bytes',
+    axisTitle: 'index size (bytes)',
+    emptyReason: 'Every index was scanned at least once in this time range.',
+    bars: (sets, queries) => {
+      const last = (pts: readonly SeriesPoint[]): number | null => {
+        for (let i = pts.length - 1; i >= 0; i--) if (pts[i]!.v !== null) return pts[i]!.v
+        return null
+      }
+      const keys = index
+      const sizes = new Map(seriesOf(sets, queries, 0, 'size_bytes').map((s) => [labelText(s.labels, keys), last(s.points)]))
+      return seriesOf(sets, queries, 0, 'idx_scan')
+        .filter((s) => !isOther(s.labels))
+        .filter((s) => s.points.some((p) => p.v !== null) && s.points.every((p) => p.v === null || p.v === 0))
+        .map((s) => ({ name: labelText(s.labels, keys), value: sizes.get(labelText(s.labels, keys)) ?? 0 }))
+        .sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1))
+        .slice(0, 20)
+    },
+  }),
+] as const

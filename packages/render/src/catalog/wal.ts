@@ -1,0 +1,37 @@
+import { timeseries } from './define.js'
+import { columnLines, labelLines } from './lines.js'
+import { METRIC } from './metrics.js'
+
+/** WAL volume and replication (the WAL row). */
+export const walGraphs = [
+  timeseries({
+    name: 'wal.bytes',
+    title: 'WAL written',
+    group: 'wal',
+    description: 'Bytes of write-ahead log generated per second (pg_stat_wal, PostgreSQL 14 and newer).',
+    queries: [{ metric: METRIC.wal, columns: ['wal_bytes'] }],
+    unit: 'bytes',
+    per: 'second',
+    minServerVersion: 14,
+    lines: columnLines({ wal_bytes: 'WAL bytes' }, { sum: true }),
+  }),
+  timeseries({
+    name: 'wal.replication_lag',
+    title: 'Replication lag',
+    group: 'wal',
+    description: 'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
+    queries: [{ metric: METRIC.replication, columns: ['write_lag', 'flush_lag', 'replay_lag'] }],
+    unit: 'seconds',
+    axisTitle: 'lag (seconds)',
+    lines: columnLines({ write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' }, { labelKeys: ['application_name'] }),
+  }),
+  timeseries({
+    name: 'wal.retained',
+    title: 'WAL retained by replication slots',
+    group: 'wal',
+    description: 'WAL kept on disk for each replication slot; an abandoned slot grows until the disk is full.',
+    queries: [{ metric: METRIC.slots, columns: ['retained_bytes'] }],
+    unit: 'bytes',
+    lines: labelLines(['retained_bytes'], ['slot_name']),
+  }),
+] as const

@@ -1,0 +1,128 @@
+import { DOMParser } from '@xmldom/xmldom'
+import { describe, expect, it } from 'vitest'
+import { PggraphError, type GraphSpec } from '@pggraph/core'
+import { emptySet, syntheticSet, T0, DAY } from '../test/fixtures.js'
+import { graphCatalog, graphNames, isGraphName } from './catalog/index.js'
+import { graphSpec, renderGraph } from './render.js'
+
+const opts = { width: 800, height: 260 } as const
+
+/** Parse SVG as XML (throwing on any error) and return the text of every <text>, <title>, <desc>. */
+export function svgTexts(svg: string): string[] {
+  const errors: string[] = []
+  const doc = new DOMParser({ onError: (level, msg) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(svg, 'image/svg+xml')
+  expect(errors).toEqual([])
+  expect(doc.documentElement?.nodeName).toBe('svg')
+  const out: string[] = []
+  for (const tag of ['text', 'title', 'desc']) {
+    const nodes = doc.getElementsByTagName(tag)
+    for (let i = 0; i < nodes.length; i++) out.push(nodes.item(i)!.textContent ?? '')
+  }
+  return out
+}
+
+function lineNames(spec: GraphSpec): string[] {
+  const layer = (spec['layer'] as { encoding?: { color?: { sort?: string[] } } }[] | undefined) ?? []
+  return layer[0]?.encoding?.color?.sort ?? []
+}
+
+describe('catalog', () => {
+  it('has every graph the issue lists, each in a group, with queries', () => {
+    const names = graphNames()
+    expect(names.length).toBeGreaterThanOrEqual(24)
+    for (const n of names) {
+      const g = graphCatalog[n]
+      expect(g.name).toBe(n)
+      expect(g.queries.length).toBeGreaterThan(0)
+      expect(g.title).not.toBe('')
+    }
+    expect(graphNames('wal')).toEqual(['wal.bytes', 'wal.replication_lag', 'wal.retained'])
+    expect(isGraphName('database.transactions')).toBe(true)
+    expect(isGraphName('database.nope')).toBe(false)
+    expect(() => graphSpec('database.nope' as 'wal.bytes', emptySet(), opts)).toThrow(PggraphError)
+  })
+})
+
+describe.each(graphNames())('%s', (name) => {
+  const def = graphCatalog[name]
+
+  it('renders synthetic data: valid XML with title, series, axis title and event markers', async () => {
+    const set = syntheticSet(name)
+    const spec = graphSpec(name, set, opts)
+    const svg = await renderGraph(name, set, opts)
+    const texts = svgTexts(svg)
+    expect(svg).toContain('font-family="DejaVu Sans')
+    expect(texts).toContain(def.title)
+    expect(texts.some((t) => t.startsWith(def.description.slice(0, 30)))).toBe(true)
+    if (def.mark === 'bar') {
+      expect(texts).toContain('app.public.line_items_legacy_idx')
+    } else {
+      const names = lineNames(spec)
+      expect(names.length).toBeGreaterThan(0)
+      for (const n of names) expect(texts).toContain(n)
+      expect(texts).toContain('restart: server restarted')
+      expect(texts).toContain('time (UTC)')
+    }
+    expect(texts).toContain(def.axisTitle)
+    expect(texts.join(' ')).not.toContain('No data')
+    expect(svg.length).toBeLessThan(100_000)
+  })
+
+  it('renders a "no data: why" panel from empty data', async () => {
+    const svg = await renderGraph(name, emptySet(), opts)
+    const texts = svgTexts(svg)
+    expect(texts).toContain('No data')
+    expect(texts).toContain(def.title)
+    const all = texts.join(' ')
+    expect(all).toContain(def.queries[0]!.metric)
+    if (def.minServerVersion) expect(all).toContain(`PostgreSQL ${def.minServerVersion} or newer`)
+    for (const r of def.requires ?? []) if ('extension' in r) expect(all).toContain(`CREATE EXTENSION ${r.extension}`)
+  })
+})
+
+describe('rendering', () => {
+  it('is deterministic: the same input gives the same bytes', async () => {
+    const set = syntheticSet('activity.connections')
+    const a = await renderGraph('activity.connections', set, opts)
+    await renderGraph('database.transactions', syntheticSet('database.transactions'), opts)
+    const b = await renderGraph('activity.connections', syntheticSet('activity.connections'), opts)
+    expect(b).toBe(a)
+    expect(a).not.toMatch(/clip\d{2,}|gradient_/)
+  })
+
+  it('has the requested size, a dark theme, and title/desc for screen readers', async () => {
+    const set = syntheticSet('wal.bytes')
+    const light = await renderGraph('wal.bytes', set, opts)
+    const dark = await renderGraph('wal.bytes', set, { ...opts, theme: 'dark' })
+    expect(light).toMatch(/^<svg[^>]* width="800" height="260"/)
+    expect(light).toMatch(/^<svg[^>]*role="img" aria-labelledby="pggraph-title pggraph-desc"/)
+    expect(light).toContain('<title id="pggraph-title">WAL written</title>')
+    expect(dark).toContain('#1b1e23')
+    expect(light).not.toContain('#1b1e23')
+    expect(light).toContain('stroke="#0072B2"')
+  })
+
+  it('escapes names in the SVG', async () => {
+    const set = syntheticSet('wal.replication_lag')
+    const odd = { ...set, series: set.series.map((s) => ({ ...s, labels: { ...s.labels, application_name: `a<b>&"c"` } })) }
+    const svg = await renderGraph('wal.replication_lag', odd, opts)
+    expect(svgTexts(svg)).toContain('replay a<b>&"c"')
+  })
+
+  it('writes PNG of the requested size with the bundled font', async () => {
+    const png = await renderGraph('database.transactions', syntheticSet('database.transactions'), { ...opts, format: 'png' })
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+    const view = new DataView(png.buffer, png.byteOffset)
+    expect([view.getUint32(16), view.getUint32(20)]).toEqual([800, 260])
+    const twice = await renderGraph('database.transactions', syntheticSet('database.transactions'), { ...opts, format: 'png', scale: 2 })
+    expect(new DataView(twice.buffer, twice.byteOffset).getUint32(16)).toBe(1600)
+  })
+
+  it('marks only events inside the range and keeps a month of minutes under 100 KB', async () => {
+    const set = syntheticSet('database.transactions', { from: T0, to: T0 + 30 * DAY })
+    const svg = await renderGraph('database.transactions', set, opts)
+    expect(svg.length).toBeLessThan(100_000)
+    const outside = { ...set, events: [...set.events, { t: T0 - DAY, kind: 'restart' as const, label: 'long ago' }] }
+    expect(svgTexts(await renderGraph('database.transactions', outside, opts)).join(' ')).not.toContain('long ago')
+  })
+})

@@ -1,0 +1,250 @@
+import type { GraphSpec, SeriesEvent, SeriesPoint } from '@pggraph/core'
+import { downsample, downsampleToGrid } from './downsample.js'
+import type { GraphSpecOptions } from './graph.js'
+import { dejavuWidth } from './text-width.js'
+import { themes, vegaConfig, type Theme } from './theme.js'
+import type { AxisFormat } from './units.js'
+
+/** One named line of a graph, before downsampling. */
+export interface Line {
+  readonly name: string
+  readonly points: readonly SeriesPoint[]
+}
+
+/** A horizontal line drawn across a graph, e.g. the transaction ID wraparound limit. */
+export interface Limit {
+  readonly value: number
+  readonly label: string
+}
+
+/** Everything {@link timeseriesSpec} needs besides the render options. */
+export interface TimeseriesLayout {
+  readonly title: string
+  readonly description: string
+  readonly from: number
+  readonly to: number
+  readonly lines: readonly Line[]
+  readonly events: readonly SeriesEvent[]
+  readonly axis: AxisFormat
+  readonly mark: 'line' | 'area'
+  readonly limits?: readonly Limit[]
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
+/** Room the y axis and padding take from the width, so buckets match plot pixels closely. */
+const AXIS_ALLOWANCE = 70
+
+/**
+ * Pixel buckets per line: the full plot width for one or two lines; less for many lines or
+ * stacked areas (whose paths carry two edges), so a graph stays near 4 points per pixel column
+ * in total and its SVG small. A quarter of the width is the floor: still finer than the eye.
+ */
+export function bucketsPerLine(plotWidth: number, lines: number, mark: 'line' | 'area'): number {
+  const share = (2 * plotWidth) / Math.max(1, lines) / (mark === 'area' ? 2 : 1)
+  return Math.round(Math.min(plotWidth, Math.max(plotWidth / 4, share)))
+}
+
+/** SI formats write zero as `0G` or `0k`; a plain `0` reads better. */
+const ZERO_LABEL = "datum.value === 0 ? '0' : datum.label"
+
+/** Legend columns that fit the width, from the widest name measured in DejaVu Sans. */
+function legendLayout(names: readonly string[], width: number): { columns: number; labelLimit: number } {
+  const labelLimit = Math.max(80, Math.floor(width - 60))
+  const widest = Math.min(labelLimit, Math.max(0, ...names.map((n) => dejavuWidth(n, 11))))
+  const columns = Math.max(1, Math.min(names.length, Math.floor((width - 16) / (widest + 36))))
+  return { columns, labelLimit }
+}
+
+function themeOf(options: GraphSpecOptions): Theme {
+  return themes[options.theme ?? 'light']
+}
+
+/** ISO 8601 in UTC to the minute: the same text on every machine. */
+export function utcMinute(t: number): string {
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+}
+
+function frame(title: string, description: string, options: GraphSpecOptions): Record<string, unknown> {
+  return {
+    $schema: SCHEMA,
+    title: { text: title },
+    description,
+    width: options.width,
+    height: options.height,
+    autosize: { type: 'fit', contains: 'padding' },
+    config: vegaConfig(themeOf(options)),
+  }
+}
+
+/**
+ * Merge events closer than `minGap` ms into one marker whose label lists them all, so ten
+ * databases reset together draw one rule, not ten overlapping labels.
+ */
+export function mergeEvents(events: readonly SeriesEvent[], from: number, to: number, minGap: number): { t: number; label: string }[] {
+  const inRange = events
+    .filter((e) => e.t >= from && e.t <= to)
+    .slice()
+    .sort((a, b) => a.t - b.t || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.label < b.label ? -1 : 1))
+  const out: { t: number; labels: string[] }[] = []
+  for (const e of inRange) {
+    const text = e.kind === 'restart' ? `restart: ${e.label}` : `stats reset: ${e.label}`
+    const last = out[out.length - 1]
+    if (last && e.t - last.t < minGap) {
+      if (!last.labels.includes(text)) last.labels.push(text)
+    } else out.push({ t: e.t, labels: [text] })
+  }
+  return out.map((m) => ({ t: m.t, label: m.labels.length > 2 ? `${m.labels[0]!} (+${m.labels.length - 1} more)` : m.labels.join('; ') }))
+}
+
+function eventLayers(markers: readonly { t: number; label: string }[], theme: Theme): Record<string, unknown>[] {
+  if (markers.length === 0) return []
+  const x = { field: 't', type: 'temporal' }
+  return [
+    {
+      data: { values: markers },
+      mark: { type: 'rule', color: theme.marker, strokeDash: [4, 3], strokeWidth: 1, description: 'restart or statistics reset' },
+      encoding: { x },
+    },
+    {
+      data: { values: markers },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 2, fontSize: 10, color: theme.marker, limit: 180 },
+      encoding: { x, y: { value: 0 }, text: { field: 'label' } },
+    },
+  ]
+}
+
+function limitLayers(limits: readonly Limit[], theme: Theme): Record<string, unknown>[] {
+  if (limits.length === 0) return []
+  const y = { field: 'value', type: 'quantitative' }
+  return [
+    { data: { values: limits }, mark: { type: 'rule', color: theme.limit, strokeWidth: 1.5 }, encoding: { y } },
+    {
+      data: { values: limits },
+      mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, fontSize: 10, color: theme.limit },
+      encoding: { y, x: { value: { expr: 'width' } }, text: { field: 'label' } },
+    },
+  ]
+}
+
+/**
+ * A Vega-Lite spec of lines (or stacked areas) over time in UTC, with restart and stats-reset
+ * markers, optional limit lines, and every series downsampled to the pixel width first.
+ */
+export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptions): GraphSpec {
+  const theme = themeOf(options)
+  const method = options.downsample ?? 'minmax'
+  const plotWidth = Math.max(50, options.width - AXIS_ALLOWANCE)
+  const buckets = bucketsPerLine(plotWidth, layout.lines.length, layout.mark)
+  const rows: { t: number; v: number | null; s: string }[] = []
+  // Stacked areas share one time grid (see downsampleToGrid), unless every series is already small.
+  const grid = layout.mark === 'area' && layout.lines.some((l) => l.points.length > buckets)
+  for (const line of layout.lines) {
+    const pts =
+      method === false
+        ? line.points
+        : grid
+          ? downsampleToGrid(line.points, layout.from, layout.to, buckets)
+          : downsample(line.points, buckets, method)
+    for (const p of pts) rows.push({ t: p.t, v: p.v, s: line.name })
+  }
+  const names = layout.lines.map((l) => l.name)
+  const markers = mergeEvents(layout.events, layout.from, layout.to, ((layout.to - layout.from) / plotWidth) * 40)
+  const main = {
+    data: { values: rows },
+    mark:
+      layout.mark === 'area'
+        ? { type: 'area', opacity: 0.85, invalid: 'break-paths-show-path-domains' }
+        : { type: 'line', strokeWidth: 1.5, invalid: 'break-paths-show-path-domains' },
+    encoding: {
+      x: {
+        field: 't',
+        type: 'temporal',
+        scale: { type: 'utc', domain: [layout.from, layout.to] },
+        axis: { title: 'time (UTC)', labelOverlap: true, grid: false },
+      },
+      y: {
+        field: 'v',
+        type: 'quantitative',
+        axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL },
+        ...(layout.mark === 'area' ? { stack: 'zero' } : { stack: null }),
+      },
+      color: {
+        field: 's',
+        type: 'nominal',
+        sort: names,
+        legend: { title: null, symbolType: layout.mark === 'area' ? 'square' : 'stroke', ...legendLayout(names, options.width) },
+      },
+    },
+  }
+  const events = markers.map((m) => `${m.label} at ${utcMinute(m.t)}`)
+  const description =
+    `${layout.description} From ${utcMinute(layout.from)} to ${utcMinute(layout.to)}. ` +
+    `Series: ${names.join(', ')}.` +
+    (events.length > 0 ? ` Marked: ${events.join('; ')}.` : '')
+  return {
+    ...frame(layout.title, description, options),
+    layer: [main, ...limitLayers(layout.limits ?? [], theme), ...eventLayers(markers, theme)],
+  }
+}
+
+/** Everything {@link barSpec} needs: named values drawn as horizontal bars. */
+export interface BarLayout {
+  readonly title: string
+  readonly description: string
+  readonly bars: readonly { readonly name: string; readonly value: number }[]
+  readonly axis: AxisFormat
+}
+
+/** A Vega-Lite spec of horizontal bars (largest first), for lists such as unused indexes. */
+export function barSpec(layout: BarLayout, options: GraphSpecOptions): GraphSpec {
+  const theme = themeOf(options)
+  const description = `${layout.description} ${layout.bars.map((b) => b.name).join(', ')}.`
+  return {
+    ...frame(layout.title, description, options),
+    data: { values: layout.bars.map((b) => ({ s: b.name, v: b.value })) },
+    mark: { type: 'bar', color: theme.palette[0], height: Math.max(2, Math.min(18, Math.floor((0.7 * (options.height - 60)) / Math.max(1, layout.bars.length)))) },
+    encoding: {
+      y: { field: 's', type: 'nominal', sort: '-x', axis: { title: null, labelLimit: Math.round(options.width * 0.4) } },
+      x: { field: 'v', type: 'quantitative', axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL } },
+    },
+  }
+}
+
+/** Split `text` into lines of at most `max` characters at spaces. */
+function wrap(text: string, max: number): string[] {
+  const lines: string[] = []
+  let cur = ''
+  for (const word of text.split(/\s+/)) {
+    if (cur && cur.length + 1 + word.length > max) {
+      lines.push(cur)
+      cur = word
+    } else cur = cur ? `${cur} ${word}` : word
+  }
+  if (cur) lines.push(cur)
+  return lines
+}
+
+/**
+ * The "no data" panel: the graph's title and a plain sentence saying why there is nothing to
+ * draw (older server, missing extension, no rows in the range), instead of an empty axis.
+ */
+export function noDataSpec(title: string, reason: string, options: GraphSpecOptions): GraphSpec {
+  const theme = themeOf(options)
+  const config = vegaConfig(theme)
+  const lines = wrap(reason, Math.max(20, Math.floor(options.width / 7)))
+  return {
+    ...frame(title, `No data: ${reason}`, options),
+    config: { ...config, view: { stroke: theme.grid, strokeDash: [4, 4] } },
+    data: { values: [{}] },
+    layer: [
+      {
+        mark: { type: 'text', fontSize: 14, fontWeight: 'bold', color: theme.foreground, baseline: 'bottom' },
+        encoding: { text: { value: 'No data' }, x: { value: { expr: 'width / 2' } }, y: { value: { expr: 'height / 2 - 4' } } },
+      },
+      {
+        mark: { type: 'text', fontSize: 11, color: theme.muted, baseline: 'top', lineHeight: 15 },
+        encoding: { text: { value: lines }, x: { value: { expr: 'width / 2' } }, y: { value: { expr: 'height / 2 + 4' } } },
+      },
+    ],
+  }
+}
