@@ -1,0 +1,14 @@
+// The program behind bin/pggraph-bridge.js: runs the command line and sets the exit code.
+// The logic lives in main.ts, which has no side effects, so tests and the library can import it.
+import { EXIT } from './commands/shared.js'
+import { main } from './main.js'
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`pggraph-bridge: ${String(err)}\n`)
+    process.exitCode = EXIT.failed
+  },
+)

@@ -1,0 +1,163 @@
+import { PggraphError, validateIdentifier } from '@pggraph/core'
+import { installInstructions, installStore, openStore } from '@pggraph/store'
+import { Prompter } from '../prompt.js'
+import { storeLink } from '../tls.js'
+import { redactUrl, shortUrl } from '../target.js'
+import { EXIT, parse, type Io } from './shared.js'
+
+export const INSTALL_HELP = `Usage: pggraph-bridge install --store URL --schema S --prefix P [options] [--yes]
+
+Set up the store for one monitored system, idempotently (re-running changes nothing): the
+tenant schema S and the tables of prefix P, a writer role that may only add snapshots for P
+(password generated unless it exists), and the schema's reader role. Run it once per monitored
+system, as a superuser of the store. Then it prints what is left to do elsewhere: the
+pg_hba.conf lines, the bridge config to copy to the monitored server, and a crontab line or a
+systemd timer.
+
+On a terminal, missing values are asked for and the plan is shown for confirmation; --yes
+applies without asking (for scripts; then every value must be given).
+
+  --store URL          The store, as a superuser: postgres://postgres@store.example.com/pggraph [PGGRAPH_STORE_URL]
+  --schema S           Tenant schema, e.g. acme [PGGRAPH_SCHEMA]
+  --prefix P           Monitored system inside the schema, e.g. web1 [PGGRAPH_PREFIX]
+  --writer-role R      Writer role (default <schema>_<prefix>_writer)
+  --reader-role R      Reader role (default <schema>_reader)
+  --target URL         Put this target_url in the printed bridge config
+  --bridge-store-host H  Host name the bridge uses to reach the store (default: the host of --store)
+  --ca-file PATH       CA of the store's certificate, to verify --store; also written as ca_file
+                       in the printed bridge config (copy the file to the same path) [PGGRAPH_CA_FILE]
+  --insecure           Connect to --store without TLS (a store on this host) [PGGRAPH_INSECURE]
+  -y, --yes            Apply without asking
+  -h, --help           This help
+
+Example:
+  pggraph-bridge install --store postgres://postgres@localhost/pggraph --insecure --schema acme --prefix web1 --yes`
+
+/** `pggraph-bridge install`. */
+export async function installCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse('install', args, {
+    store: { type: 'string' },
+    schema: { type: 'string' },
+    prefix: { type: 'string' },
+    'writer-role': { type: 'string' },
+    'reader-role': { type: 'string' },
+    target: { type: 'string' },
+    'bridge-store-host': { type: 'string' },
+    'ca-file': { type: 'string' },
+    insecure: { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    help: { type: 'boolean', short: 'h' },
+  })
+  if (values['help']) {
+    io.out(INSTALL_HELP)
+    return EXIT.ok
+  }
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined)
+  let store = str('store') ?? io.env['PGGRAPH_STORE_URL']
+  let schema = str('schema') ?? io.env['PGGRAPH_SCHEMA']
+  let prefix = str('prefix') ?? io.env['PGGRAPH_PREFIX']
+  let writerRole = str('writer-role')
+  const readerRole = str('reader-role')
+  const insecure = values['insecure'] === true || /^(1|true|yes|on)$/i.test(io.env['PGGRAPH_INSECURE'] ?? '')
+  const caFile = str('ca-file') ?? io.env['PGGRAPH_CA_FILE']
+  const interactive = values['yes'] !== true && io.stdin.isTTY === true && io.stdout.isTTY === true
+  const identifier = (kind: 'schema' | 'prefix' | 'role') => (v: string) => {
+    try {
+      validateIdentifier(v, kind)
+      return undefined
+    } catch (err) {
+      return (err as Error).message
+    }
+  }
+
+  let prompter: Prompter | undefined
+  try {
+    if (interactive) {
+      prompter = new Prompter(io.stdin, io.stdout)
+      store ??= await prompter.ask('Store URL (a superuser, e.g. postgres://postgres@store.example.com/pggraph)', {
+        check: (v) => (/^(postgres(ql)?:\/\/|pglite:)/.test(v) ? undefined : 'use postgres://user@host/db or pglite:./dir'),
+      })
+      schema ??= await prompter.ask('Tenant schema (one per customer, e.g. acme)', { check: identifier('schema') })
+      prefix ??= await prompter.ask('Prefix of this monitored system (e.g. web1)', { check: identifier('prefix') })
+      writerRole ??= await prompter.ask('Writer role', { default: `${schema}_${prefix}_writer`, check: identifier('role') })
+    } else if (values['yes'] !== true) {
+      throw new PggraphError('CONFIG', 'Not a terminal: give --store, --schema and --prefix and add --yes to install without confirmation.')
+    }
+    for (const [name, v] of [['store', store], ['schema', schema], ['prefix', prefix]] as const) {
+      if (!v) throw new PggraphError('CONFIG', `Missing --${name}: run \`pggraph-bridge install --help\` for the options.`)
+    }
+    validateIdentifier(schema, 'schema')
+    validateIdentifier(prefix, 'prefix')
+    if (writerRole) validateIdentifier(writerRole, 'role')
+    if (readerRole) validateIdentifier(readerRole, 'role')
+    const link = storeLink({ storeUrl: store!, caFile, insecure })
+    for (const w of link.warnings) io.err(`pggraph-bridge: warning: ${w}`)
+
+    io.out(`Plan for the store ${store!.startsWith('pglite:') ? store : shortUrl(store!)} (${link.description}):`)
+    io.out(`  schema ${schema}: created if missing, tables ${schema}.${prefix}_* created or completed`)
+    io.out(`  writer role ${writerRole ?? `${schema}_${prefix}_writer`}: may only add snapshots for ${schema}.${prefix} (password generated if the role is new)`)
+    io.out(`  reader role ${readerRole ?? `${schema}_reader`}: may only read schema ${schema}`)
+    if (prompter && !(await prompter.confirm('Apply?'))) {
+      io.out('Nothing changed.')
+      return EXIT.failed
+    }
+    prompter?.close()
+    prompter = undefined
+
+    const db = await openStore(link.url, { ssl: link.ssl, applicationName: 'pggraph-install', max: 1 })
+    let result
+    try {
+      result = await installStore(db, {
+        schema: schema!,
+        prefix: prefix!,
+        ...(writerRole ? { writerRole } : {}),
+        ...(readerRole ? { readerRole } : {}),
+      })
+    } finally {
+      await db.end().catch(() => {})
+    }
+    io.out(
+      result.unchanged
+        ? `Already installed: ${schema}.${prefix} is up to date (nothing changed).`
+        : `Installed ${schema}.${prefix}: ${result.tablesCreated.length} table(s) created, ${result.columnsAdded.length} column(s) added, ${result.migrations.length} migration(s); roles: ${result.roles.map((r) => `${r.role} ${r.action}`).join(', ')}.`,
+    )
+    const storeUrl = store!.startsWith('pglite:') ? undefined : new URL(link.url)
+    const steps = installInstructions(result, {
+      storeHost: str('bridge-store-host') ?? storeUrl?.hostname ?? 'localhost',
+      storePort: Number(storeUrl?.port || 5432),
+      storeDatabase: decodeURIComponent(storeUrl?.pathname.slice(1) || 'postgres'),
+      ...(str('target') ? { targetUrl: str('target')! } : {}),
+      ...(caFile ? { caFile } : {}),
+    })
+    const generated = result.roles.find((r) => r.kind === 'writer' && r.generatedPassword)
+    io.out('')
+    io.out('1. On the store, add to pg_hba.conf (then reload PostgreSQL):')
+    for (const l of steps.pgHba) io.out(`     ${l}`)
+    io.out('')
+    io.out(`2. On the monitored server, save as /etc/pggraph/bridge.toml (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password'}):`)
+    io.out('')
+    io.out(indent(steps.bridgeConfig))
+    io.out('')
+    io.out('3. Check it:   npx pggraph-bridge check --config /etc/pggraph/bridge.toml')
+    io.out('')
+    io.out('4. Run it every minute from cron (crontab -e):')
+    io.out(indent(steps.crontab))
+    io.out('')
+    io.out('   or as a systemd timer (/etc/systemd/system/pggraph-bridge.service and .timer):')
+    io.out(indent(steps.systemdService))
+    io.out(indent(steps.systemdTimer))
+    io.out('')
+    io.out(`Store: ${redactUrl(store!)}`)
+    return EXIT.ok
+  } finally {
+    prompter?.close()
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `     ${l}`)
+    .join('\n')
+}

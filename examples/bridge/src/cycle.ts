@@ -1,0 +1,238 @@
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import type { BridgeHealth, Snapshot } from '@pggraph/core'
+import { openStore, recordSourceError, writeSnapshot } from '@pggraph/store'
+import type { BridgeConfig } from './config.js'
+import { RunLock } from './lock.js'
+import { classifyError, oneLine, sqlStateIn, withRetry, type RetryPolicy } from './retry.js'
+import { Spool, SpoolCorruptError } from './spool.js'
+import { readState, writeState } from './state.js'
+import { collectFromTarget } from './target.js'
+import { explainTlsError, storeLink, type StoreLink } from './tls.js'
+
+/** What one cycle did. `ok` is false when anything needs an operator's eye; `reason` says what, in one line. */
+export interface CycleResult {
+  readonly ok: boolean
+  readonly reason: string | null
+  /** `takenAt` of the snapshot collected this cycle, or `null` when the target failed. */
+  readonly collected: string | null
+  /** `takenAt` of every snapshot the store committed this cycle, in order. */
+  readonly written: readonly string[]
+  /** Snapshots still waiting in the spool, and their bytes. */
+  readonly spoolFiles: number
+  readonly spoolBytes: number
+  /** Spool files the store refused for good (moved to quarantine) and torn files set aside. */
+  readonly quarantined: readonly string[]
+  readonly corrupt: readonly string[]
+  /** Snapshots dropped from the spool this cycle (bounds). */
+  readonly dropped: number
+  readonly retries: number
+  readonly targetError: string | null
+  readonly storeError: string | null
+  /** The cycle stopped early because the signal aborted. */
+  readonly interrupted: boolean
+  readonly durationMs: number
+}
+
+/** Options of {@link runCycle}. */
+export interface CycleOptions {
+  /** Abort: the step in hand finishes (a collected snapshot is spooled, a write completes), then the cycle returns. */
+  readonly signal?: AbortSignal
+  /** Take the single-run lock for this cycle (default `true`; `runLoop` holds it for the whole loop). */
+  readonly lock?: boolean
+  /** Progress lines (`spooled …`, `stored …`, `retry …`). */
+  readonly log?: (line: string) => void
+  /** Replace collection from `config.targetUrl`, e.g. to push a snapshot taken elsewhere. */
+  readonly collectSnapshot?: () => Promise<Snapshot>
+}
+
+/** The monitored server's name for the store's `sources`: the target URL's host, or this machine's name for a local target. */
+export function monitoredHost(targetUrl: string): string {
+  let h = ''
+  try {
+    h = new URL(targetUrl).hostname
+  } catch {
+    // keep the machine's name
+  }
+  return !h || h === 'localhost' || h.startsWith('127.') || h === '[::1]' ? hostname() : h
+}
+
+/** The lock file of a configuration: one per spool. */
+export function lockPath(config: Pick<BridgeConfig, 'spoolDir'>): string {
+  return join(config.spoolDir, 'bridge.lock')
+}
+
+/** The spool of a configuration. */
+export function spoolOf(config: BridgeConfig): Spool {
+  return new Spool({ dir: config.spoolDir, maxBytes: config.spoolMaxBytes, maxAgeMs: config.spoolMaxAgeMs, quarantineDir: config.quarantineDir })
+}
+
+/** One line saying why the store failed, with the fix when known. */
+export function describeStoreError(err: unknown, link: StoreLink, config: Pick<BridgeConfig, 'schema' | 'prefix'>): string {
+  const tls = explainTlsError(err, link)
+  if (tls) return `store: ${tls}`
+  const msg = oneLine(err)
+  const state = sqlStateIn(err)
+  if (state === '28P01' || /password authentication failed/i.test(msg)) {
+    return `store: the writer's login was refused (${msg}): check the user and password in store_url.`
+  }
+  if (state === '28000' || /no pg_hba\.conf entry/i.test(msg)) {
+    return `store: the store refuses this host (${msg}): add the hostssl line printed by \`pggraph-bridge install\` to the store's pg_hba.conf.`
+  }
+  if (state === '3F000' || state === '42P01' || state === '42883') {
+    return `store: the store has no tables for ${config.schema}.${config.prefix} (${msg}): run \`pggraph-bridge install --schema ${config.schema} --prefix ${config.prefix}\` against the store.`
+  }
+  return `store: ${msg}`
+}
+
+/**
+ * One bridge cycle: collect a snapshot from the target and spool it durably, then replay the
+ * spool oldest first into the store, removing each file only after the store committed it.
+ * Transient store errors are retried with backoff and leave the snapshots spooled; permanent
+ * ones quarantine the snapshot; a failing target is recorded in the store. Never throws for a
+ * target or store failure: the result says what happened (it throws `PggraphError('BUSY')` when
+ * another run holds the lock, and `CONFIG` for a bad `ca_file`).
+ *
+ * @example
+ * ```ts
+ * const result = await runCycle(loadConfig({ file: 'bridge.toml' }))
+ * if (!result.ok) console.error(result.reason)
+ * ```
+ */
+export async function runCycle(config: BridgeConfig, options: CycleOptions = {}): Promise<CycleResult> {
+  const started = Date.now()
+  const log = options.log ?? (() => {})
+  const link = storeLink(config)
+  const lock = options.lock === false ? undefined : await RunLock.acquire(lockPath(config))
+  try {
+    const spool = spoolOf(config)
+    await spool.init()
+    const state = await readState(config.spoolDir)
+    const ns = { schema: config.schema, prefix: config.prefix }
+    const host = monitoredHost(config.targetUrl)
+    const policy: RetryPolicy = { attempts: config.retryAttempts, maxDelayMs: config.retryMaxDelayMs }
+    let retries = 0
+    let dropped = 0
+    let collected: string | null = null
+    let targetError: string | null = null
+    let storeError: string | null = null
+    const written: string[] = []
+    const quarantined: string[] = []
+    const corrupt: string[] = []
+
+    try {
+      const snapshot = await (options.collectSnapshot ?? (() => collectFromTarget(config)))()
+      const put = await spool.put(snapshot)
+      collected = snapshot.takenAt
+      dropped += put.dropped.length
+      log(`spooled ${snapshot.takenAt} (${put.entry.name})`)
+    } catch (err) {
+      targetError = `target: ${oneLine(err)}`
+      log(targetError)
+      dropped += (await spool.enforceBounds()).length
+    }
+    if (dropped) log(`dropped ${dropped} old snapshot(s): the spool is over spool_max_bytes or spool_max_age`)
+    state.dropped += dropped
+
+    if (!options.signal?.aborted) {
+      const onRetry = (err: unknown, attempt: number, delay: number): void => {
+        retries++
+        log(`retry ${attempt}/${policy.attempts - 1} in ${delay} ms: ${oneLine(err)}`)
+      }
+      const db = await openStore(link.url, {
+        ssl: link.ssl,
+        applicationName: 'pggraph-bridge',
+        connectTimeoutMs: config.connectTimeoutMs,
+        max: 1,
+      }).catch((err: unknown) => {
+        storeError = describeStoreError(err, link, config)
+        return undefined
+      })
+      if (db) {
+        try {
+          if (targetError) {
+            const usage = await spool.usage()
+            const health: BridgeHealth = { lastSuccess: state.lastSuccess, spoolFiles: usage.files, spoolBytes: usage.bytes, dropped: state.dropped, retries, lastError: targetError }
+            await recordSourceError(db, ns, targetError, health).catch((err: unknown) => log(`could not record the target error in the store: ${oneLine(err)}`))
+          }
+          for (const entry of await spool.list()) {
+            if (options.signal?.aborted) break
+            let snap: Snapshot
+            try {
+              snap = await spool.read(entry)
+            } catch (err) {
+              const reason = err instanceof SpoolCorruptError ? err.message : oneLine(err)
+              await spool.setAside(entry, reason)
+              corrupt.push(entry.name)
+              log(reason)
+              continue
+            }
+            const usage = await spool.usage()
+            const bridge: BridgeHealth = {
+              lastSuccess: state.lastSuccess,
+              spoolFiles: usage.files,
+              spoolBytes: usage.bytes,
+              dropped: state.dropped,
+              retries,
+              lastError: state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : targetError,
+            }
+            try {
+              await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, { onRetry, ...(options.signal ? { signal: options.signal } : {}) })
+            } catch (err) {
+              if (classifyError(err) === 'permanent') {
+                const reason = `the store refused snapshot ${snap.takenAt} for good: ${oneLine(err)}`
+                await spool.quarantine(entry, reason)
+                quarantined.push(entry.name)
+                log(`quarantined ${entry.name}: ${reason}`)
+                await recordSourceError(db, ns, reason).catch(() => {})
+                continue
+              }
+              storeError = describeStoreError(err, link, config)
+              break
+            }
+            await spool.remove(entry)
+            state.lastSuccess = new Date().toISOString()
+            written.push(snap.takenAt)
+            log(`stored ${snap.takenAt}`)
+          }
+        } finally {
+          await db.end().catch(() => {})
+        }
+      }
+      if (storeError) log(storeError)
+    }
+
+    const usage = await spool.usage()
+    const problems: string[] = []
+    if (targetError) problems.push(targetError)
+    if (storeError) problems.push(`${storeError}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`)
+    if (quarantined.length) problems.push(`${quarantined.length} snapshot(s) quarantined in ${config.quarantineDir}`)
+    if (corrupt.length) problems.push(`${corrupt.length} corrupt spool file(s) moved to ${spool.corruptDir}`)
+    const reason = problems.length ? problems.join('; ') : null
+    const now = new Date().toISOString()
+    if (reason) {
+      state.lastError = reason
+      state.lastErrorAt = now
+    }
+    state.lastCycle = now
+    await writeState(config.spoolDir, state)
+    return {
+      ok: reason === null,
+      reason,
+      collected,
+      written,
+      spoolFiles: usage.files,
+      spoolBytes: usage.bytes,
+      quarantined,
+      corrupt,
+      dropped,
+      retries,
+      targetError,
+      storeError,
+      interrupted: options.signal?.aborted ?? false,
+      durationMs: Date.now() - started,
+    }
+  } finally {
+    await lock?.release()
+  }
+}

@@ -1,0 +1,71 @@
+import { isPggraphError } from '@pggraph/core'
+import { CHECK_HELP, checkCommand } from './commands/check.js'
+import { COLLECT_HELP, collectCommand } from './commands/collect.js'
+import { INSTALL_HELP, installCommand } from './commands/install.js'
+import { RUN_HELP, runCommand } from './commands/run.js'
+import { EXIT, processIo, version, type Io } from './commands/shared.js'
+
+const HELP = `Usage: pggraph-bridge <command> [options]
+
+Pushes PostgreSQL statistics snapshots from this (monitored) server to a pggraph store, from
+cron or as a loop; snapshots wait in a local spool while the store is unreachable.
+
+Commands:
+  run       One cycle: collect, spool, replay into the store (--loop to keep going)
+  collect   Print one snapshot of the target (--json for the whole snapshot)
+  check     Doctor: target, store, TLS, roles, clocks, spool; each check with its fix
+  install   Set up the store for a monitored system and print the remaining steps
+
+Options:
+  -h, --help     Help (also after each command: pggraph-bridge run --help)
+  -V, --version  The version
+
+Exit codes: 0 ok, 1 the cycle or a check failed, 2 usage or configuration mistake,
+3 another run holds the lock. Docs: docs/bridge.md`
+
+const COMMANDS: Readonly<Record<string, { run: (args: readonly string[], io: Io) => Promise<number>; help: string }>> = {
+  run: { run: runCommand, help: RUN_HELP },
+  collect: { run: collectCommand, help: COLLECT_HELP },
+  check: { run: checkCommand, help: CHECK_HELP },
+  install: { run: installCommand, help: INSTALL_HELP },
+}
+
+/**
+ * Run the `pggraph-bridge` command line with `argv` (without `node` and the script) and return
+ * the exit code. A user mistake prints one clear line (never a stack trace) and returns 2.
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [first, ...rest] = argv
+  if (first === '--version' || first === '-V') {
+    io.out(version())
+    return EXIT.ok
+  }
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined
+    io.out(topic ? topic.help : HELP)
+    return EXIT.ok
+  }
+  const command = COMMANDS[first]
+  if (!command) {
+    io.err(`pggraph-bridge: unknown command "${first}": use run, collect, check or install (pggraph-bridge --help).`)
+    return EXIT.usage
+  }
+  try {
+    return await command.run(rest, io)
+  } catch (err) {
+    if (isPggraphError(err, 'CONFIG')) {
+      io.err(`pggraph-bridge: ${err.message}`)
+      return EXIT.usage
+    }
+    if (isPggraphError(err, 'BUSY')) {
+      io.err(`pggraph-bridge: ${err.message}`)
+      return EXIT.busy
+    }
+    if (isPggraphError(err)) {
+      io.err(`pggraph-bridge: ${err.message.split('\n')[0]}`)
+      return EXIT.failed
+    }
+    io.err(`pggraph-bridge: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    return EXIT.failed
+  }
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls'
+import { PggraphError } from '@pggraph/core'
+import { codeIn, messagesOf } from './retry.js'
+
+/** What the bridge will do on the link to the store. */
+export interface StoreLink {
+  /** The store URL with every TLS parameter removed (they are built here, explicitly). */
+  readonly url: string
+  /** TLS options for the store connection, or `false` for plain text. */
+  readonly ssl: ConnectionOptions | false
+  /** `verify-full` (the default), `insecure` (plain text, by request) or `local` (PGlite). */
+  readonly mode: 'verify-full' | 'insecure' | 'local'
+  /** Human description for messages, e.g. `verify-full against /etc/pggraph/ca.pem (store.example.com)`. */
+  readonly description: string
+  /** Things to warn about on every run (plain text, ignored URL parameters). */
+  readonly warnings: readonly string[]
+}
+
+// The libpq TLS parameters pg would otherwise interpret from the URL, with a meaning that has
+// changed between pg versions: removed, so only the options built below are in force.
+const URL_TLS_PARAMS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'sslcrl', 'sslnegotiation', 'sslpassword', 'uselibpqcompat']
+
+/**
+ * Build the TLS options of the link to the store explicitly: certificate verification against
+ * `caFile` (or the system's CAs) with the host name checked (`verify-full`), unless `insecure`.
+ * TLS parameters in the URL are removed with a warning, so `pg`'s version-dependent `sslmode`
+ * parsing never decides.
+ *
+ * @example
+ * ```ts
+ * const link = storeLink({ storeUrl: 'postgres://w@store.example.com/pggraph', caFile: '/etc/pggraph/ca.pem', insecure: false })
+ * const db = await openStore(link.url, { ssl: link.ssl })
+ * ```
+ */
+export function storeLink(options: {
+  readonly storeUrl: string
+  readonly caFile?: string | undefined
+  readonly tlsServerName?: string | undefined
+  readonly insecure: boolean
+}): StoreLink {
+  if (options.storeUrl.startsWith('pglite:')) {
+    return { url: options.storeUrl, ssl: false, mode: 'local', description: 'embedded store (no network)', warnings: [] }
+  }
+  const u = new URL(options.storeUrl)
+  const warnings: string[] = []
+  const dropped = URL_TLS_PARAMS.filter((p) => u.searchParams.has(p))
+  for (const p of dropped) u.searchParams.delete(p)
+  if (dropped.length) {
+    warnings.push(
+      `store_url parameter${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} ignored: TLS is set by ca_file, tls_server_name and insecure in the bridge config.`,
+    )
+  }
+  const url = u.toString()
+  const host = decodeURIComponent(u.hostname).replace(/^\[|\]$/g, '')
+  if (!host || u.searchParams.get('host')?.startsWith('/')) {
+    // A Unix socket: nothing crosses the network, and PostgreSQL offers no TLS on sockets.
+    return { url, ssl: false, mode: 'local', description: 'Unix socket (no network)', warnings }
+  }
+  if (options.insecure) {
+    warnings.push(
+      `insecure = true: snapshots and the writer's password go to the store at ${host} in plain text. Set ca_file and remove insecure to verify the store (see docs/bridge.md, "TLS").`,
+    )
+    return { url, ssl: false, mode: 'insecure', description: 'plain text (insecure = true)', warnings }
+  }
+  let ca: Buffer | undefined
+  if (options.caFile) {
+    try {
+      ca = readFileSync(options.caFile)
+    } catch (err) {
+      throw new PggraphError(
+        'CONFIG',
+        `ca_file ${options.caFile} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): copy the store's CA certificate there or fix the path.`,
+      )
+    }
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new PggraphError('CONFIG', `ca_file ${options.caFile} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA certificate in PEM form.`)
+    }
+  }
+  const name = options.tlsServerName ?? host
+  const ssl: ConnectionOptions = {
+    rejectUnauthorized: true,
+    ...(ca ? { ca } : {}),
+    // pg passes `host` and sets `servername` from the URL; both are fixed here so the name
+    // verified is exactly the configured one, and SNI is never an IP address.
+    host: name,
+    ...(isIP(name) === 0 ? { servername: name } : {}),
+    checkServerIdentity: (_hostname, cert) => checkServerIdentity(name, cert),
+  }
+  const against = options.caFile ? options.caFile : "the system's trusted CAs"
+  return { url, ssl, mode: 'verify-full', description: `verify-full against ${against} (${name})`, warnings }
+}
+
+/**
+ * One-line explanation, with the fix, of a TLS failure on the store link; `undefined` when
+ * `err` is not a TLS error.
+ */
+export function explainTlsError(err: unknown, link: StoreLink): string | undefined {
+  const code = codeIn(err, (c) => /^[A-Z_]+$/.test(c) && c.length > 5)
+  const msg = messagesOf(err)
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /Hostname\/IP does not match/i.test(msg)) {
+    return `The store's certificate is not valid for the name the bridge connects to (${msg}). Use the host name in the certificate in store_url, or set tls_server_name to it.`
+  }
+  if (
+    typeof code === 'string' &&
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$/.test(code)
+  ) {
+    return `The store's certificate could not be verified (${code}) with ${link.description}: set ca_file to the CA that signed the store's certificate.`
+  }
+  if (typeof code === 'string' && /^CERT_(HAS_EXPIRED|NOT_YET_VALID)$/.test(code)) {
+    return `The store's certificate is not valid now (${code}): renew it on the store, or check this server's clock.`
+  }
+  if (/server does not support SSL/i.test(msg)) {
+    return 'The store does not accept TLS connections: enable ssl on the store (see docs/bridge.md, "TLS"); insecure = true only on a private network.'
+  }
+  return undefined
+}
