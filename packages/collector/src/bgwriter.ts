@@ -1,0 +1,45 @@
+import type { Collector, MetricDefinition } from '@pggraph/core'
+import { counter, selectList, versioned } from './sql.js'
+
+const values = {
+  buffers_clean: counter('blocks', 'Buffers written by the background writer'),
+  maxwritten_clean: counter('count', 'Times the background writer stopped because it wrote too many buffers'),
+  buffers_alloc: counter('blocks', 'Buffers allocated'),
+  buffers_backend: counter('blocks', 'Buffers written directly by backends (up to 16; from 17 see pg_stat_io)'),
+  buffers_backend_fsync: counter('count', 'Times a backend had to fsync itself (up to 16; from 17 see pg_stat_io)'),
+} as const
+
+const upTo16 = (name: string) => (major: number) => (major < 17 ? name : null)
+
+/**
+ * `pg_stat_bgwriter`: the background writer only. The checkpoint columns it had before 17 are in
+ * {@link pgStatCheckpointer} on every version, under 17's names.
+ */
+export const pgStatBgwriter = {
+  name: 'pg_stat_bgwriter',
+  area: 'bgwriter',
+  scope: 'cluster',
+  description: 'Background writer: buffers cleaned and allocated',
+  labels: {},
+  values,
+  statsReset: true,
+  queries: versioned(
+    values,
+    (v) =>
+      `SELECT ${selectList(values, v, { buffers_backend: upTo16('buffers_backend'), buffers_backend_fsync: upTo16('buffers_backend_fsync') })}, stats_reset FROM pg_stat_bgwriter`,
+    [17],
+  ),
+} as const satisfies MetricDefinition
+
+/**
+ * The background writer collector: {@link pgStatBgwriter}.
+ *
+ * @example
+ * ```ts
+ * const snap = await collect(db, { collectors: [bgwriter()] })
+ * snap.metrics.pg_stat_bgwriter[0]?.buffers_clean
+ * ```
+ */
+export function bgwriter(): Collector<readonly [typeof pgStatBgwriter]> {
+  return { name: 'bgwriter', metrics: [pgStatBgwriter] }
+}

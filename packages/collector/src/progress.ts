@@ -1,0 +1,85 @@
+import type { Collector, MetricDefinition } from '@pggraph/core'
+import { gauge, selectList, versioned } from './sql.js'
+
+const THIS_DB = '(SELECT oid FROM pg_database WHERE datname = current_database())'
+
+const vacuumValues = {
+  heap_blks_total: gauge('blocks', 'Heap blocks of the table'),
+  heap_blks_scanned: gauge('blocks', 'Heap blocks scanned'),
+  heap_blks_vacuumed: gauge('blocks', 'Heap blocks vacuumed'),
+  index_vacuum_count: gauge('count', 'Index vacuum cycles done'),
+  max_dead_tuples: gauge('tuples', 'Dead tuples that fit before an index cycle (up to 16)'),
+  num_dead_tuples: gauge('tuples', 'Dead tuples collected (up to 16)'),
+  max_dead_tuple_bytes: gauge('bytes', 'Memory for dead tuples before an index cycle', 17),
+  dead_tuple_bytes: gauge('bytes', 'Memory used by dead tuples', 17),
+  num_dead_item_ids: gauge('count', 'Dead item identifiers collected', 17),
+  indexes_total: gauge('count', 'Indexes to vacuum', 17),
+  indexes_processed: gauge('count', 'Indexes vacuumed', 17),
+  delay_time: gauge('ms', 'Time sleeping for cost-based delay', 18),
+} as const
+const upTo16 = (c: string) => (v: number) => (v < 17 ? c : null)
+
+/**
+ * `pg_stat_progress_vacuum`: running vacuums of the database collected, one row per backend.
+ * Needs `pg_read_all_stats` to see other roles' vacuums (autovacuum included).
+ */
+export const pgStatProgressVacuum = {
+  name: 'pg_stat_progress_vacuum',
+  area: 'progress',
+  scope: 'database',
+  description: 'Running vacuums: phase and blocks done',
+  labels: { datname: 'text', pid: 'text', relname: 'text', phase: 'text' },
+  values: vacuumValues,
+  requires: [{ privilege: 'pg_read_all_stats' }],
+  queries: versioned(
+    vacuumValues,
+    (v) => `SELECT current_database()::text AS datname, pid::text AS pid, coalesce(relid::regclass::text, '') AS relname, phase,
+  ${selectList(vacuumValues, v, { max_dead_tuples: upTo16('max_dead_tuples'), num_dead_tuples: upTo16('num_dead_tuples') })}
+FROM pg_stat_progress_vacuum WHERE datid = ${THIS_DB}`,
+    [17],
+  ),
+} as const satisfies MetricDefinition
+
+/**
+ * `pg_stat_progress_create_index`: running CREATE INDEX / REINDEX of the database collected.
+ */
+export const pgStatProgressCreateIndex = {
+  name: 'pg_stat_progress_create_index',
+  area: 'progress',
+  scope: 'database',
+  description: 'Running index builds: phase, blocks and tuples done',
+  labels: { datname: 'text', pid: 'text', relname: 'text', index_relname: 'text', command: 'text', phase: 'text' },
+  values: {
+    lockers_total: gauge('count', 'Lockers to wait for'),
+    lockers_done: gauge('count', 'Lockers waited for'),
+    blocks_total: gauge('blocks', 'Blocks to process in this phase'),
+    blocks_done: gauge('blocks', 'Blocks processed'),
+    tuples_total: gauge('tuples', 'Tuples to process in this phase'),
+    tuples_done: gauge('tuples', 'Tuples processed'),
+    partitions_total: gauge('count', 'Partitions to process'),
+    partitions_done: gauge('count', 'Partitions processed'),
+  },
+  requires: [{ privilege: 'pg_read_all_stats' }],
+  queries: [
+    {
+      since: 12,
+      sql: `SELECT current_database()::text AS datname, pid::text AS pid, coalesce(relid::regclass::text, '') AS relname,
+  CASE WHEN index_relid = 0 THEN '' ELSE coalesce(index_relid::regclass::text, '') END AS index_relname, command, phase,
+  lockers_total, lockers_done, blocks_total, blocks_done, tuples_total, tuples_done, partitions_total, partitions_done
+FROM pg_stat_progress_create_index WHERE datid = ${THIS_DB}`,
+    },
+  ],
+} as const satisfies MetricDefinition
+
+/**
+ * The progress collector: {@link pgStatProgressVacuum} and {@link pgStatProgressCreateIndex}.
+ *
+ * @example
+ * ```ts
+ * const snap = await collect(db, { collectors: [progress()] })
+ * snap.metrics.pg_stat_progress_vacuum.map((v) => [v.relname, v.phase, v.heap_blks_scanned])
+ * ```
+ */
+export function progress(): Collector<readonly [typeof pgStatProgressVacuum, typeof pgStatProgressCreateIndex]> {
+  return { name: 'progress', metrics: [pgStatProgressVacuum, pgStatProgressCreateIndex] }
+}

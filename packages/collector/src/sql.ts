@@ -1,0 +1,77 @@
+import type { ValueColumn, VersionedQuery } from '@pggraph/core'
+import { MIN_SERVER_VERSION } from '@pggraph/core'
+
+/**
+ * How a value column is read on one major version: an SQL expression, or `null` when that
+ * version does not have it (the collector then reports `null`). A plain string applies to all.
+ *
+ * @internal
+ */
+export type ColumnExpr = string | ((major: number) => string | null)
+
+/**
+ * The select list of `values` for server `major`: each column that exists on that version
+ * (its `since` is not newer), as `expr AS name`. Default expressions: the column itself, or
+ * `extract(epoch FROM name)` for unit `timestamp` (timestamps are stored as epoch seconds).
+ *
+ * @internal
+ */
+export function selectList(
+  values: Readonly<Record<string, ValueColumn>>,
+  major: number,
+  exprs: Readonly<Record<string, ColumnExpr>> = {},
+  qualifier = '',
+): string {
+  const parts: string[] = []
+  for (const [name, col] of Object.entries(values)) {
+    if (col.since !== undefined && col.since > major) continue
+    const e = exprs[name]
+    const expr = typeof e === 'function' ? e(major) : e
+    if (expr === null) continue
+    if (expr !== undefined) parts.push(`${expr} AS ${name}`)
+    else if (col.unit === 'timestamp') parts.push(`extract(epoch FROM ${qualifier}${name})::float8 AS ${name}`)
+    else parts.push(`${qualifier}${name}`)
+  }
+  return parts.join(', ')
+}
+
+/**
+ * One query per version range where the available columns change: the ranges start at
+ * {@link MIN_SERVER_VERSION}, at every column's `since` and at `extraBreaks`, newest first.
+ *
+ * @internal
+ */
+export function versioned(
+  values: Readonly<Record<string, ValueColumn>>,
+  build: (major: number) => string,
+  extraBreaks: readonly number[] = [],
+  since: number = MIN_SERVER_VERSION,
+): VersionedQuery[] {
+  const breaks = new Set<number>([since, ...extraBreaks])
+  for (const col of Object.values(values)) if (col.since !== undefined && col.since > since) breaks.add(col.since)
+  const sorted = [...breaks].filter((b) => b >= since).sort((a, b) => a - b)
+  return sorted
+    .map((b, i): VersionedQuery => {
+      const until = sorted[i + 1]
+      return until === undefined ? { since: b, sql: build(b) } : { since: b, until, sql: build(b) }
+    })
+    .reverse()
+}
+
+/** The WAL position of this server: the insert position on a primary, the received position on a standby. @internal */
+export const CURRENT_LSN = 'CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END'
+
+/** Seconds from `expr` (a timestamptz) to the snapshot time. @internal */
+export function ageOf(expr: string): string {
+  return `extract(epoch FROM now() - ${expr})::float8`
+}
+
+/** A counter column (cumulative; graphs show its rate). @internal */
+export function counter(unit: string, description: string, since?: number): { readonly kind: 'counter'; readonly unit: string; readonly description: string; readonly since?: number } {
+  return since === undefined ? { kind: 'counter', unit, description } : { kind: 'counter', unit, description, since }
+}
+
+/** A gauge column (a level at the snapshot time). @internal */
+export function gauge(unit: string, description: string, since?: number): { readonly kind: 'gauge'; readonly unit: string; readonly description: string; readonly since?: number } {
+  return since === undefined ? { kind: 'gauge', unit, description } : { kind: 'gauge', unit, description, since }
+}

@@ -1,0 +1,122 @@
+import type { Collector, MetricDefinition } from '@pggraph/core'
+import { PggraphError } from '@pggraph/core'
+import { topOption, withParams } from './params.js'
+import { counter } from './sql.js'
+import { topNQuery } from './top-n.js'
+
+const values = {
+  calls: counter('count', 'Executions'),
+  total_exec_time: counter('ms', 'Execution time (before 13: total_time)'),
+  total_plan_time: counter('ms', 'Planning time (pg_stat_statements.track_planning)', 13),
+  rows: counter('tuples', 'Rows returned or affected'),
+  shared_blks_hit: counter('blocks', 'Shared blocks hit'),
+  shared_blks_read: counter('blocks', 'Shared blocks read'),
+  shared_blks_dirtied: counter('blocks', 'Shared blocks dirtied'),
+  shared_blks_written: counter('blocks', 'Shared blocks written'),
+  local_blks_hit: counter('blocks', 'Local blocks hit'),
+  local_blks_read: counter('blocks', 'Local blocks read'),
+  local_blks_dirtied: counter('blocks', 'Local blocks dirtied'),
+  local_blks_written: counter('blocks', 'Local blocks written'),
+  temp_blks_read: counter('blocks', 'Temporary blocks read'),
+  temp_blks_written: counter('blocks', 'Temporary blocks written'),
+  shared_blk_read_time: counter('ms', 'Time reading blocks (before 17: blk_read_time, shared and local together)'),
+  shared_blk_write_time: counter('ms', 'Time writing blocks (before 17: blk_write_time, shared and local together)'),
+  local_blk_read_time: counter('ms', 'Time reading local blocks', 17),
+  local_blk_write_time: counter('ms', 'Time writing local blocks', 17),
+  temp_blk_read_time: counter('ms', 'Time reading temporary blocks', 15),
+  temp_blk_write_time: counter('ms', 'Time writing temporary blocks', 15),
+  wal_records: counter('count', 'WAL records generated', 13),
+  wal_fpi: counter('count', 'WAL full page images generated', 13),
+  wal_bytes: counter('bytes', 'WAL bytes generated', 13),
+} as const
+
+// The columns depend on the *extension* version, which may lag the server after an upgrade, so
+// each row is read as jsonb and every canonical column takes the first name that exists.
+const aliases: Readonly<Record<string, readonly string[]>> = {
+  total_exec_time: ['total_exec_time', 'total_time'],
+  shared_blk_read_time: ['shared_blk_read_time', 'blk_read_time'],
+  shared_blk_write_time: ['shared_blk_write_time', 'blk_write_time'],
+}
+const read = (col: string) =>
+  `sum(coalesce(${(aliases[col] ?? [col]).map((n) => `(j->>'${n}')::float8`).join(', ')})) AS ${col}`
+
+/** The default number of statements kept by {@link statements}. */
+export const DEFAULT_TOP_STATEMENTS = 100
+
+/**
+ * `pg_stat_statements` of the database collected, one row per `queryid` (summed over roles and
+ * nesting levels), top N by total execution time (`$1`, default {@link DEFAULT_TOP_STATEMENTS}),
+ * the rest in one `(other)` row. The `query` label is empty unless `$2` (`queryText`) is true:
+ * statement text can hold secrets, so it is never read by default (`pg_stat_statements(false)`
+ * does not even load it). Canonical names on every version: `total_exec_time`, `shared_blk_*_time`.
+ */
+export const pgStatStatements = {
+  name: 'pg_stat_statements',
+  area: 'statements',
+  scope: 'database',
+  description: 'Statements: calls, time, rows, blocks, WAL per queryid (top N by total time)',
+  labels: { datname: 'text', queryid: 'text', query: 'text' },
+  values,
+  params: [DEFAULT_TOP_STATEMENTS, false],
+  requires: [{ extension: 'pg_stat_statements' }, { privilege: 'pg_read_all_stats' }],
+  queries: [
+    {
+      since: 12,
+      sql: topNQuery({
+        source: `SELECT current_database()::text AS datname, coalesce(queryid::text, '') AS queryid,
+  CASE WHEN $2::boolean THEN coalesce(min(query), '') ELSE '' END AS query,
+  ${Object.keys(values).map(read).join(',\n  ')}
+FROM (SELECT p.queryid, p.query, to_jsonb(p) AS j FROM pg_stat_statements($2::boolean) p
+  WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) pggraph_p
+GROUP BY queryid`,
+        labels: ['datname', 'queryid', 'query'],
+        other: { datname: 'current_database()::text', queryid: "'(other)'" },
+        values: Object.fromEntries(Object.entries(values).map(([k, c]) => [k, { ...c, since: 12 }])),
+        major: 12,
+        rankBy: ['total_exec_time'],
+      }),
+    },
+  ],
+} as const satisfies MetricDefinition
+
+/** `pg_stat_statements_info` (14+): deallocations (statements evicted) and the reset time. */
+export const pgStatStatementsInfo = {
+  name: 'pg_stat_statements_info',
+  area: 'statements',
+  scope: 'database',
+  description: 'pg_stat_statements: entries deallocated, last reset',
+  labels: { datname: 'text' },
+  values: { dealloc: counter('count', 'Entries evicted because pg_stat_statements.max was reached', 14) },
+  statsReset: true,
+  minServerVersion: 14,
+  requires: [{ extension: 'pg_stat_statements' }, { privilege: 'pg_read_all_stats' }],
+  queries: [{ since: 14, sql: 'SELECT current_database()::text AS datname, dealloc, stats_reset FROM pg_stat_statements_info' }],
+} as const satisfies MetricDefinition
+
+/** Options of {@link statements}. */
+export interface StatementsOptions {
+  /** Keep this many statements by total time; the rest become one `(other)` row. Default 100. */
+  readonly top?: number
+  /** Put the statement text in the `query` label. Default false: text can hold secrets. */
+  readonly queryText?: boolean
+}
+
+/**
+ * The statements collector: {@link pgStatStatements} and {@link pgStatStatementsInfo}, for each
+ * database collected where the extension is installed (skipped where it is not).
+ *
+ * @example
+ * ```ts
+ * const snap = await collect(db, { collectors: [statements({ top: 50 })] })
+ * snap.metrics.pg_stat_statements.map((s) => [s.queryid, s.total_exec_time])
+ * ```
+ */
+export function statements(
+  options: StatementsOptions = {},
+): Collector<readonly [typeof pgStatStatements, typeof pgStatStatementsInfo]> {
+  if (options.queryText !== undefined && typeof options.queryText !== 'boolean') {
+    throw new PggraphError('CONFIG', `statements({ queryText }) must be true or false (got ${String(options.queryText)}).`)
+  }
+  const top = topOption(options.top, DEFAULT_TOP_STATEMENTS, 'statements')
+  return { name: 'statements', metrics: [withParams(pgStatStatements, [top, options.queryText ?? false]), pgStatStatementsInfo] }
+}
