@@ -1,0 +1,267 @@
+import { isPggraphError, type MetricDefinition, type Queryable } from '@pggraph/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { installStore, pruneStore, listPrefixes, listSchemas, listSources, readSeries, recordSourceError, writeSnapshot, type Namespace } from '../src/index.js'
+import { openBackend, backendNames, type Backend } from './backends.js'
+import { myWal, snapshot, tableRows, tDatabase, testMetrics, tTables, START } from './fixtures.js'
+
+const MIN = 60_000
+const T0 = Date.parse('2026-03-01T00:00:00Z')
+
+async function count(db: Queryable, table: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)
+  return rows[0]!.n
+}
+
+describe.each(backendNames())('store on %s', (name) => {
+  let b: Backend
+  beforeAll(async () => {
+    b = await openBackend(name)
+  })
+  afterAll(async () => {
+    await b?.close()
+  })
+
+  it('installs idempotently: the second run changes nothing', async () => {
+    const schema = b.schema()
+    const first = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })
+    expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots'])
+    expect(first.tablesCreated.sort()).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
+    expect(first.roles.map((r) => [r.kind, r.action])).toEqual([['owner', 'created'], ['writer', 'created'], ['reader', 'created']])
+    expect(first.roles[1]!.generatedPassword).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(first.writerRole).toBe(`${schema}_db1_writer`)
+    expect(first.readerRole).toBe(`${schema}_reader`)
+    expect(first.unchanged).toBe(false)
+    const second = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })
+    expect(second.unchanged).toBe(true)
+    expect(second.migrations).toEqual([])
+    expect(second.functionsUpdated).toEqual([])
+    expect(second.roles.every((r) => r.action === 'kept' && r.generatedPassword === undefined)).toBe(true)
+    const owner = await b.db.query<{ o: string; su: boolean }>(
+      `SELECT pg_get_userbyid(p.proowner) AS o, r.rolsuper AS su FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = to_regprocedure($1)`,
+      [`"${schema}"."db1_ingest"(jsonb)`],
+    )
+    expect(owner.rows[0]).toEqual({ o: `${schema}_owner`, su: false })
+  })
+
+  it('writes a snapshot once: a retried write changes nothing', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    const snap = snapshot(T0, { test_tables: tableRows(50, 1), test_database: [{ datname: 'app', xact_commit: 5, blks_read: 1, numbackends: 2, stats_reset: null }], unknown_metric: [] })
+    const w1 = await writeSnapshot(b.db, ns, snap)
+    expect(w1).toMatchObject({ written: true, rows: 51, ignored: ['unknown_metric'] })
+    const w2 = await writeSnapshot(b.db, ns, snap)
+    expect(w2).toMatchObject({ written: false, rows: 0 })
+    expect(await count(b.db, `"${schema}"."db1_test_tables"`)).toBe(50)
+    expect(await count(b.db, `"${schema}"."db1_snapshots"`)).toBe(1)
+    const [src] = await listSources(b.db, schema)
+    expect(src).toMatchObject({ prefix: 'db1', snapshots: 1, serverVersionNum: 170004, database: 'app', failing: false })
+    expect(src!.lastSeen!.getTime()).toBe(T0)
+  })
+
+  it('keeps prefixes and schemas apart', async () => {
+    const s1 = b.schema()
+    const s2 = b.schema()
+    for (const [schema, prefix] of [[s1, 'a'], [s1, 'b'], [s2, 'a']] as const) {
+      await installStore(b.db, { schema, prefix, metrics: testMetrics })
+    }
+    const rows = (v: number) => [{ datname: 'app', xact_commit: v, blks_read: 0, numbackends: v, stats_reset: null }]
+    await writeSnapshot(b.db, { schema: s1, prefix: 'a' }, snapshot(T0, { test_database: rows(1) }))
+    await writeSnapshot(b.db, { schema: s1, prefix: 'b' }, snapshot(T0, { test_database: rows(2) }))
+    await writeSnapshot(b.db, { schema: s2, prefix: 'a' }, snapshot(T0, { test_database: rows(3) }))
+    const read = async (ns: Namespace) =>
+      (await readSeries(b.db, ns, { metric: 'test_database', columns: ['numbackends'], from: T0 - MIN, to: T0 + MIN })).series.map((s) => s.points.map((p) => p.v))
+    expect(await read({ schema: s1, prefix: 'a' })).toEqual([[1]])
+    expect(await read({ schema: s1, prefix: 'b' })).toEqual([[2]])
+    expect(await read({ schema: s2, prefix: 'a' })).toEqual([[3]])
+    expect(await listPrefixes(b.db, s1)).toEqual(['a', 'b'])
+    expect((await listSources(b.db, s2)).map((s) => s.prefix)).toEqual(['a'])
+    const schemas = await listSchemas(b.db)
+    expect(schemas).toContain(s1)
+    expect(schemas).toContain(s2)
+  })
+
+  it('turns counters into rates with gaps at a drop, a stats reset and a restart', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    const restart = new Date(T0 + 6.5 * MIN).toISOString()
+    const reset1 = '2025-12-01T00:00:00.000Z'
+    const reset2 = new Date(T0 + 3.5 * MIN).toISOString()
+    // xact_commit: +60/min, then a drop at 3 (unannounced reset), stats_reset changes at 4, restart before 7.
+    const xs = [0, 60, 120, 10, 70, 130, 190, 5, 65, 125]
+    for (let i = 0; i < xs.length; i++) {
+      const statsReset = i < 4 ? reset1 : reset2
+      const after = i >= 7
+      await writeSnapshot(
+        b.db,
+        ns,
+        snapshot(
+          T0 + i * MIN,
+          {
+            test_database: [{ datname: 'app', xact_commit: xs[i]!, blks_read: i === 4 ? 1000 : i, numbackends: 4, stats_reset: statsReset }],
+            my_wal: [{ wal_bytes: after ? 600 * (i - 7) : 600 * i, stats_reset: null }],
+          },
+          { startTime: after ? restart : START, resets: [{ metric: 'test_database', key: 'app', at: statsReset }] },
+        ),
+      )
+    }
+    const set = await readSeries(b.db, ns, { metric: 'test_database', columns: ['xact_commit', 'numbackends'], from: T0, to: T0 + 9 * MIN })
+    const [xact, backends] = set.series
+    expect(xact!.kind).toBe('rate')
+    expect(xact!.points.map((p) => p.v)).toEqual([null, 1, 1, null, null, 1, 1, null, 1, 1])
+    expect(backends!.kind).toBe('gauge')
+    expect(backends!.points.every((p) => p.v === 4)).toBe(true)
+    // blks_read jumps to 1000 at 4 while stats_reset changed there: a gap, not a spike.
+    const blks = await readSeries(b.db, ns, { metric: 'test_database', columns: ['blks_read'], from: T0, to: T0 + 9 * MIN })
+    expect(blks.series[0]!.points[4]!.v).toBeNull()
+    const wal = await readSeries(b.db, ns, { metric: 'my_wal', columns: ['wal_bytes'], from: T0, to: T0 + 9 * MIN })
+    expect(wal.series[0]!.points.map((p) => p.v)).toEqual([null, 10, 10, 10, 10, 10, 10, null, 10, 10])
+    for (const s of [...set.series, ...wal.series]) for (const p of s.points) expect(p.v === null || p.v >= 0).toBe(true)
+    expect(set.events).toEqual([
+      { t: Date.parse(reset2), kind: 'stats_reset', label: 'test_database reset (app)' },
+      { t: Date.parse(restart), kind: 'restart', label: 'server restarted' },
+    ])
+  })
+
+  it('downsamples, sums and picks the top label sets in SQL', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    for (let i = 0; i < 60; i++) await writeSnapshot(b.db, ns, snapshot(T0 + i * MIN, { test_tables: tableRows(5, 60 * i) }))
+    const q = { metric: 'test_tables', columns: ['seq_scan'], from: T0, to: T0 + 59 * MIN }
+    const raw = await readSeries(b.db, ns, q)
+    expect(raw.series).toHaveLength(5)
+    expect(raw.series[0]!.points).toHaveLength(60)
+    const down = await readSeries(b.db, ns, { ...q, points: 10 })
+    expect(down.series).toHaveLength(5)
+    for (const s of down.series) expect(s.points.length).toBeLessThanOrEqual(10)
+    // table t<i> grows by 60*(i+1) per minute: (i+1) per second
+    const t2 = down.series.find((s) => s.labels['relname'] === 't2')!
+    expect(t2.points.slice(1).every((p) => Math.abs(p.v! - 3) < 1e-9)).toBe(true)
+    const sum = await readSeries(b.db, ns, { ...q, aggregate: 'sum', points: 6 })
+    expect(sum.series).toHaveLength(1)
+    expect(sum.series[0]!.labels).toEqual({})
+    expect(sum.series[0]!.points.at(-1)!.v).toBeCloseTo(15)
+    const top = await readSeries(b.db, ns, { ...q, top: { n: 2, by: 'seq_scan' } })
+    expect(top.series.map((s) => s.labels['relname']).sort()).toEqual(['t3', 't4'])
+    const one = await readSeries(b.db, ns, { ...q, labels: { relname: 't0' }, points: 3 })
+    expect(one.series.map((s) => s.labels)).toEqual([{ datname: 'app', schemaname: 'public', relname: 't0' }])
+    await expect(readSeries(b.db, ns, { ...q, columns: ['nope'] })).rejects.toMatchObject({ code: 'CONFIG' })
+    await expect(readSeries(b.db, ns, { ...q, metric: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+
+  it('refuses a snapshot dated in the future and records it; bridge errors show in sources', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    const future = Date.now() + 60 * MIN
+    // Checked by the writer first ...
+    await expect(writeSnapshot(b.db, ns, snapshot(future, {}))).rejects.toMatchObject({ code: 'INVALID_SNAPSHOT' })
+    // ... and by the store's own clock even when the writer's clock is wrong too.
+    const err = await writeSnapshot(b.db, ns, snapshot(future, {}), { now: new Date(future) }).catch((e: unknown) => e)
+    expect(isPggraphError(err, 'INVALID_SNAPSHOT')).toBe(true)
+    expect((err as Error).message).toMatch(/ahead of the store clock/)
+    let [src] = await listSources(b.db, schema)
+    expect(src!.lastError).toMatch(/ahead of the store clock/)
+    expect(src!.failing).toBe(true)
+    expect(await count(b.db, `"${schema}"."db1_snapshots"`)).toBe(0)
+    await writeSnapshot(b.db, ns, snapshot(Date.now() - MIN, {}))
+    ;[src] = await listSources(b.db, schema)
+    expect(src!.failing).toBe(false)
+    const health = { lastSuccess: null, spoolFiles: 3, spoolBytes: 3000, dropped: 0, retries: 2, lastError: 'connection refused' }
+    await recordSourceError(b.db, ns, 'target down: connection refused', health)
+    ;[src] = await listSources(b.db, schema)
+    expect(src).toMatchObject({ lastError: 'target down: connection refused', failing: true, bridge: health })
+  })
+
+  it('adds a metric and a column later without losing data', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: [tDatabase] })
+    const row = { datname: 'app', xact_commit: 1, blks_read: 2, numbackends: 3, stats_reset: null }
+    await writeSnapshot(b.db, ns, snapshot(T0, { test_database: [row] }))
+    const v2 = { ...tDatabase, values: { ...tDatabase.values, deadlocks: { kind: 'counter', unit: 'count' } } } as const satisfies MetricDefinition
+    const r = await installStore(b.db, { ...ns, metrics: [v2, myWal] })
+    expect(r.columnsAdded).toEqual(['db1_test_database.deadlocks'])
+    expect(r.tablesCreated).toEqual(['db1_my_wal'])
+    expect(r.functionsUpdated.some((f) => f.includes('db1_ingest'))).toBe(true)
+    await writeSnapshot(b.db, ns, snapshot(T0 + MIN, { test_database: [{ ...row, deadlocks: 7 }] }))
+    const { rows } = await b.db.query<{ xact_commit: number; deadlocks: number | null }>(
+      `SELECT xact_commit, deadlocks FROM "${schema}"."db1_test_database" ORDER BY "time"`,
+    )
+    expect(rows).toEqual([{ xact_commit: 1, deadlocks: null }, { xact_commit: 1, deadlocks: 7 }])
+    // A later install with fewer metrics keeps the others (tables and ingest).
+    const r3 = await installStore(b.db, { ...ns, metrics: [tTables] })
+    expect(r3.metrics).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
+    const changedLabels = { ...tDatabase, labels: { datname: 'text', usename: 'text' } } as const satisfies MetricDefinition
+    await expect(installStore(b.db, { ...ns, metrics: [changedLabels] })).rejects.toMatchObject({ code: 'CONFIG' })
+  })
+})
+
+describe.each(backendNames())('retention on %s', (name) => {
+  let b: Backend
+  beforeAll(async () => {
+    b = await openBackend(name)
+  })
+  afterAll(async () => {
+    await b?.close()
+  })
+
+  it('drops whole daily partitions and deletes only the straddling day', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    const DAY = 86_400_000
+    // 5 days, 4 snapshots a day (every 6 h), 10 table rows each
+    for (let d = 0; d < 5; d++) for (let h = 0; h < 4; h++) await writeSnapshot(b.db, ns, snapshot(T0 + d * DAY + h * 6 * 3_600_000, { test_tables: tableRows(10, d * 4 + h) }))
+    const parts = async () =>
+      (
+        await b.db.query<{ relname: string }>(
+          `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1) ORDER BY 1`,
+          [`"${schema}"."db1_test_tables"`],
+        )
+      ).rows.map((r) => r.relname)
+    expect(await parts()).toEqual(['db1_test_tables_20260301', 'db1_test_tables_20260302', 'db1_test_tables_20260303', 'db1_test_tables_20260304', 'db1_test_tables_20260305'])
+    // Cut at day 2, 12:00: days 0 and 1 go whole, day 2 loses two snapshots (00:00, 06:00).
+    const result = await pruneStore(b.db, ns, { olderThan: new Date(T0 + 2 * DAY + 12 * 3_600_000) })
+    expect(result.partitionsDropped).toEqual(['db1_test_tables_20260301', 'db1_test_tables_20260302'])
+    // 2 snapshots * 10 rows in the straddling day + 10 snapshot rows
+    expect(result.rowsDeleted).toBe(20 + 10)
+    expect(await parts()).toHaveLength(3)
+    expect(await count(b.db, `"${schema}"."db1_test_tables"`)).toBe(10 * 10)
+    const [src] = await listSources(b.db, schema)
+    expect(src!.firstSeen!.getTime()).toBe(T0 + 2 * DAY + 12 * 3_600_000)
+    // A late snapshot for a pruned day recreates its partition.
+    await writeSnapshot(b.db, ns, snapshot(T0, { test_tables: tableRows(1, 1) }))
+    expect(await parts()).toContain('db1_test_tables_20260301')
+  })
+})
+
+describe('names are refused before any SQL runs', () => {
+  const noSql: Queryable = {
+    query: () => {
+      throw new Error('SQL was sent')
+    },
+  }
+  it.each([
+    ['Acme', 'db1'],
+    ['acme', 'db-1'],
+    ['acme"; DROP SCHEMA x; --', 'db1'],
+    ['select', 'db1'],
+    ['acme', 'pggraph'],
+    ['acme', 'x'.repeat(51)],
+    ['a'.repeat(60), 'db1'],
+  ])('schema %j prefix %j', async (schema, prefix) => {
+    await expect(installStore(noSql, { schema, prefix, metrics: testMetrics })).rejects.toMatchObject({ code: 'CONFIG' })
+    await expect(writeSnapshot(noSql, { schema, prefix }, snapshot(T0, {}))).rejects.toMatchObject({ code: 'CONFIG' })
+  })
+  it('leaves room in the prefix for the longest metric table partition name', async () => {
+    // test_database + _YYYYMMDD = 22 bytes, plus "_": a prefix of 40 fits 63 bytes, 41 does not.
+    await expect(installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(41), metrics: testMetrics })).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: expect.stringMatching(/at most 40 fit/),
+    })
+    await expect(installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(40), metrics: testMetrics })).rejects.toThrow('SQL was sent')
+  })
+})
