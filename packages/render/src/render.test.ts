@@ -1,5 +1,5 @@
 import { DOMParser } from '@xmldom/xmldom'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { PggraphError, type GraphSpec } from '@pggraph/core'
 import { emptySet, syntheticSet, T0, DAY } from '../test/fixtures.js'
 import { graphCatalog, graphNames, isGraphName } from './catalog/index.js'
@@ -88,6 +88,19 @@ describe('rendering', () => {
     const b = await renderGraph('activity.connections', syntheticSet('activity.connections'), opts)
     expect(b).toBe(a)
     expect(a).not.toMatch(/clip\d{2,}|gradient_/)
+  })
+
+  it('reads no clock and no randomness: other Date.now / Math.random give the same bytes', async () => {
+    const set = syntheticSet('database.transactions')
+    const a = await renderGraph('database.transactions', set, opts)
+    const now = vi.spyOn(Date, 'now').mockReturnValue(42)
+    const rnd = vi.spyOn(Math, 'random').mockReturnValue(0.123)
+    try {
+      expect(await renderGraph('database.transactions', set, opts)).toBe(a)
+    } finally {
+      now.mockRestore()
+      rnd.mockRestore()
+    }
   })
 
   it('has the requested size, a dark theme, and title/desc for screen readers', async () => {
