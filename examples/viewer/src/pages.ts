@@ -52,10 +52,10 @@ function bytes(n: number): string {
 /** The health line of a system: last snapshot, version, bridge state. */
 export function healthLine(s: SystemInfo): SafeHtml {
   const badge =
-    s.state === 'ok' ? html`<span class="badge">ok</span>` : s.state === 'stale' ? html`<span class="badge stale">stale</span>` : html`<span class="badge warn">no data yet</span>`
+    s.failing ? html`<span class="badge error">failing</span>` : s.state === 'ok' ? html`<span class="badge">ok</span>` : s.state === 'stale' ? html`<span class="badge stale">stale</span>` : html`<span class="badge warn">no data yet</span>`
   const b = s.bridge
   const spool = b && (b.spoolFiles > 0 || b.dropped > 0) ? html` · spool ${b.spoolFiles} files (${bytes(b.spoolBytes)}), ${b.dropped} dropped` : ''
-  const err = s.lastError ?? b?.lastError
+  const err = s.failing ? (s.lastError ?? b?.lastError) : null
   return html`<div class="health">${badge} last snapshot ${when(s.lastSeen)}${s.serverVersion ? html` · PostgreSQL ${s.serverVersion}` : ''}${spool}${err ? html` · <span class="error">${err}</span>` : ''}</div>`
 }
 

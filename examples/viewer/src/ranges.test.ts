@@ -4,10 +4,10 @@ import { parseCliTime, resolveRange } from './ranges.js'
 const now = Date.UTC(2026, 10, 28, 12, 34, 56)
 
 describe('resolveRange', () => {
-  it('ends presets at the start of the minute, so a refresh in the same minute has the same key', () => {
+  it('ends presets at the end of the minute, so a refresh in the same minute has the same key', () => {
     const a = resolveRange({ range: '1h' }, now)
     const b = resolveRange({ range: '1h' }, now + 3_000)
-    expect(a.to).toBe(Date.UTC(2026, 10, 28, 12, 34))
+    expect(a.to).toBe(Date.UTC(2026, 10, 28, 12, 35))
     expect(a.to - a.from).toBe(3_600_000)
     expect(a.key).toBe(b.key)
     expect(resolveRange({}, now).name).toBe('24h')

@@ -16,7 +16,10 @@ export interface TimeRange {
   readonly key: string
 }
 
-/** Relative ranges end at the start of the current minute, so a refresh in the same minute hits the cache. */
+/**
+ * Relative ranges end at the end of the current minute: every request in the same minute has
+ * the same range (and cache key), and the newest snapshot is inside it.
+ */
 export const RANGE_BUCKET_MS = 60_000
 const MAX_SPAN_MS = 400 * 86_400_000
 
@@ -44,7 +47,7 @@ export function resolveRange(params: { range?: string | undefined; from?: string
   const range = params.range ?? (hasCustom ? 'custom' : '24h')
   if (range !== 'custom') {
     if (!isPreset(range)) throw new PggraphError('CONFIG', `Unknown range "${range.slice(0, 20)}": use 1h, 6h, 24h, 7d, 30d or custom.`)
-    const to = Math.floor(now / RANGE_BUCKET_MS) * RANGE_BUCKET_MS
+    const to = Math.floor(now / RANGE_BUCKET_MS) * RANGE_BUCKET_MS + RANGE_BUCKET_MS
     return { from: to - PRESET_RANGES[range], to, name: range, key: `${range}@${to}` }
   }
   if (!params.from || !params.to) throw new PggraphError('CONFIG', 'A custom range needs both "from" and "to".')

@@ -117,6 +117,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = req.url ?? '/'
     if (raw.length > 4096 || !raw.startsWith('/')) throw new HttpError(400, 'The request line is not valid.')
+    // Dot segments (also percent-encoded) are refused before URL parsing would resolve them.
+    if (/(^|\/)(\.|%2e){1,2}(\/|\?|$)/i.test(raw.split('?')[0]!)) throw new HttpError(400, 'The path is not valid.')
     const url = new URL(raw, 'http://viewer.invalid')
     let parts: string[]
     try {

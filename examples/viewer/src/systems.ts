@@ -1,5 +1,5 @@
 import { validateIdentifier, type BridgeHealth } from '@pggraph/core'
-import { listSources } from '@pggraph/store'
+import { listSchemas, listSources } from '@pggraph/store'
 import type { StoreAccess } from './store-access.js'
 import type { ViewerIdentity } from './sessions.js'
 
@@ -20,6 +20,8 @@ export interface SystemInfo {
   readonly bridge: BridgeHealth | null
   /** `stale` when no snapshot arrived for 3 intervals. */
   readonly state: 'ok' | 'stale' | 'never'
+  /** The bridge's last report was an error, newer than the last snapshot. */
+  readonly failing: boolean
 }
 
 /** The reader role of a tenant schema, as the store's installer names it. */
@@ -39,8 +41,11 @@ export async function systemsOfSchema(store: StoreAccess, schema: string, now: n
   return sources
     .map((s) => {
       const lastSeen = toMs(s.lastSeen)
+      // Staleness is judged on the store's clock (when the snapshot arrived), not the
+      // monitored server's, so a skewed server clock does not flag a healthy bridge.
+      const arrived = toMs(s.lastReceived) ?? lastSeen
       const intervalMs = s.intervalSeconds ? s.intervalSeconds * 1000 : 60_000
-      const state: SystemInfo['state'] = lastSeen === null ? 'never' : now - lastSeen > 3 * intervalMs ? 'stale' : 'ok'
+      const state: SystemInfo['state'] = arrived === null ? 'never' : now - arrived > 3 * intervalMs ? 'stale' : 'ok'
       return {
         schema,
         prefix: s.prefix,
@@ -53,26 +58,15 @@ export async function systemsOfSchema(store: StoreAccess, schema: string, now: n
         lastError: s.lastError ?? null,
         bridge: s.bridge ?? null,
         state,
+        failing: s.failing,
       }
     })
     .sort((a, b) => a.prefix.localeCompare(b.prefix))
 }
 
-/** Tenant schemas of the store: schemas that hold a `sources` table (catalog only, no tenant rows). */
-export async function listTenantSchemas(store: StoreAccess): Promise<string[]> {
-  const r = await store.service((db) =>
-    db.query<{ nspname: string }>(
-      `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
-       WHERE c.relname = 'sources' AND c.relkind IN ('r', 'p') AND n.nspname ~ '^[a-z][a-z0-9_]*$'
-       ORDER BY 1`,
-    ),
-  )
-  return r.rows.map((x) => x.nspname)
-}
-
 /** The schemas `who` may open: their own, or every tenant for an admin. */
 export async function schemasOf(store: StoreAccess, who: ViewerIdentity): Promise<string[]> {
-  if (who.admin) return listTenantSchemas(store)
+  if (who.admin) return store.service((db) => listSchemas(db))
   return who.schema ? [who.schema] : []
 }
 
