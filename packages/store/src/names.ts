@@ -42,12 +42,20 @@ export function prefixBudget(metrics: readonly MetricDefinition[]): number {
  */
 export function validateNamespace(ns: Namespace, metrics: readonly MetricDefinition[] = []): Namespace {
   if (!ns || typeof ns !== 'object') throw new PggraphError('CONFIG', 'The namespace is missing: give { schema, prefix }.')
-  const schema = validateIdentifier(ns.schema, 'schema', MAX_IDENTIFIER_BYTES - SCHEMA_ROLE_SUFFIX_BYTES)
+  const schema = notSystem(validateIdentifier(ns.schema, 'schema', MAX_IDENTIFIER_BYTES - SCHEMA_ROLE_SUFFIX_BYTES), 'schema')
   const prefix = validateIdentifier(ns.prefix, 'prefix', prefixBudget(metrics))
   if (RESERVED_PREFIXES.has(prefix)) {
     throw new PggraphError('CONFIG', `The prefix "${prefix}" is reserved for the store's own tables: choose another prefix.`)
   }
   return { schema, prefix }
+}
+
+/** PostgreSQL reserves schema and role names starting with `pg_` for itself. */
+function notSystem(name: string, kind: 'schema' | 'role'): string {
+  if (name.startsWith('pg_')) {
+    throw new PggraphError('CONFIG', `The ${kind} name "${name}" starts with "pg_", which PostgreSQL reserves for system ${kind}s: choose another name.`)
+  }
+  return name
 }
 
 /** Validate a metric name and its columns as identifiers that fit the store's tables. */
@@ -98,7 +106,7 @@ export function defaultRoles(ns: Namespace): DefaultRoles {
 /** Validate a role name (given or derived); a derived name that is too long gets a hint. */
 export function validateRole(name: string, what: string, derived: boolean): string {
   try {
-    return validateIdentifier(name, 'role')
+    return notSystem(validateIdentifier(name, 'role'), 'role')
   } catch (err) {
     if (derived && err instanceof PggraphError) {
       throw new PggraphError('CONFIG', `${err.message} (this is the default ${what} role name; pass ${what}Role to choose a shorter one)`)

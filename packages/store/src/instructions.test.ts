@@ -1,0 +1,34 @@
+import { parse } from 'smol-toml'
+import { describe, expect, it } from 'vitest'
+import type { InstallResult } from './install.js'
+import { installInstructions } from './instructions.js'
+
+const result: InstallResult = {
+  schema: 'acme',
+  prefix: 'db1',
+  ownerRole: 'acme_owner',
+  writerRole: 'acme_db1_writer',
+  readerRole: 'acme_reader',
+  migrations: [],
+  tablesCreated: [],
+  columnsAdded: [],
+  functionsUpdated: [],
+  roles: [{ role: 'acme_db1_writer', kind: 'writer', action: 'created', generatedPassword: 'p@ss/word' }],
+  metrics: [],
+  hardening: 'applied',
+  unchanged: false,
+}
+
+describe('installInstructions', () => {
+  it('prints pg_hba lines, a TOML bridge config, cron and systemd units', () => {
+    const out = installInstructions(result, { storeHost: 'store.example.com', storePort: 5433, storeDatabase: 'pggraph', caFile: '/etc/pggraph/ca.pem', interval: '5m' })
+    expect(out.pgHba).toContain('hostssl pggraph acme_db1_writer 0.0.0.0/0 scram-sha-256')
+    const cfg = parse(out.bridgeConfig)
+    expect(cfg).toMatchObject({ schema: 'acme', prefix: 'db1', ca_file: '/etc/pggraph/ca.pem', interval: '5m' })
+    expect(new URL(String(cfg['store_url'])).password).toBe(encodeURIComponent('p@ss/word'))
+    expect(decodeURIComponent(new URL(String(cfg['store_url'])).password)).toBe('p@ss/word')
+    expect(out.crontab).toMatch(/^\*\/5 \* \* \* \* .* run --config \/etc\/pggraph\/acme\.db1\.toml/)
+    expect(out.systemdTimer).toContain('OnUnitActiveSec=300s')
+    expect(out.systemdService).toContain('Type=oneshot')
+  })
+})
