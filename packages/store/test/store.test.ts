@@ -25,7 +25,7 @@ describe.each(backendNames())('store on %s', (name) => {
     const schema = b.schema()
     const first = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })
     expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots'])
-    expect(first.tablesCreated.sort()).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
+    expect([...first.tablesCreated].sort()).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
     expect(first.roles.map((r) => [r.kind, r.action])).toEqual([['owner', 'created'], ['writer', 'created'], ['reader', 'created']])
     expect(first.roles[1]!.generatedPassword).toMatch(/^[A-Za-z0-9_-]{32}$/)
     expect(first.writerRole).toBe(`${schema}_db1_writer`)
