@@ -5,7 +5,8 @@ export default defineConfig([
   {
     entry: ['src/index.ts'],
     format: ['esm'],
-    dts: true,
+    // Types of the other workspaces from their sources, so this builds without theirs.
+    dts: { compilerOptions: { customConditions: ['development'] } },
     clean: true,
     target: 'node20',
     sourcemap: true,
@@ -20,6 +21,8 @@ export default defineConfig([
     target: 'node20',
     sourcemap: true,
     noExternal: [/^@pggraph\//],
+    // Everything else (pg, PGlite, smol-toml) stays an import, resolved from node_modules.
+    external: [/^(?!@pggraph\/)[^./]/],
     esbuildOptions(options) {
       options.conditions = ['development']
     },

@@ -1,0 +1,311 @@
+// Shared pieces of the bridge's fault tests: a built CLI to spawn, private PostgreSQL servers
+// that keep their data across stop/start, a store installed per test, and a TCP proxy that
+// can refuse or cut connections.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { installStore, openStore } from '@pggraph/store'
+import { binDir, freePort, startServer, type RunningServer } from '../../../test/servers/pg-server.js'
+import { connect, randomName, urlWith } from '../../../test/servers/index.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const bridgeDir = join(here, '..')
+export const bin = join(bridgeDir, 'bin', 'pggraph-bridge.js')
+const repo = join(bridgeDir, '..', '..')
+
+function newest(dir: string): number {
+  let t = 0
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name)
+    if (name.isDirectory()) t = Math.max(t, newest(p))
+    else if (!name.name.endsWith('.test.ts')) t = Math.max(t, statSync(p).mtimeMs)
+  }
+  return t
+}
+
+/** Build dist/cli.js when any source it bundles is newer; one builder at a time across test files. */
+export async function ensureBuilt(): Promise<void> {
+  const cli = join(bridgeDir, 'dist', 'cli.js')
+  const stale = (): boolean => {
+    if (!existsSync(cli)) return true
+    const sources = [join(bridgeDir, 'src'), ...['core', 'collector', 'store'].map((p) => join(repo, 'packages', p, 'src'))]
+    return Math.max(...sources.map(newest)) > statSync(cli).mtimeMs
+  }
+  if (!stale()) return
+  const lockDir = join(bridgeDir, '.build-lock')
+  for (;;) {
+    try {
+      mkdirSync(lockDir)
+      break
+    } catch {
+      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lockDir, { recursive: true, force: true })
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  try {
+    if (!stale()) return
+    const r = spawnSync(process.execPath, [join(repo, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: bridgeDir, encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`building the bridge failed:\n${r.stdout}\n${r.stderr}`)
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true })
+  }
+}
+
+/** What a finished CLI process printed. */
+export interface CliResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Run the built CLI to completion. */
+export function runCli(args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return finished(startCli(args, options.env), options.timeoutMs ?? 60_000)
+}
+
+/** Start the built CLI (to kill it or signal it). Environment: a clean one without PGGRAPH_* from the caller. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PGGRAPH_') && !k.startsWith('PG'))) as Record<string, string>
+  return spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** Collect a started CLI's output until it exits. */
+export function finished(child: ChildProcess, timeoutMs = 60_000): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`pggraph-bridge did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`))
+    }, timeoutMs)
+    child.on('exit', (code, signal) => {
+      clearTimeout(t)
+      // 'exit' can come before the pipes are drained.
+      setImmediate(() => resolve({ code, signal, stdout, stderr }))
+    })
+  })
+}
+
+const asRoot = process.getuid?.() === 0
+const NOBODY = 65534
+
+/** A temporary folder the PostgreSQL servers (run as nobody when we are root) can use. */
+export function serverTempDir(prefix: string): string {
+  const base = mkdtempSync(join(tmpdir(), prefix))
+  chmodSync(base, 0o755)
+  if (asRoot) chownSync(base, NOBODY, NOBODY)
+  return base
+}
+
+/** A private server whose data survives `stop()`, so it can be started again on the same port. */
+export interface RestartableServer {
+  readonly url: string
+  readonly port: number
+  running(): boolean
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Stop and remove the data. */
+  destroy(): Promise<void>
+}
+
+/** initdb a data folder of `major` and return a server that can be stopped and started again. */
+export async function restartableServer(major: number, settings: Record<string, string> = {}): Promise<RestartableServer> {
+  const base = serverTempDir(`pggraph-bridge-pg${major}-`)
+  const dataDir = join(base, 'data')
+  const r = spawnSync(join(binDir(major), 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], {
+    cwd: base,
+    encoding: 'utf8',
+    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+  })
+  if (r.status !== 0) throw new Error(`initdb failed: ${r.stdout}${r.stderr}`)
+  const port = await freePort()
+  let server: RunningServer | undefined
+  const self: RestartableServer = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    running: () => server !== undefined,
+    async start() {
+      server ??= await startServer(major, { dataDir, port, settings: { max_connections: '30', ...settings } })
+    },
+    async stop() {
+      await server?.stop()
+      server = undefined
+    },
+    async destroy() {
+      await self.stop()
+      rmSync(base, { recursive: true, force: true })
+    },
+  }
+  await self.start()
+  return self
+}
+
+/** A store installed for one schema + prefix on `serverUrl`, in a new database. */
+export interface TestStore {
+  readonly schema: string
+  readonly prefix: string
+  /** Superuser URL of the store database. */
+  readonly adminUrl: string
+  /** The writer role's URL, as the bridge uses it. */
+  readonly writerUrl: string
+  /** `time` of every stored snapshot, ISO, in order. */
+  snapshotTimes(): Promise<string[]>
+  /** Rows per snapshot time in one metric table whose key is (time, label): duplicates would show. */
+  duplicateRows(metric: string, label: string): Promise<number>
+  lastError(): Promise<string | null>
+  drop(): Promise<void>
+}
+
+/** Create a database on `serverUrl`, install the store in it, and return its handles. */
+export async function createStore(serverUrl: string): Promise<TestStore> {
+  const database = randomName('bridge')
+  const admin = await connect(serverUrl)
+  await admin.query(`CREATE DATABASE ${database}`)
+  await admin.end()
+  const adminUrl = urlWith(serverUrl, { database })
+  const schema = randomName('s')
+  const prefix = 'web1'
+  const password = randomName('pw')
+  const db = await openStore(adminUrl, { ssl: false })
+  const result = await installStore(db, { schema, prefix, writerRole: `${schema}_writer`, writerPassword: password })
+  await db.end()
+  const writerUrl = urlWith(adminUrl, { user: result.writerRole, password })
+  const query = async <R extends object>(sql: string): Promise<R[]> => {
+    const c = await connect(adminUrl)
+    try {
+      return (await c.query<R>(sql)).rows
+    } finally {
+      await c.end()
+    }
+  }
+  return {
+    schema,
+    prefix,
+    adminUrl,
+    writerUrl,
+    snapshotTimes: async () =>
+      (await query<{ t: Date }>(`SELECT time AS t FROM ${schema}.${prefix}_snapshots ORDER BY received_at, time`)).map((r) => r.t.toISOString()),
+    duplicateRows: async (metric, label) =>
+      Number(
+        (await query<{ d: string }>(`SELECT count(*) - count(DISTINCT (time, ${label})) AS d FROM ${schema}.${prefix}_${metric}`))[0]!.d,
+      ),
+    lastError: async () => (await query<{ e: string | null }>(`SELECT last_error AS e FROM ${schema}.sources WHERE prefix = '${prefix}'`))[0]?.e ?? null,
+    async drop() {
+      const c = await connect(serverUrl).catch(() => undefined)
+      if (!c) return
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {})
+      for (const role of [`${schema}_writer`, `${schema}_reader`, `${schema}_owner`]) await c.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {})
+      await c.end()
+    },
+  }
+}
+
+/** Write a bridge config file (mode 0600) and return its path. */
+export function writeConfig(dir: string, values: Record<string, string | number | boolean>): string {
+  const path = join(dir, `bridge-${randomName('c')}.toml`)
+  writeFileSync(path, Object.entries(values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 })
+  return path
+}
+
+const READY = Buffer.from([0x5a, 0, 0, 0, 5])
+
+/**
+ * A TCP proxy in front of a server: `down()` closes the listener and every connection (the
+ * next connect is refused), `up()` listens again on the same port; `cutNext(n, when)` drops the
+ * next `n` connections that send an ingest call, either before the server gets it (`request`)
+ * or after the server ran it but before the reply reaches the client (`response`).
+ */
+export class TcpProxy {
+  private server: Server | undefined
+  private readonly sockets = new Set<Socket>()
+  private cuts = 0
+  private cutWhen: 'request' | 'response' = 'request'
+  /** Connections cut so far. */
+  cut = 0
+
+  private constructor(readonly port: number, private readonly targetPort: number) {}
+
+  static async start(targetPort: number): Promise<TcpProxy> {
+    const p = new TcpProxy(await freePort(), targetPort)
+    await p.up()
+    return p
+  }
+
+  url(serverUrl: string): string {
+    const u = new URL(serverUrl)
+    u.port = String(this.port)
+    return u.toString()
+  }
+
+  cutNext(n: number, when: 'request' | 'response'): void {
+    this.cuts = n
+    this.cutWhen = when
+  }
+
+  async up(): Promise<void> {
+    if (this.server) return
+    const server = createServer((client) => this.handle(client))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.port, '127.0.0.1', () => resolve())
+    })
+    this.server = server
+  }
+
+  async down(): Promise<void> {
+    const s = this.server
+    this.server = undefined
+    for (const sock of this.sockets) sock.destroy()
+    if (s) await new Promise<void>((r) => s.close(() => r()))
+  }
+
+  private handle(client: Socket): void {
+    const upstream = createConnection(this.targetPort, '127.0.0.1')
+    this.sockets.add(client).add(upstream)
+    let ingestSent = false
+    const kill = (): void => {
+      this.cut++
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on('data', (d: Buffer) => {
+      if (this.cuts > 0 && d.includes('_ingest(')) {
+        if (this.cutWhen === 'request') {
+          this.cuts--
+          // Half the message reaches the server, then the line dies: a torn request.
+          upstream.write(d.subarray(0, d.length >> 1), () => kill())
+          return
+        }
+        ingestSent = true
+      }
+      upstream.write(d)
+    })
+    upstream.on('data', (d: Buffer) => {
+      // ReadyForQuery ('Z', length 5) follows the Sync that ends the ingest's implicit
+      // transaction: the server has committed when it sends it.
+      if (ingestSent && this.cuts > 0 && d.includes(READY)) {
+        // The server has run (and committed) the ingest; its answer never arrives.
+        this.cuts--
+        ingestSent = false
+        kill()
+        return
+      }
+      client.write(d)
+    })
+    const close = (): void => {
+      this.sockets.delete(client)
+      this.sockets.delete(upstream)
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on('error', close).on('close', close)
+    upstream.on('error', close).on('close', close)
+  }
+}
