@@ -1,5 +1,5 @@
 import type { Collector, MetricDefinition } from '@pggraph/core'
-import { CURRENT_LSN, ageOf, counter, gauge } from './sql.js'
+import { ageOf, counter, gauge } from './sql.js'
 
 /**
  * `pg_server`: one row about the server itself (uptime, recovery, version, timeline, WAL
@@ -18,7 +18,7 @@ export const pgServer = {
     in_recovery: gauge('bool', '1 on a standby (pg_is_in_recovery()), 0 on a primary'),
     version_num: gauge('count', 'server_version_num, e.g. 170004'),
     timeline: gauge('count', 'Timeline of the latest checkpoint (pg_control_checkpoint())'),
-    wal_lsn: counter('bytes', 'Current WAL position in bytes: insert position on a primary, last received on a standby'),
+    wal_lsn: counter('bytes', 'WAL position in bytes: the insert position on a primary, the last received on a standby; its rate is WAL generated'),
     xact_id: counter('xids', 'Next transaction ID (64-bit, with epoch); its rate is the transaction-ID consumption'),
     xid_age: gauge('xids', 'Age of the oldest datfrozenxid of all databases (wraparound at 2^31)'),
     mxid_age: gauge('xids', 'Age of the oldest datminmxid of all databases'),
@@ -34,7 +34,7 @@ export const pgServer = {
   pg_is_in_recovery()::int AS in_recovery,
   current_setting('server_version_num')::int AS version_num,
   (SELECT timeline_id FROM pg_control_checkpoint()) AS timeline,
-  pg_wal_lsn_diff(${CURRENT_LSN}, '0/0') AS wal_lsn,
+  pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_insert_lsn() END, '0/0') AS wal_lsn,
   txid_snapshot_xmax(txid_current_snapshot()) AS xact_id,
   (SELECT max(age(datfrozenxid)) FROM pg_database) AS xid_age,
   (SELECT max(mxid_age(datminmxid)) FROM pg_database) AS mxid_age,

@@ -28,7 +28,10 @@ const servers = pgServers()
 
 // Objects for the per-database collectors to find: tables, an index, a function with calls.
 async function prepare(db: { query(sql: string): Promise<unknown> }): Promise<void> {
-  await db.query('CREATE TABLE conf_t (id int PRIMARY KEY, v text); INSERT INTO conf_t SELECT g, g::text FROM generate_series(1, 100) g')
+  // three tables with indexes, so top: 1 leaves an (other) row to sum on every version
+  for (const t of ['conf_t', 'conf_u', 'conf_v']) {
+    await db.query(`CREATE TABLE ${t} (id int PRIMARY KEY, v text); INSERT INTO ${t} SELECT g, g::text FROM generate_series(1, 100) g`)
+  }
   await db.query('CREATE FUNCTION conf_f(int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN $1 + 1; END $$')
   await db.query('SELECT conf_f(1), conf_f(2); SELECT count(*) FROM conf_t WHERE id = 3')
 }
