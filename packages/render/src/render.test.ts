@@ -22,8 +22,8 @@ export function svgTexts(svg: string): string[] {
 }
 
 function lineNames(spec: GraphSpec): string[] {
-  const layer = (spec['layer'] as { encoding?: { color?: { sort?: string[] } } }[] | undefined) ?? []
-  return layer[0]?.encoding?.color?.sort ?? []
+  const layer = (spec['layer'] as { encoding?: { color?: { scale?: { domain?: string[] } } } }[] | undefined) ?? []
+  return layer[0]?.encoding?.color?.scale?.domain ?? []
 }
 
 describe('catalog', () => {

@@ -101,12 +101,12 @@ function eventLayers(markers: readonly { t: number; label: string }[], theme: Th
   const x = { field: 't', type: 'temporal' }
   return [
     {
-      data: { values: markers },
+      data: { values: markers, format: { parse: null } },
       mark: { type: 'rule', color: theme.marker, strokeDash: [4, 3], strokeWidth: 1, description: 'restart or statistics reset' },
       encoding: { x },
     },
     {
-      data: { values: markers },
+      data: { values: markers, format: { parse: null } },
       mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 2, fontSize: 10, color: theme.marker, limit: 180 },
       encoding: { x, y: { value: 0 }, text: { field: 'label' } },
     },
@@ -150,7 +150,8 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
   const names = layout.lines.map((l) => l.name)
   const markers = mergeEvents(layout.events, layout.from, layout.to, ((layout.to - layout.from) / plotWidth) * 40)
   const main = {
-    data: { values: rows },
+    // Times are epoch milliseconds already: no per-row date parsing (a utc scale takes numbers).
+    data: { values: rows, format: { parse: null } },
     mark:
       layout.mark === 'area'
         ? { type: 'area', opacity: 0.85, invalid: 'break-paths-show-path-domains' }
@@ -171,7 +172,8 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
       color: {
         field: 's',
         type: 'nominal',
-        sort: names,
+        // A scale domain orders the legend without a per-row sort formula.
+        scale: { domain: names },
         legend: { title: null, symbolType: layout.mark === 'area' ? 'square' : 'stroke', ...legendLayout(names, options.width) },
       },
     },

@@ -1,8 +1,6 @@
 import { PggraphError, type GraphSpec, type RenderOptions, type Renderer } from '@pggraph/core'
-import * as vega from 'vega'
-import { compile, type TopLevelSpec } from 'vega-lite'
 import { finishSvg } from './svg-finish.js'
-import { vegaTextWidth } from './text-width.js'
+import { rawSvg } from './vega-raw.js'
 
 /** Title and description of a spec, for the SVG's `<title>` and `<desc>`. */
 export function specText(spec: GraphSpec): { title: string; desc: string } {
@@ -18,24 +16,14 @@ export function sizedSpec(spec: GraphSpec, options: RenderOptions): GraphSpec {
 }
 
 /**
- * Vega-Lite spec → Vega → headless view → raw SVG (ids not yet normalised). Text is measured
- * with DejaVu Sans metrics, never a canvas, so layout does not depend on the machine.
- * @internal
+ * Vega-Lite spec → Vega → headless view → raw SVG (ids not yet normalised), as a
+ * {@link PggraphError} `RENDER` when the spec does not compile. @internal
  */
 export async function vegaLiteToSvg(spec: GraphSpec): Promise<string> {
-  const metrics = (vega as unknown as { textMetrics: { width: unknown } }).textMetrics
-  metrics.width = vegaTextWidth
-  let vg
   try {
-    vg = compile(spec as unknown as TopLevelSpec).spec
+    return await rawSvg(spec)
   } catch (err) {
-    throw new PggraphError('RENDER', `The Vega-Lite spec does not compile: ${(err as Error).message}. Check the graph's toSpec.`, { cause: err })
-  }
-  const view = new vega.View(vega.parse(vg), { renderer: 'none' })
-  try {
-    return await view.toSVG()
-  } finally {
-    view.finalize()
+    throw new PggraphError('RENDER', `The graph could not be rendered: ${(err as Error).message}. Check the graph's toSpec.`, { cause: err })
   }
 }
 
