@@ -1,6 +1,7 @@
+import { pgLocks, pgStatActivity, pgStatActivityWait } from '@pggraph/collector'
 import { timeseries } from './define.js'
 import { labelLines } from './lines.js'
-import { METRIC } from './metrics.js'
+import { graphQuery } from './query.js'
 
 /** Sessions, waits, transaction age and locks (the activity row). */
 export const activityGraphs = [
@@ -9,7 +10,7 @@ export const activityGraphs = [
     title: 'Connections by state',
     group: 'activity',
     description: 'Client sessions by state (active, idle, idle in transaction, ...), stacked; the top is the number of client connections.',
-    queries: [{ metric: METRIC.activity, columns: ['backends'], labels: { backend_type: 'client backend' } }],
+    queries: [graphQuery(pgStatActivity, ['backends'], { labels: { backend_type: 'client backend' } })],
     unit: 'connections',
     mark: 'area',
     lines: labelLines(['backends'], ['state'], { empty: 'unknown' }),
@@ -19,7 +20,7 @@ export const activityGraphs = [
     title: 'Sessions waiting, by wait event type',
     group: 'activity',
     description: 'Backends waiting, by wait event type (Lock, LWLock, IO, Client, ...), stacked. Idle sessions wait on Client.',
-    queries: [{ metric: METRIC.waits, columns: ['backends'] }],
+    queries: [graphQuery(pgStatActivityWait, ['backends'])],
     unit: 'sessions',
     mark: 'area',
     lines: labelLines(['backends'], ['wait_event_type'], { empty: 'unknown' }),
@@ -29,7 +30,7 @@ export const activityGraphs = [
     title: 'Longest running transaction',
     group: 'activity',
     description: 'Age of the oldest open transaction; a long one holds back VACUUM and keeps dead rows alive.',
-    queries: [{ metric: METRIC.activity, columns: ['max_xact_age'] }],
+    queries: [graphQuery(pgStatActivity, ['max_xact_age'])],
     unit: 'seconds',
     axisTitle: 'age (seconds)',
     lines: labelLines(['max_xact_age'], [], { op: 'max', empty: 'oldest transaction' }),
@@ -39,7 +40,7 @@ export const activityGraphs = [
     title: 'Locks by mode',
     group: 'activity',
     description: 'Locks held or awaited, by lock mode, stacked (pg_locks).',
-    queries: [{ metric: METRIC.locks, columns: ['locks'] }],
+    queries: [graphQuery(pgLocks, ['locks'])],
     unit: 'locks',
     mark: 'area',
     lines: labelLines(['locks'], ['mode']),

@@ -1,6 +1,7 @@
+import { pgDatabase, pgStatDatabase } from '@pggraph/collector'
 import { timeseries } from './define.js'
 import { columnLines, labelLines, ratioLine } from './lines.js'
-import { METRIC } from './metrics.js'
+import { graphQuery } from './query.js'
 
 /** The transaction ID wraparound limit: 2^31 XIDs of age. */
 export const WRAPAROUND_LIMIT = 2 ** 31
@@ -12,7 +13,7 @@ export const databaseGraphs = [
     title: 'Transactions per second',
     group: 'overview',
     description: 'Committed and rolled back transactions per second, all databases together.',
-    queries: [{ metric: METRIC.database, columns: ['xact_commit', 'xact_rollback'], aggregate: 'sum' }],
+    queries: [graphQuery(pgStatDatabase, ['xact_commit', 'xact_rollback'], { aggregate: 'sum' })],
     unit: 'transactions',
     per: 'second',
     lines: columnLines({ xact_commit: 'commit', xact_rollback: 'rollback' }, { sum: true }),
@@ -22,7 +23,7 @@ export const databaseGraphs = [
     title: 'Buffer cache hit ratio',
     group: 'overview',
     description: 'Share of block reads served from shared buffers (blks_hit / (blks_hit + blks_read)), all databases together.',
-    queries: [{ metric: METRIC.database, columns: ['blks_hit', 'blks_read'], aggregate: 'sum' }],
+    queries: [graphQuery(pgStatDatabase, ['blks_hit', 'blks_read'], { aggregate: 'sum' })],
     unit: 'ratio',
     axisTitle: 'hit ratio',
     lines: ratioLine('hit ratio', 'blks_hit', 'blks_read'),
@@ -32,13 +33,7 @@ export const databaseGraphs = [
     title: 'Rows per second',
     group: 'overview',
     description: 'Rows returned, fetched, inserted, updated and deleted per second, all databases together.',
-    queries: [
-      {
-        metric: METRIC.database,
-        columns: ['tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted'],
-        aggregate: 'sum',
-      },
-    ],
+    queries: [graphQuery(pgStatDatabase, ['tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted'], { aggregate: 'sum' })],
     unit: 'tuples',
     per: 'second',
     axisTitle: 'rows/s',
@@ -52,7 +47,7 @@ export const databaseGraphs = [
     title: 'Database size',
     group: 'overview',
     description: 'Size on disk of each database (pg_database_size); a steady climb is growth, a cliff is a drop or a VACUUM FULL.',
-    queries: [{ metric: METRIC.databases, columns: ['size_bytes'] }],
+    queries: [graphQuery(pgDatabase, ['size_bytes'])],
     unit: 'bytes',
     lines: labelLines(['size_bytes'], ['datname']),
   }),
@@ -61,7 +56,7 @@ export const databaseGraphs = [
     title: 'Temporary file bytes',
     group: 'overview',
     description: 'Bytes written to temporary files per second (sorts and hashes that spilled past work_mem).',
-    queries: [{ metric: METRIC.database, columns: ['temp_bytes'], aggregate: 'sum' }],
+    queries: [graphQuery(pgStatDatabase, ['temp_bytes'], { aggregate: 'sum' })],
     unit: 'bytes',
     per: 'second',
     lines: columnLines({ temp_bytes: 'temp bytes' }, { sum: true }),
@@ -71,7 +66,7 @@ export const databaseGraphs = [
     title: 'Temporary files',
     group: 'overview',
     description: 'Temporary files created per minute, all databases together.',
-    queries: [{ metric: METRIC.database, columns: ['temp_files'], aggregate: 'sum' }],
+    queries: [graphQuery(pgStatDatabase, ['temp_files'], { aggregate: 'sum' })],
     unit: 'files',
     per: 'minute',
     lines: columnLines({ temp_files: 'temp files' }, { sum: true, scale: 60 }),
@@ -81,7 +76,7 @@ export const databaseGraphs = [
     title: 'Deadlocks and recovery conflicts',
     group: 'overview',
     description: 'Deadlocks detected, and queries cancelled by recovery conflicts on a standby, per minute.',
-    queries: [{ metric: METRIC.database, columns: ['deadlocks', 'conflicts'], aggregate: 'sum' }],
+    queries: [graphQuery(pgStatDatabase, ['deadlocks', 'conflicts'], { aggregate: 'sum' })],
     unit: 'count',
     per: 'minute',
     axisTitle: 'events/min',
@@ -93,7 +88,7 @@ export const databaseGraphs = [
     group: 'overview',
     description:
       'Age of the oldest unfrozen transaction ID per database (age(datfrozenxid)) against the 2-billion wraparound limit; autovacuum must freeze well before the line.',
-    queries: [{ metric: METRIC.databases, columns: ['xid_age'] }],
+    queries: [graphQuery(pgDatabase, ['xid_age'])],
     unit: 'xids',
     axisTitle: 'XID age',
     lines: labelLines(['xid_age'], ['datname']),

@@ -1,6 +1,7 @@
+import { pgStatBgwriter, pgStatCheckpointer, pgStatIo } from '@pggraph/collector'
 import { timeseries } from './define.js'
 import { allLines, columnLines, labelLines } from './lines.js'
-import { METRIC } from './metrics.js'
+import { graphQuery } from './query.js'
 
 /** Checkpoints, buffer writes and I/O by backend type (the I/O row). */
 export const ioGraphs = [
@@ -9,7 +10,7 @@ export const ioGraphs = [
     title: 'Checkpoints',
     group: 'io',
     description: 'Checkpoints per hour: timed (checkpoint_timeout) and requested (WAL volume or explicit); many requested ones mean max_wal_size is too small.',
-    queries: [{ metric: METRIC.checkpointer, columns: ['num_timed', 'num_requested'] }],
+    queries: [graphQuery(pgStatCheckpointer, ['num_timed', 'num_requested'])],
     unit: 'checkpoints',
     per: 'hour',
     lines: columnLines({ num_timed: 'timed', num_requested: 'requested' }, { sum: true, scale: 3600 }),
@@ -19,10 +20,7 @@ export const ioGraphs = [
     title: 'Buffers written',
     group: 'io',
     description: 'Shared buffers written per second by the checkpointer and the background writer, and buffers allocated.',
-    queries: [
-      { metric: METRIC.checkpointer, columns: ['buffers_written'] },
-      { metric: METRIC.bgwriter, columns: ['buffers_clean', 'buffers_alloc'] },
-    ],
+    queries: [graphQuery(pgStatCheckpointer, ['buffers_written']), graphQuery(pgStatBgwriter, ['buffers_clean', 'buffers_alloc'])],
     unit: 'buffers',
     per: 'second',
     lines: allLines(
@@ -35,7 +33,7 @@ export const ioGraphs = [
     title: 'Reads by backend type',
     group: 'io',
     description: 'Read operations per second by backend type (pg_stat_io, PostgreSQL 16 and newer), all objects and contexts together.',
-    queries: [{ metric: METRIC.io, columns: ['reads'] }],
+    queries: [graphQuery(pgStatIo, ['reads'])],
     unit: 'operations',
     per: 'second',
     axisTitle: 'reads/s',
@@ -47,7 +45,7 @@ export const ioGraphs = [
     title: 'Writes by backend type',
     group: 'io',
     description: 'Write and extend operations per second by backend type (pg_stat_io, PostgreSQL 16 and newer); client backends writing means the background writer falls behind.',
-    queries: [{ metric: METRIC.io, columns: ['writes', 'extends'] }],
+    queries: [graphQuery(pgStatIo, ['writes', 'extends'])],
     unit: 'operations',
     per: 'second',
     axisTitle: 'writes/s',

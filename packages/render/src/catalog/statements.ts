@@ -1,6 +1,7 @@
+import { pgStatStatements } from '@pggraph/collector'
 import { timeseries } from './define.js'
 import { labelLines } from './lines.js'
-import { METRIC } from './metrics.js'
+import { graphQuery } from './query.js'
 
 const TOP = 10
 
@@ -17,7 +18,7 @@ export const statementGraphs = [
     title: 'Top statements by total execution time',
     group: 'statements',
     description: `Execution time spent per second by the ${TOP} statements with the most (pg_stat_statements total_exec_time): 1000 ms/s is one core busy.`,
-    queries: [{ metric: METRIC.statements, columns: ['total_exec_time'], top: { n: TOP + 1, by: 'total_exec_time' } }],
+    queries: [graphQuery(pgStatStatements, ['total_exec_time'], { top: { n: TOP + 1, by: 'total_exec_time' } })],
     unit: 'ms',
     per: 'second',
     requires: [{ extension: 'pg_stat_statements' }],

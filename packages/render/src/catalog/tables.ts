@@ -1,13 +1,14 @@
+import { pgStatUserIndexes, pgStatUserTables } from '@pggraph/collector'
 import type { SeriesPoint } from '@pggraph/core'
 import { bars, timeseries } from './define.js'
 import { isOther, labelLines, labelText, seriesOf } from './lines.js'
-import { METRIC } from './metrics.js'
+import { graphQuery } from './query.js'
 
 const TOP = 10
 const table = ['datname', 'schemaname', 'relname']
 const index = ['datname', 'schemaname', 'indexrelname']
 /** One more than shown: the collector's `(other)` row may be among the top and is dropped. */
-const top = (by: string) => ({ n: TOP + 1, by })
+const top = <C extends string>(by: C) => ({ n: TOP + 1, by })
 const named = { skipOther: true, limit: TOP } as const
 
 /** Top tables and indexes (the tables and indexes rows). */
@@ -17,7 +18,7 @@ export const tableGraphs = [
     title: 'Top tables by sequential scans',
     group: 'tables',
     description: `Sequential scans per second of the ${TOP} busiest tables; a large table scanned often is missing an index.`,
-    queries: [{ metric: METRIC.tables, columns: ['seq_scan'], top: top('seq_scan') }],
+    queries: [graphQuery(pgStatUserTables, ['seq_scan'], { top: top('seq_scan') })],
     unit: 'scans',
     per: 'second',
     lines: labelLines(['seq_scan'], table, named),
@@ -27,7 +28,7 @@ export const tableGraphs = [
     title: 'Top tables by dead rows',
     group: 'tables',
     description: `Dead rows waiting for VACUUM in the ${TOP} tables with the most; a line that never drops means autovacuum cannot keep up or is blocked.`,
-    queries: [{ metric: METRIC.tables, columns: ['n_dead_tup'], top: top('n_dead_tup') }],
+    queries: [graphQuery(pgStatUserTables, ['n_dead_tup'], { top: top('n_dead_tup') })],
     unit: 'tuples',
     axisTitle: 'dead rows',
     lines: labelLines(['n_dead_tup'], table, named),
@@ -37,7 +38,7 @@ export const tableGraphs = [
     title: 'Top tables by size',
     group: 'tables',
     description: `Total size (table, indexes and TOAST) of the ${TOP} largest tables.`,
-    queries: [{ metric: METRIC.tables, columns: ['total_bytes'], top: top('total_bytes') }],
+    queries: [graphQuery(pgStatUserTables, ['total_bytes'], { top: top('total_bytes') })],
     unit: 'bytes',
     lines: labelLines(['total_bytes'], table, named),
   }),
@@ -46,7 +47,7 @@ export const tableGraphs = [
     title: 'Top indexes by scans',
     group: 'indexes',
     description: `Index scans per second of the ${TOP} most used indexes.`,
-    queries: [{ metric: METRIC.indexes, columns: ['idx_scan'], top: top('idx_scan') }],
+    queries: [graphQuery(pgStatUserIndexes, ['idx_scan'], { top: top('idx_scan') })],
     unit: 'scans',
     per: 'second',
     lines: labelLines(['idx_scan'], index, named),
@@ -56,7 +57,7 @@ export const tableGraphs = [
     title: 'Unused indexes',
     group: 'indexes',
     description: 'Indexes not scanned once in this time range, by size: candidates to drop (check standbys and rare reports first).',
-    queries: [{ metric: METRIC.indexes, columns: ['idx_scan', 'size_bytes'] }],
+    queries: [graphQuery(pgStatUserIndexes, ['idx_scan', 'size_bytes'])],
     unit: 'bytes',
     axisTitle: 'index size (bytes)',
     emptyReason: 'Every index was scanned at least once in this time range.',

@@ -1,6 +1,7 @@
+import { pgReplicationSlots, pgStatReplication, pgStatWal } from '@pggraph/collector'
 import { timeseries } from './define.js'
 import { columnLines, labelLines } from './lines.js'
-import { METRIC } from './metrics.js'
+import { graphQuery } from './query.js'
 
 /** WAL volume and replication (the WAL row). */
 export const walGraphs = [
@@ -9,7 +10,7 @@ export const walGraphs = [
     title: 'WAL written',
     group: 'wal',
     description: 'Bytes of write-ahead log generated per second (pg_stat_wal, PostgreSQL 14 and newer).',
-    queries: [{ metric: METRIC.wal, columns: ['wal_bytes'] }],
+    queries: [graphQuery(pgStatWal, ['wal_bytes'])],
     unit: 'bytes',
     per: 'second',
     minServerVersion: 14,
@@ -20,7 +21,7 @@ export const walGraphs = [
     title: 'Replication lag',
     group: 'wal',
     description: 'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
-    queries: [{ metric: METRIC.replication, columns: ['write_lag', 'flush_lag', 'replay_lag'] }],
+    queries: [graphQuery(pgStatReplication, ['write_lag', 'flush_lag', 'replay_lag'])],
     unit: 'seconds',
     axisTitle: 'lag (seconds)',
     lines: columnLines({ write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' }, { labelKeys: ['application_name'] }),
@@ -30,7 +31,7 @@ export const walGraphs = [
     title: 'WAL retained by replication slots',
     group: 'wal',
     description: 'WAL kept on disk for each replication slot; an abandoned slot grows until the disk is full.',
-    queries: [{ metric: METRIC.slots, columns: ['retained_bytes'] }],
+    queries: [graphQuery(pgReplicationSlots, ['retained_bytes'])],
     unit: 'bytes',
     lines: labelLines(['retained_bytes'], ['slot_name']),
   }),
