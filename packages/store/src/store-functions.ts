@@ -61,102 +61,142 @@ export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]):
   const sources = schemaTable(ns.schema, 'sources')
   const snapshots = prefixedTable(ns, 'snapshots')
   const addPartition = `${quoteIdent(ns.schema, 'schema')}."pggraph_add_partition"`
-  const perMetric = metrics.map((m) => {
-    const { labels, values, statsReset } = metricColumns(m)
-    const q = (c: string): string => quoteIdent(c, 'column')
-    const cols = ['"time"', ...labels.map(q), ...values.map(q), ...(statsReset ? ['"stats_reset"'] : [])]
-    const sel = ['t', ...labels.map((l) => `coalesce(r.${q(l)}, '')`), ...values.map((v) => `r.${q(v)}`), ...(statsReset ? ['r."stats_reset"'] : [])]
-    const rec = [...labels.map((l) => `${q(l)} text`), ...values.map((v) => `${q(v)} double precision`), ...(statsReset ? ['"stats_reset" timestamptz'] : [])]
-    const table = `${ns.prefix}_${m.name}`
-    const src = `snap->'metrics'->'${m.name}'`
+  const inserts = (onConflict: boolean): string => {
+    const branches = metrics.map((m) => {
+      const { labels, values, statsReset } = metricColumns(m)
+      const q = (c: string): string => quoteIdent(c, 'column')
+      const cols = ['"time"', ...labels.map(q), ...values.map(q), ...(statsReset ? ['"stats_reset"'] : [])]
+      const sel = ['_t', ...labels.map((l) => `coalesce(r.${q(l)}, '')`), ...values.map((v) => `r.${q(v)}`), ...(statsReset ? ['r."stats_reset"'] : [])]
+      const rec = [...labels.map((l) => `${q(l)} text`), ...values.map((v) => `${q(v)} double precision`), ...(statsReset ? ['"stats_reset" timestamptz'] : [])]
+      const table = `${ns.prefix}_${m.name}`
+      return `
+        WHEN '${m.name}' THEN
+          IF to_regclass('${quoteIdent(ns.schema, 'schema')}."${table}_' || _d || '"') IS NULL THEN
+            PERFORM ${addPartition}('${table}', _day);
+          END IF;
+          INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
+            SELECT ${sel.join(', ')} FROM json_to_recordset(_v) AS r(${rec.join(', ')})${onConflict ? '\n            ON CONFLICT DO NOTHING' : ''};
+          GET DIAGNOSTICS _c = ROW_COUNT;
+          _n := _n + _c;`
+    })
     return `
-  IF jsonb_typeof(${src}) = 'array' THEN
-    IF to_regclass('${quoteIdent(ns.schema, 'schema')}."${table}_' || d || '"') IS NULL THEN
-      PERFORM ${addPartition}('${table}', day);
-    END IF;
-    INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
-      SELECT ${sel.join(', ')} FROM jsonb_to_recordset(${src}) AS r(${rec.join(', ')})
-      ON CONFLICT DO NOTHING;
-    GET DIAGNOSTICS c = ROW_COUNT;
-    n := n + c;
-  END IF;`
-  })
-  const known = metrics.length ? `ARRAY[${metrics.map((m) => `'${m.name}'`).join(', ')}]::text[]` : `ARRAY[]::text[]`
-  const newest = `(last_seen IS NULL OR t >= last_seen)`
+    _n := 0;
+    _ignored := '{}';
+    FOR _k, _v IN SELECT key, value FROM json_each(_metrics) LOOP
+      CONTINUE WHEN json_typeof(_v) IS DISTINCT FROM 'array';
+      CASE _k${branches.join('')}
+        ELSE _ignored := _ignored || _k;
+      END CASE;
+    END LOOP;`
+  }
+  const newest = `(last_seen IS NULL OR _t >= last_seen)`
   const body = `
 DECLARE
-  t timestamptz;
-  day date;
-  d text;
-  n bigint := 0;
-  c bigint;
-  msg text;
+  _k text;
+  _v json;
+  _fmt text;
+  _taken text;
+  _server jsonb;
+  _metrics json;
+  _resets jsonb;
+  _skipped jsonb;
+  _databases jsonb;
+  _stats jsonb;
+  _bridge jsonb;
+  _source jsonb;
+  _t timestamptz;
+  _day date;
+  _d text;
+  _n bigint := 0;
+  _c bigint;
+  _ignored text[] := '{}';
+  _msg text;
 BEGIN
-  IF snap IS NULL OR jsonb_typeof(snap) <> 'object' OR snap->>'format' IS DISTINCT FROM '1'
-     OR jsonb_typeof(snap->'server') IS DISTINCT FROM 'object' OR jsonb_typeof(snap->'metrics') IS DISTINCT FROM 'object' THEN
-    msg := 'Invalid snapshot: not a pggraph snapshot of format 1 (server and metrics objects are required).';
-  ELSIF coalesce(snap->>'takenAt', '') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$' THEN
-    msg := 'Invalid snapshot: takenAt must be an ISO 8601 time.';
+  -- One pass over the top level: the json type re-parses on every access, so split it once.
+  IF _snap IS NOT NULL AND json_typeof(_snap) = 'object' THEN
+    FOR _k, _v IN SELECT key, value FROM json_each(_snap) LOOP
+      CASE _k
+        WHEN 'format' THEN _fmt := _v::text;
+        WHEN 'takenAt' THEN _taken := _v #>> '{}';
+        WHEN 'server' THEN _server := _v::jsonb;
+        WHEN 'metrics' THEN _metrics := _v;
+        WHEN 'resets' THEN _resets := _v::jsonb;
+        WHEN 'skipped' THEN _skipped := _v::jsonb;
+        WHEN 'databases' THEN _databases := _v::jsonb;
+        WHEN 'stats' THEN _stats := _v::jsonb;
+        WHEN 'bridge' THEN _bridge := _v::jsonb;
+        WHEN 'source' THEN _source := _v::jsonb;
+        ELSE NULL;
+      END CASE;
+    END LOOP;
+  END IF;
+  IF _fmt IS DISTINCT FROM '1' OR jsonb_typeof(_server) IS DISTINCT FROM 'object' OR json_typeof(_metrics) IS DISTINCT FROM 'object' THEN
+    _msg := 'Invalid snapshot: not a pggraph snapshot of format 1 (server and metrics objects are required).';
+  ELSIF coalesce(_taken, '') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$' THEN
+    _msg := 'Invalid snapshot: takenAt must be an ISO 8601 time.';
   ELSE
-    t := (snap->>'takenAt')::timestamptz;
-    IF t > now() + interval '${FUTURE_TOLERANCE}' THEN
-      msg := format('Snapshot rejected: it is dated %s, more than ${FUTURE_TOLERANCE} ahead of the store clock (%s). Fix the clock of the monitored server (NTP).',
-        to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+    _t := _taken::timestamptz;
+    IF _t > now() + interval '${FUTURE_TOLERANCE}' THEN
+      _msg := format('Snapshot rejected: it is dated %s, more than ${FUTURE_TOLERANCE} ahead of the store clock (%s). Fix the clock of the monitored server (NTP).',
+        to_char(_t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
     END IF;
   END IF;
-  IF msg IS NOT NULL THEN
-    UPDATE ${sources} SET last_error = msg, last_error_at = now() WHERE prefix = ${prefixLit};
-    RETURN jsonb_build_object('written', false, 'rows', 0, 'error', msg);
+  IF _msg IS NOT NULL THEN
+    UPDATE ${sources} SET last_error = _msg, last_error_at = now() WHERE prefix = ${prefixLit};
+    RETURN jsonb_build_object('written', false, 'rows', 0, 'error', _msg);
   END IF;
 
   INSERT INTO ${snapshots} ("time", server_version_num, server_version, start_time, system_identifier, timeline, in_recovery,
                            databases, resets, skipped, bridge, collect_ms, round_trips)
-  VALUES (t, (snap->'server'->>'versionNum')::integer, snap->'server'->>'version', (snap->'server'->>'startTime')::timestamptz,
-          snap->'server'->>'systemIdentifier', (snap->'server'->>'timeline')::integer, (snap->'server'->>'inRecovery')::boolean,
-          snap->'databases', snap->'resets', snap->'skipped', snap->'bridge',
-          (snap->'stats'->>'durationMs')::double precision, (snap->'stats'->>'roundTrips')::integer)
+  VALUES (_t, (_server->>'versionNum')::integer, _server->>'version', (_server->>'startTime')::timestamptz,
+          _server->>'systemIdentifier', (_server->>'timeline')::integer, (_server->>'inRecovery')::boolean,
+          _databases, _resets, _skipped, _bridge, (_stats->>'durationMs')::double precision, (_stats->>'roundTrips')::integer)
   ON CONFLICT ("time") DO NOTHING;
-  GET DIAGNOSTICS c = ROW_COUNT;
-  IF c = 0 THEN
+  GET DIAGNOSTICS _c = ROW_COUNT;
+  IF _c = 0 THEN
     RETURN jsonb_build_object('written', false, 'rows', 0); -- already stored: a retried write changes nothing
   END IF;
 
-  day := (t AT TIME ZONE 'UTC')::date;
-  d := to_char(day, 'YYYYMMDD');
-${perMetric.join('\n')}
+  _day := (_t AT TIME ZONE 'UTC')::date;
+  _d := to_char(_day, 'YYYYMMDD');
+  -- The snapshot row was new, so no metric row of this time exists: plain INSERTs (faster than
+  -- ON CONFLICT). Should one collide anyway (a metric listing one label set twice, rows written
+  -- by hand), the block is rolled back and redone with ON CONFLICT DO NOTHING.
+  BEGIN${inserts(false)}
+  EXCEPTION WHEN unique_violation THEN${inserts(true)}
+  END;
 
-  IF jsonb_typeof(snap->'resets') = 'array' THEN
+  IF jsonb_typeof(_resets) = 'array' THEN
     INSERT INTO ${prefixedTable(ns, 'resets')} (metric, key, at, seen)
-      SELECT r.metric, coalesce(r.key, ''), r.at, t FROM jsonb_to_recordset(snap->'resets') AS r(metric text, key text, at timestamptz)
+      SELECT r.metric, coalesce(r.key, ''), r.at, _t FROM jsonb_to_recordset(_resets) AS r(metric text, key text, at timestamptz)
       WHERE r.metric IS NOT NULL AND r.at IS NOT NULL
       ON CONFLICT DO NOTHING;
   END IF;
-  UPDATE ${snapshots} SET rows = n WHERE "time" = t;
+  UPDATE ${snapshots} SET rows = _n WHERE "time" = _t;
   UPDATE ${sources} SET
-    first_seen = LEAST(first_seen, t),
-    last_seen = GREATEST(last_seen, t),
+    first_seen = LEAST(first_seen, _t),
+    last_seen = GREATEST(last_seen, _t),
     last_received = now(),
     snapshots = snapshots + 1,
     interval_seconds = CASE
-      WHEN last_seen IS NULL OR t <= last_seen THEN interval_seconds
-      WHEN interval_seconds IS NULL THEN extract(epoch FROM t - last_seen)::double precision
-      ELSE 0.8 * interval_seconds + 0.2 * extract(epoch FROM t - last_seen)::double precision END,
-    server_version = CASE WHEN ${newest} THEN snap->'server'->>'version' ELSE server_version END,
-    server_version_num = CASE WHEN ${newest} THEN (snap->'server'->>'versionNum')::integer ELSE server_version_num END,
-    system_identifier = CASE WHEN ${newest} THEN snap->'server'->>'systemIdentifier' ELSE system_identifier END,
-    start_time = CASE WHEN ${newest} THEN (snap->'server'->>'startTime')::timestamptz ELSE start_time END,
-    in_recovery = CASE WHEN ${newest} THEN (snap->'server'->>'inRecovery')::boolean ELSE in_recovery END,
-    database = CASE WHEN ${newest} AND jsonb_typeof(snap->'databases') = 'array'
-      THEN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(snap->'databases') x) ELSE database END,
-    host = coalesce(snap->'source'->>'host', host),
-    bridge = CASE WHEN ${newest} AND jsonb_typeof(snap->'bridge') = 'object' THEN snap->'bridge' ELSE bridge END
+      WHEN last_seen IS NULL OR _t <= last_seen THEN interval_seconds
+      WHEN interval_seconds IS NULL THEN extract(epoch FROM _t - last_seen)::double precision
+      ELSE 0.8 * interval_seconds + 0.2 * extract(epoch FROM _t - last_seen)::double precision END,
+    server_version = CASE WHEN ${newest} THEN _server->>'version' ELSE server_version END,
+    server_version_num = CASE WHEN ${newest} THEN (_server->>'versionNum')::integer ELSE server_version_num END,
+    system_identifier = CASE WHEN ${newest} THEN _server->>'systemIdentifier' ELSE system_identifier END,
+    start_time = CASE WHEN ${newest} THEN (_server->>'startTime')::timestamptz ELSE start_time END,
+    in_recovery = CASE WHEN ${newest} THEN (_server->>'inRecovery')::boolean ELSE in_recovery END,
+    database = CASE WHEN ${newest} AND jsonb_typeof(_databases) = 'array'
+      THEN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(_databases) x) ELSE database END,
+    host = coalesce(_source->>'host', host),
+    bridge = CASE WHEN ${newest} AND jsonb_typeof(_bridge) = 'object' THEN _bridge ELSE bridge END
   WHERE prefix = ${prefixLit};
-  RETURN jsonb_build_object('written', true, 'rows', n,
-    'ignored', (SELECT coalesce(jsonb_agg(k), '[]'::jsonb) FROM jsonb_object_keys(snap->'metrics') k WHERE k <> ALL (${known})));
+  RETURN jsonb_build_object('written', true, 'rows', _n, 'ignored', to_jsonb(_ignored));
 END`
   return fn(
-    `${prefixedTable(ns, 'ingest')}(jsonb)`,
-    `(snap jsonb) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
+    `${prefixedTable(ns, 'ingest')}(json)`,
+    `(_snap json) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
     body,
   )
 }

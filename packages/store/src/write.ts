@@ -50,7 +50,7 @@ export async function writeSnapshot(db: Queryable, ns: Namespace, snapshot: Snap
   const payload = options.host ? { ...snap, source: { host: options.host } } : snap
   let out: { written: boolean; rows: number; ignored?: string[]; error?: string }
   try {
-    const { rows } = await db.query<{ r: typeof out }>(`SELECT ${prefixedTable(ns, 'ingest')}($1::jsonb) AS r`, [JSON.stringify(payload)])
+    const { rows } = await db.query<{ r: typeof out }>(`SELECT ${prefixedTable(ns, 'ingest')}($1::json) AS r`, [JSON.stringify(payload)])
     out = rows[0]!.r
   } catch (err) {
     throw storeError(err, ns, 'write the snapshot')

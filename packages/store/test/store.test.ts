@@ -38,7 +38,7 @@ describe.each(backendNames())('store on %s', (name) => {
     expect(second.roles.every((r) => r.action === 'kept' && r.generatedPassword === undefined)).toBe(true)
     const owner = await b.db.query<{ o: string; su: boolean }>(
       `SELECT pg_get_userbyid(p.proowner) AS o, r.rolsuper AS su FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = to_regprocedure($1)`,
-      [`"${schema}"."db1_ingest"(jsonb)`],
+      [`"${schema}"."db1_ingest"(json)`],
     )
     expect(owner.rows[0]).toEqual({ o: `${schema}_owner`, su: false })
   })
@@ -57,6 +57,12 @@ describe.each(backendNames())('store on %s', (name) => {
     const [src] = await listSources(b.db, schema)
     expect(src).toMatchObject({ prefix: 'db1', snapshots: 1, serverVersionNum: 170004, database: 'app', failing: false })
     expect(src!.lastSeen!.getTime()).toBe(T0)
+    // A metric listing one label set twice keeps the first row instead of failing the snapshot.
+    const dup = tableRows(3, 1)
+    const w3 = await writeSnapshot(b.db, ns, snapshot(T0 + MIN, { test_tables: [...dup, { ...dup[0]!, seq_scan: 999 }] }))
+    expect(w3).toMatchObject({ written: true, rows: 3 })
+    const { rows } = await b.db.query<{ v: number }>(`SELECT seq_scan AS v FROM "${schema}"."db1_test_tables" WHERE "time" = $1 AND relname = 't0'`, [new Date(T0 + MIN)])
+    expect(rows).toEqual([{ v: 1 }])
   })
 
   it('keeps prefixes and schemas apart', async () => {

@@ -1,0 +1,118 @@
+// Ingest benchmark: snapshots of 1,000 table rows. writeSnapshot (one round trip, the ingest
+// function) against COPY of the same rows into the same table (the floor), and against one
+// INSERT per row, in one run. Run:
+//   node --conditions=development --import tsx packages/store/bench/ingest.bench.ts
+// PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
+import type { MetricDefinition, MetricRow, ValueColumn } from '@pggraph/core'
+import pg from 'pg'
+import { installStore, writeSnapshot } from '../src/index.js'
+import { copyFrom } from './copy-in.js'
+
+const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const ROWS = 1000
+const SNAPSHOTS = Number(process.env['PGGRAPH_BENCH_SNAPSHOTS'] ?? 100)
+const VALUES = ['seq_scan', 'seq_tup_read', 'idx_scan', 'idx_tup_fetch', 'n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd', 'n_live_tup', 'n_dead_tup',
+  'n_mod_since_analyze', 'n_ins_since_vacuum', 'vacuum_count', 'autovacuum_count', 'analyze_count', 'autoanalyze_count', 'heap_blks_read', 'heap_blks_hit', 'idx_blks_read', 'idx_blks_hit']
+
+const metric: MetricDefinition = {
+  name: 'bench_tables',
+  area: 'tables',
+  scope: 'database',
+  description: 'pg_stat_user_tables-like',
+  labels: { datname: 'text', schemaname: 'text', relname: 'text' },
+  values: Object.fromEntries(VALUES.map((v): [string, ValueColumn] => [v, { kind: v.startsWith('n_live') || v.startsWith('n_dead') ? 'gauge' : 'counter', unit: 'count' }])),
+  queries: [{ since: 12, sql: 'SELECT 1' }],
+}
+
+function rows(i: number): MetricRow[] {
+  return Array.from({ length: ROWS }, (_, r) => ({
+    datname: 'app',
+    schemaname: 'public',
+    relname: `table_${r}`,
+    ...Object.fromEntries(VALUES.map((v, k) => [v, i * 1000 + r * 7 + k * 13])),
+  }))
+}
+
+function snap(t: number, i: number) {
+  return {
+    format: 1 as const,
+    takenAt: new Date(t).toISOString(),
+    server: { versionNum: 170004, version: '17.4', startTime: '2026-01-01T00:00:00Z', systemIdentifier: '1', timeline: 1, inRecovery: false },
+    databases: ['app'],
+    resets: [],
+    metrics: { bench_tables: rows(i) },
+    skipped: [],
+    stats: { durationMs: 1, roundTrips: 1 },
+  }
+}
+
+const admin = new pg.Client({ connectionString: URL_ })
+await admin.connect()
+const dbName = `bench_${process.pid}`
+await admin.query(`CREATE DATABASE ${dbName}`)
+const u = new URL(URL_)
+u.pathname = `/${dbName}`
+const db = new pg.Client({ connectionString: u.toString() })
+await db.connect()
+try {
+  const ns = { schema: 'bench', prefix: 'sys1' }
+  await installStore(db, { ...ns, metrics: [metric] })
+  const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
+  const day = Date.now() - (Date.now() % 86_400_000) // today 00:00 UTC: every time below is in one partition
+  for (let i = 0; i < 5; i++) await writeSnapshot(db, ns, snap(day + i * 1000, i)) // warm-up
+
+  // The machine is shared and its load varies from second to second, so the methods take turns
+  // snapshot by snapshot and each is scored by the median time per snapshot.
+  const cols = ['time', 'datname', 'schemaname', 'relname', ...VALUES]
+  const colList = cols.map((c) => `"${c}"`).join(', ')
+  const insert = `INSERT INTO bench.sys1_bench_tables (${colList}) VALUES (${cols.map((_, k) => `$${k + 1}`).join(', ')}) ON CONFLICT DO NOTHING`
+  const times = { ours: [] as number[], copy: [] as number[], txInsert: [] as number[], autoInsert: [] as number[] }
+  const timed = async (into: number[], fn: () => Promise<unknown>) => {
+    const t = performance.now()
+    await fn()
+    into.push(performance.now() - t)
+  }
+  const every = Math.max(1, Math.round(SNAPSHOTS / 10))
+  for (let i = 0; i < SNAPSHOTS; i++) {
+    await timed(times.ours, () => writeSnapshot(db, ns, snap(day + 10_000 + i * 1000, i)))
+    await timed(times.copy, () => {
+      const ts = new Date(day + 20_000_000 + i * 1000).toISOString()
+      const text = rows(i).map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t')).join('\n') + '\n'
+      return copyFrom(db, `bench.sys1_bench_tables (${colList})`, text)
+    })
+    if (i % every === 0) {
+      await timed(times.txInsert, async () => {
+        const ts = new Date(day + 40_000_000 + i * 1000).toISOString()
+        await db.query('BEGIN')
+        for (const r of rows(i)) await db.query(insert, [ts, ...cols.slice(1).map((c) => r[c])])
+        await db.query('COMMIT')
+      })
+      await timed(times.autoInsert, async () => {
+        const ts = new Date(day + 60_000_000 + i * 1000).toISOString()
+        for (const r of rows(i)) await db.query(insert, [ts, ...cols.slice(1).map((c) => r[c])])
+      })
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const rate = (xs: number[]) => ROWS / (median(xs) / 1000)
+  const ours = rate(times.ours)
+  const copy = rate(times.copy)
+  const txInsert = rate(times.txInsert)
+  const autoInsert = rate(times.autoInsert)
+  const per = times.txInsert.length
+
+  const { rows: n } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench.sys1_bench_tables`)
+  if (n[0]!.n !== (5 + 2 * SNAPSHOTS + 2 * per) * ROWS) throw new Error(`row count ${n[0]!.n} is wrong`)
+  const f = (x: number) => Math.round(x).toLocaleString('en-US')
+  console.log(`PostgreSQL ${v[0]!.v}, ${SNAPSHOTS} snapshots of ${ROWS} rows x ${VALUES.length} values (median per snapshot, methods interleaved)`)
+  console.log('| writeSnapshot rows/s | COPY rows/s | INSERT/row, 1 tx per snapshot | INSERT/row, autocommit | vs COPY | vs INSERT (tx) | vs INSERT (autocommit) |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  console.log(
+    `| ${f(ours)} | ${f(copy)} | ${f(txInsert)} | ${f(autoInsert)} | ${((100 * ours) / copy).toFixed(0)}% | ${(ours / txInsert).toFixed(1)}x | ${(ours / autoInsert).toFixed(1)}x |`,
+  )
+} finally {
+  await db.end()
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
+  for (const r of ['bench_sys1_writer', 'bench_reader', 'bench_owner']) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+  await admin.end()
+}
