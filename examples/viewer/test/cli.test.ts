@@ -1,0 +1,115 @@
+// The CLI as a user runs it (a child process): users add/list/remove with the password on stdin,
+// render to SVG and PNG, and clear errors with exit code 2 for mistakes.
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { anyServer } from '../../../test/servers/index.js'
+import { findUser, openStoreAccess, verifyPassword } from '../src/index.js'
+import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
+
+const CLI = resolve(import.meta.dirname, '../src/cli.ts')
+const t = tenantNames()
+let url: string
+let drop: () => Promise<void>
+let dir: string
+
+function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(process.argv.slice(1))`, "--", ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    p.on('error', fail)
+    p.on('close', (code) => done({ code: code ?? -1, out, err }))
+    p.stdin.end(stdin)
+  })
+}
+
+beforeAll(async () => {
+  const fresh = await freshPostgresStore(anyServer(), t)
+  url = fresh.url
+  drop = fresh.drop
+  await collectInto(fresh.store, fresh.url, [{ schema: t.a, prefix: 'db1' }], 2, 1000)
+  dir = await mkdtemp(join(tmpdir(), 'pggraph-viewer-cli-'))
+}, 120_000)
+
+afterAll(async () => {
+  await drop?.()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+describe('pggraph-viewer users', () => {
+  it('adds a user with the password from stdin, lists and removes it', async () => {
+    const add = await run(['users', 'add', '--store', url, '--user', 'dora', '--schema', t.a], 'dora-secret-password\n')
+    expect(add.err).toBe('')
+    expect(add.code).toBe(0)
+    expect(add.out).toContain('user dora saved')
+    const store = await openStoreAccess(url)
+    try {
+      const u = await store.service((db) => findUser(db, 'dora'))
+      expect(u?.schema).toBe(t.a)
+      expect(u?.passwordHash).not.toContain('dora-secret-password')
+      expect(await verifyPassword('dora-secret-password', u!.passwordHash)).toBe(true)
+    } finally {
+      await store.end()
+    }
+    const list = await run(['users', 'list', '--store', url])
+    expect(list.out).toMatch(new RegExp(`^dora\\tuser\\t${t.a}\\t`, 'm'))
+    expect(list.out).not.toContain('scrypt')
+    const rm1 = await run(['users', 'remove', '--store', url, '--user', 'dora'])
+    expect(rm1.code).toBe(0)
+    const rm2 = await run(['users', 'remove', '--store', url, '--user', 'dora'])
+    expect(rm2.code).toBe(2)
+    expect(rm2.err).toContain('no user "dora"')
+  })
+
+  it('refuses a password given as an argument, a short password, and a user without a tenant', async () => {
+    const arg = await run(['users', 'add', '--store', url, '--user', 'eve', '--schema', t.a, '--password', 'x'])
+    expect(arg.code).toBe(2)
+    expect(arg.err).toContain('Unknown option --password')
+    const short = await run(['users', 'add', '--store', url, '--user', 'eve', '--schema', t.a], 'short\n')
+    expect(short.code).toBe(2)
+    expect(short.err).toContain('at least 10 characters')
+    const none = await run(['users', 'add', '--store', url, '--user', 'eve'], 'long-enough-password\n')
+    expect(none.code).toBe(2)
+    expect(none.err).toContain('--schema')
+    const bad = await run(['users', 'add', '--store', url, '--user', 'eve', '--schema', 'Bad"Schema'], 'long-enough-password\n')
+    expect(bad.code).toBe(2)
+    expect(bad.err).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('pggraph-viewer render', () => {
+  it('writes an SVG and a PNG of a catalog graph', async () => {
+    const svgFile = join(dir, 'tps.svg')
+    const svg = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'database.transactions', '--from', '-1h', '--out', svgFile])
+    expect(svg.err).toBe('')
+    expect(svg.code).toBe(0)
+    const text = await readFile(svgFile, 'utf8')
+    expect(text).toMatch(/^<svg[\s\S]+<\/svg>\s*$/)
+    expect(text).toContain('Transactions per second')
+    const pngFile = join(dir, 'tps.png')
+    const png = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'database.transactions', '--from', '-1h', '--out', pngFile, '--format', 'png'])
+    expect(png.code).toBe(0)
+    const bytes = await readFile(pngFile)
+    expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')
+  })
+
+  it('explains mistakes with exit code 2', async () => {
+    const unknown = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'nope.graph', '--out', join(dir, 'x.svg')])
+    expect(unknown.code).toBe(2)
+    expect(unknown.err).toContain('There is no graph "nope.graph"')
+    const time = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'database.transactions', '--from', 'yesterday', '--out', join(dir, 'x.svg')])
+    expect(time.code).toBe(2)
+    expect(time.err).toContain('not understood')
+    const list = await run(['render', '--list'])
+    expect(list.out).toContain('database.transactions')
+    const help = await run(['--help'])
+    expect(help.out).toContain('pggraph-viewer serve')
+  })
+})
