@@ -153,9 +153,12 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
           if (targetError) {
             const usage = await spool.usage()
             const health: BridgeHealth = { lastSuccess: state.lastSuccess, spoolFiles: usage.files, spoolBytes: usage.bytes, dropped: state.dropped, retries, lastError: targetError }
-            await recordSourceError(db, ns, targetError, health).catch((err: unknown) => log(`could not record the target error in the store: ${oneLine(err)}`))
+            await recordSourceError(db, ns, targetError, health).catch((err: unknown) => {
+              storeError = describeStoreError(err, link, config)
+            })
           }
-          for (const entry of await spool.list()) {
+          // When even recording the error failed, the store is unreachable: nothing to replay into.
+          for (const entry of storeError ? [] : await spool.list()) {
             if (options.signal?.aborted) break
             let snap: Snapshot
             try {

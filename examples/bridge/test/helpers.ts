@@ -276,7 +276,7 @@ export class TcpProxy {
       upstream.destroy()
     }
     client.on('data', (d: Buffer) => {
-      if (this.cuts > 0 && d.includes('_ingest(')) {
+      if (this.cuts > 0 && d.includes('_ingest"(')) {
         if (this.cutWhen === 'request') {
           this.cuts--
           // Half the message reaches the server, then the line dies: a torn request.
