@@ -58,21 +58,26 @@ describe('version gate', () => {
 
 describe('plan', () => {
   it('skips by version, privilege and extension with a reason that says what to do', () => {
-    const p = probe({ versionNum: 130010, roles: { pg_monitor: false, pg_read_all_stats: false, pg_read_all_settings: false } })
+    const p = probe({
+      versionNum: 130010,
+      roles: { pg_monitor: false, pg_read_all_stats: false, pg_read_all_settings: false },
+    })
     const { run, skipped } = plan(builtinMetrics, p)
     const reason = (m: string) => skipped.find((s) => s.metric === m)?.reason
     expect(reason('pg_stat_io')).toBe('needs PostgreSQL 16 or newer (server is 13)')
     expect(reason('pg_stat_activity')).toBe('needs pg_read_all_stats: GRANT pg_monitor TO mon')
-    expect(reason('pg_stat_statements')).toBe('extension pg_stat_statements is not installed in database app (CREATE EXTENSION pg_stat_statements)')
+    expect(reason('pg_stat_statements')).toBe(
+      'extension pg_stat_statements is not installed in database app (CREATE EXTENSION pg_stat_statements)',
+    )
     expect(skipped.find((s) => s.metric === 'pg_stat_statements')?.database).toBe('app')
     expect(run.map((m) => m.definition.name)).toContain('pg_stat_slru')
     expect(run.map((m) => m.definition.name)).not.toContain('pg_stat_wal')
   })
   it('needs pg_stat_statements preloaded when the setting is readable', () => {
     const extensions = { pg_stat_statements: { version: '1.10', onPath: true } }
-    expect(plan(builtinMetrics, probe({ extensions, preload: ['auto_explain'] })).skipped.map((s) => s.reason)).toContain(
-      'pg_stat_statements is not in shared_preload_libraries (add it and restart the server)',
-    )
+    expect(
+      plan(builtinMetrics, probe({ extensions, preload: ['auto_explain'] })).skipped.map((s) => s.reason),
+    ).toContain('pg_stat_statements is not in shared_preload_libraries (add it and restart the server)')
     expect(plan(builtinMetrics, probe({ extensions, preload: ['pg_stat_statements'] })).skipped).toEqual([])
   })
 })
@@ -92,8 +97,22 @@ describe('combine', () => {
 describe('normalise', () => {
   it('makes labels strings, values numbers or null, stats_reset ISO, and records resets', () => {
     const d = builtinMetrics.find((m) => m.name === 'pg_stat_database')!
-    const { rows, resets } = normalise(d, [{ datname: 'app', xact_commit: '9007199254740993', blk_read_time: 'NaN', stats_reset: '2025-01-02T03:04:05.123456+01:00', extra: 1 }])
-    expect(rows[0]).toMatchObject({ datname: 'app', xact_commit: 9007199254740992, blk_read_time: null, session_time: null, stats_reset: '2025-01-02T02:04:05.123Z' })
+    const { rows, resets } = normalise(d, [
+      {
+        datname: 'app',
+        xact_commit: '9007199254740993',
+        blk_read_time: 'NaN',
+        stats_reset: '2025-01-02T03:04:05.123456+01:00',
+        extra: 1,
+      },
+    ])
+    expect(rows[0]).toMatchObject({
+      datname: 'app',
+      xact_commit: 9007199254740992,
+      blk_read_time: null,
+      session_time: null,
+      stats_reset: '2025-01-02T02:04:05.123Z',
+    })
     expect(rows[0]).not.toHaveProperty('extra')
     expect(resets).toEqual([{ metric: 'pg_stat_database', key: 'app', at: '2025-01-02T02:04:05.123Z' }])
   })

@@ -1,4 +1,13 @@
-import type { Collector, MetricDefinition, MetricRow, MetricsOf, Queryable, SkippedMetric, Snapshot, StatsResetMark } from '@pggraph/core'
+import type {
+  Collector,
+  MetricDefinition,
+  MetricRow,
+  MetricsOf,
+  Queryable,
+  SkippedMetric,
+  Snapshot,
+  StatsResetMark,
+} from '@pggraph/core'
 import { IDENTIFIER_PATTERN, PggraphError } from '@pggraph/core'
 import { runSession, type SessionResult } from './session.js'
 
@@ -29,23 +38,37 @@ const COLUMN = /^[a-z_][a-z0-9_]*$/
 
 function checkDefinitions(collectors: readonly Collector[]): MetricDefinition[] {
   if (!Array.isArray(collectors) || collectors.length === 0) {
-    throw new PggraphError('CONFIG', 'collect() needs collectors: pass { collectors: defaultCollectors() } or a list of collectors.')
+    throw new PggraphError(
+      'CONFIG',
+      'collect() needs collectors: pass { collectors: defaultCollectors() } or a list of collectors.',
+    )
   }
   const seen = new Map<string, string>()
   const out: MetricDefinition[] = []
   for (const c of collectors) {
     for (const d of c.metrics) {
       if (typeof d.name !== 'string' || !IDENTIFIER_PATTERN.test(d.name)) {
-        throw new PggraphError('CONFIG', `Metric name ${JSON.stringify(d.name)} of collector ${c.name} is invalid: use a-z, 0-9 and _, starting with a letter.`)
+        throw new PggraphError(
+          'CONFIG',
+          `Metric name ${JSON.stringify(d.name)} of collector ${c.name} is invalid: use a-z, 0-9 and _, starting with a letter.`,
+        )
       }
       const other = seen.get(d.name)
-      if (other) throw new PggraphError('CONFIG', `Metric ${d.name} is defined by both collector ${other} and ${c.name}: pass each once.`)
+      if (other)
+        throw new PggraphError(
+          'CONFIG',
+          `Metric ${d.name} is defined by both collector ${other} and ${c.name}: pass each once.`,
+        )
       seen.set(d.name, c.name)
       for (const col of [...Object.keys(d.labels), ...Object.keys(d.values)]) {
         if (!COLUMN.test(col) || col === 'stats_reset') {
-          throw new PggraphError('CONFIG', `Column ${JSON.stringify(col)} of metric ${d.name} is invalid: use a-z, 0-9 and _ (stats_reset is reserved; set statsReset: true).`)
+          throw new PggraphError(
+            'CONFIG',
+            `Column ${JSON.stringify(col)} of metric ${d.name} is invalid: use a-z, 0-9 and _ (stats_reset is reserved; set statsReset: true).`,
+          )
         }
-        if (col in d.labels && col in d.values) throw new PggraphError('CONFIG', `Column ${col} of metric ${d.name} is both a label and a value.`)
+        if (col in d.labels && col in d.values)
+          throw new PggraphError('CONFIG', `Column ${col} of metric ${d.name} is both a label and a value.`)
       }
       if (d.queries.length === 0) throw new PggraphError('CONFIG', `Metric ${d.name} has no queries.`)
       out.push(d)
@@ -56,7 +79,8 @@ function checkDefinitions(collectors: readonly Collector[]): MetricDefinition[] 
 
 function timeout(v: number | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback
-  if (!Number.isInteger(v) || v < 1) throw new PggraphError('CONFIG', `${name} must be a positive whole number of milliseconds (got ${String(v)}).`)
+  if (!Number.isInteger(v) || v < 1)
+    throw new PggraphError('CONFIG', `${name} must be a positive whole number of milliseconds (got ${String(v)}).`)
   return v
 }
 
@@ -100,7 +124,10 @@ async function onOneConnection<T>(db: Queryable, fn: (c: Queryable) => Promise<T
  * snap.metrics.pg_stat_database[0]?.xact_commit
  * ```
  */
-export async function collect<const C extends readonly Collector[]>(db: Queryable, options: CollectOptions<C>): Promise<Snapshot<MetricsOf<C>>> {
+export async function collect<const C extends readonly Collector[]>(
+  db: Queryable,
+  options: CollectOptions<C>,
+): Promise<Snapshot<MetricsOf<C>>> {
   const started = performance.now()
   const definitions = checkDefinitions(options.collectors)
   const statementTimeoutMs = timeout(options.statementTimeoutMs, 5000, 'statementTimeoutMs')
@@ -108,8 +135,15 @@ export async function collect<const C extends readonly Collector[]>(db: Queryabl
   const cluster = definitions.filter((d) => d.scope === 'cluster')
   const perDb = definitions.filter((d) => d.scope === 'database')
   const wanted = options.databases
-  if (wanted !== undefined && wanted !== 'all' && (!Array.isArray(wanted) || wanted.some((d) => typeof d !== 'string' || d === ''))) {
-    throw new PggraphError('CONFIG', `databases must be 'all' or a list of database names (got ${JSON.stringify(wanted)}).`)
+  if (
+    wanted !== undefined &&
+    wanted !== 'all' &&
+    (!Array.isArray(wanted) || wanted.some((d) => typeof d !== 'string' || d === ''))
+  ) {
+    throw new PggraphError(
+      'CONFIG',
+      `databases must be 'all' or a list of database names (got ${JSON.stringify(wanted)}).`,
+    )
   }
   let roundTrips = 0
   const count = () => void roundTrips++
@@ -129,7 +163,10 @@ export async function collect<const C extends readonly Collector[]>(db: Queryabl
   )
   const others = perDb.length ? targets.filter((d) => d !== first.probe.database) : []
   if (others.length && !options.connect) {
-    throw new PggraphError('CONFIG', `databases includes ${others.map((d) => JSON.stringify(d)).join(', ')}: pass connect(database) so collect() can open a connection to each.`)
+    throw new PggraphError(
+      'CONFIG',
+      `databases includes ${others.map((d) => JSON.stringify(d)).join(', ')}: pass connect(database) so collect() can open a connection to each.`,
+    )
   }
   const results = new Map<string, SessionResult | SkippedMetric[]>()
   if (targets.includes(first.probe.database)) results.set(first.probe.database, first)

@@ -42,7 +42,8 @@ export const pgStatDatabase = {
   statsReset: true,
   queries: versioned(
     databaseValues,
-    (v) => `SELECT datname::text AS datname, ${selectList(databaseValues, v)}, stats_reset FROM pg_stat_database WHERE datname IS NOT NULL`,
+    (v) =>
+      `SELECT datname::text AS datname, ${selectList(databaseValues, v)}, stats_reset FROM pg_stat_database WHERE datname IS NOT NULL`,
   ),
 } as const satisfies MetricDefinition
 
@@ -65,7 +66,8 @@ export const pgStatDatabaseConflicts = {
   values: conflictValues,
   queries: versioned(
     conflictValues,
-    (v) => `SELECT datname::text AS datname, ${selectList(conflictValues, v)} FROM pg_stat_database_conflicts WHERE datname IS NOT NULL`,
+    (v) =>
+      `SELECT datname::text AS datname, ${selectList(conflictValues, v)} FROM pg_stat_database_conflicts WHERE datname IS NOT NULL`,
   ),
 } as const satisfies MetricDefinition
 
@@ -107,6 +109,8 @@ FROM pg_database`,
  * snap.metrics.pg_stat_database.map((r) => [r.datname, r.xact_commit])
  * ```
  */
-export function database(): Collector<readonly [typeof pgStatDatabase, typeof pgStatDatabaseConflicts, typeof pgDatabase]> {
+export function database(): Collector<
+  readonly [typeof pgStatDatabase, typeof pgStatDatabaseConflicts, typeof pgDatabase]
+> {
   return { name: 'database', metrics: [pgStatDatabase, pgStatDatabaseConflicts, pgDatabase] }
 }

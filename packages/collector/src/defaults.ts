@@ -10,7 +10,13 @@ import { io, pgStatIo } from './io.js'
 import { locks, pgLocks } from './locks.js'
 import { pgPreparedXacts, preparedXacts } from './prepared-xacts.js'
 import { pgStatProgressCreateIndex, pgStatProgressVacuum, progress } from './progress.js'
-import { pgReplicationSlots, pgStatReplication, pgStatReplicationSlots, pgStatWalReceiver, replication } from './replication.js'
+import {
+  pgReplicationSlots,
+  pgStatReplication,
+  pgStatReplicationSlots,
+  pgStatWalReceiver,
+  replication,
+} from './replication.js'
 import { pgServer, server } from './server.js'
 import { pgSettings, settings } from './settings.js'
 import { pgStatSlru, slru } from './slru.js'

@@ -58,5 +58,8 @@ export interface FunctionsOptions {
  * ```
  */
 export function functions(options: FunctionsOptions = {}): Collector<readonly [typeof pgStatUserFunctions]> {
-  return { name: 'functions', metrics: [withParams(pgStatUserFunctions, [topOption(options.top, DEFAULT_TOP_FUNCTIONS, 'functions')])] }
+  return {
+    name: 'functions',
+    metrics: [withParams(pgStatUserFunctions, [topOption(options.top, DEFAULT_TOP_FUNCTIONS, 'functions')])],
+  }
 }

@@ -18,11 +18,23 @@ export { io, pgStatIo } from './io.js'
 export { locks, pgLocks } from './locks.js'
 export { pgPreparedXacts, preparedXacts } from './prepared-xacts.js'
 export { pgStatProgressCreateIndex, pgStatProgressVacuum, progress } from './progress.js'
-export { pgReplicationSlots, pgStatReplication, pgStatReplicationSlots, pgStatWalReceiver, replication } from './replication.js'
+export {
+  pgReplicationSlots,
+  pgStatReplication,
+  pgStatReplicationSlots,
+  pgStatWalReceiver,
+  replication,
+} from './replication.js'
 export { pgServer, server } from './server.js'
 export { pgSettings, settings } from './settings.js'
 export { pgStatSlru, slru } from './slru.js'
-export { DEFAULT_TOP_STATEMENTS, pgStatStatements, pgStatStatementsInfo, statements, type StatementsOptions } from './statements.js'
+export {
+  DEFAULT_TOP_STATEMENTS,
+  pgStatStatements,
+  pgStatStatementsInfo,
+  statements,
+  type StatementsOptions,
+} from './statements.js'
 export { pgStatSubscriptionStats, subscriptions } from './subscriptions.js'
 export { DEFAULT_TOP_TABLES, pgStatUserTables, tables, type TablesOptions } from './tables.js'
 export { pgStatWal, wal } from './wal.js'

@@ -59,5 +59,8 @@ export interface IndexesOptions {
  * ```
  */
 export function indexes(options: IndexesOptions = {}): Collector<readonly [typeof pgStatUserIndexes]> {
-  return { name: 'indexes', metrics: [withParams(pgStatUserIndexes, [topOption(options.top, DEFAULT_TOP_INDEXES, 'indexes')])] }
+  return {
+    name: 'indexes',
+    metrics: [withParams(pgStatUserIndexes, [topOption(options.top, DEFAULT_TOP_INDEXES, 'indexes')])],
+  }
 }

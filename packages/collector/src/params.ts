@@ -1,7 +1,10 @@
 import { PggraphError, type MetricDefinition } from '@pggraph/core'
 
 /** A copy of `definition` with other query parameters (same type, so rows stay typed). @internal */
-export function withParams<D extends MetricDefinition>(definition: D, params: readonly (string | number | boolean | null)[]): D {
+export function withParams<D extends MetricDefinition>(
+  definition: D,
+  params: readonly (string | number | boolean | null)[],
+): D {
   return { ...definition, params }
 }
 

@@ -15,8 +15,10 @@ const NEEDS_PRELOAD = new Set(['pg_stat_statements', 'pg_stat_kcache', 'pg_wait_
 function missingRequirement(req: Requirement, p: Probe): string | undefined {
   if ('extension' in req) {
     const ext = p.extensions[req.extension]
-    if (!ext) return `extension ${req.extension} is not installed in database ${p.database} (CREATE EXTENSION ${req.extension})`
-    if (!ext.onPath) return `extension ${req.extension} is installed in a schema that is not on the search_path of role ${p.user}`
+    if (!ext)
+      return `extension ${req.extension} is not installed in database ${p.database} (CREATE EXTENSION ${req.extension})`
+    if (!ext.onPath)
+      return `extension ${req.extension} is installed in a schema that is not on the search_path of role ${p.user}`
     if (NEEDS_PRELOAD.has(req.extension) && p.preload && !p.preload.includes(req.extension)) {
       return `${req.extension} is not in shared_preload_libraries (add it and restart the server)`
     }
@@ -34,7 +36,10 @@ function missingRequirement(req: Requirement, p: Probe): string | undefined {
  *
  * @internal
  */
-export function plan(definitions: readonly MetricDefinition[], p: Probe): { run: PlannedMetric[]; skipped: SkippedMetric[] } {
+export function plan(
+  definitions: readonly MetricDefinition[],
+  p: Probe,
+): { run: PlannedMetric[]; skipped: SkippedMetric[] } {
   const major = majorOf(p.versionNum)
   const run: PlannedMetric[] = []
   const skipped: SkippedMetric[] = []
@@ -67,13 +72,19 @@ export function combine(metrics: readonly PlannedMetric[], extra?: string): { sq
   const cols: string[] = extra ? [`${extra} AS pggraph_extra`] : []
   metrics.forEach((m, i) => {
     const offset = params.length
-    const sql = m.sql.trim().replace(/;\s*$/, '').replace(/\$(\d+)/g, (_, n: string) => {
-      const k = Number(n)
-      if (k < 1 || k > m.params.length) {
-        throw new PggraphError('CONFIG', `Metric ${m.definition.name} uses $${k} but declares ${m.params.length} params: add them to its "params".`)
-      }
-      return `$${offset + k}`
-    })
+    const sql = m.sql
+      .trim()
+      .replace(/;\s*$/, '')
+      .replace(/\$(\d+)/g, (_, n: string) => {
+        const k = Number(n)
+        if (k < 1 || k > m.params.length) {
+          throw new PggraphError(
+            'CONFIG',
+            `Metric ${m.definition.name} uses $${k} but declares ${m.params.length} params: add them to its "params".`,
+          )
+        }
+        return `$${offset + k}`
+      })
     params.push(...m.params)
     cols.push(`(SELECT coalesce(json_agg(pggraph_q), '[]'::json) FROM (${sql}\n) pggraph_q) AS m${i}`)
   })

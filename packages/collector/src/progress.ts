@@ -33,7 +33,9 @@ export const pgStatProgressVacuum = {
   requires: [{ privilege: 'pg_read_all_stats' }],
   queries: versioned(
     vacuumValues,
-    (v) => `SELECT current_database()::text AS datname, pid::text AS pid, coalesce(relid::regclass::text, '') AS relname, phase,
+    (
+      v,
+    ) => `SELECT current_database()::text AS datname, pid::text AS pid, coalesce(relid::regclass::text, '') AS relname, phase,
   ${selectList(vacuumValues, v, { max_dead_tuples: upTo16('max_dead_tuples'), num_dead_tuples: upTo16('num_dead_tuples') })}
 FROM pg_stat_progress_vacuum WHERE datid = ${THIS_DB}`,
     [17],

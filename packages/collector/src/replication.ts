@@ -63,15 +63,20 @@ export const pgReplicationSlots = {
   values: slotValues,
   queries: versioned(
     slotValues,
-    (v) => `SELECT slot_name::text AS slot_name, slot_type, coalesce(database::text, '') AS database, ${selectList(slotValues, v, {
-      active: 'active::int',
-      retained_bytes: lagBytes('restart_lsn'),
-      confirmed_flush_lag_bytes: lagBytes('confirmed_flush_lsn'),
-      xmin_age: 'age(xmin)',
-      catalog_xmin_age: 'age(catalog_xmin)',
-      wal_lost: "(wal_status = 'lost')::int",
-      conflicting: 'conflicting::int',
-    })} FROM pg_replication_slots`,
+    (v) =>
+      `SELECT slot_name::text AS slot_name, slot_type, coalesce(database::text, '') AS database, ${selectList(
+        slotValues,
+        v,
+        {
+          active: 'active::int',
+          retained_bytes: lagBytes('restart_lsn'),
+          confirmed_flush_lag_bytes: lagBytes('confirmed_flush_lsn'),
+          xmin_age: 'age(xmin)',
+          catalog_xmin_age: 'age(catalog_xmin)',
+          wal_lost: "(wal_status = 'lost')::int",
+          conflicting: 'conflicting::int',
+        },
+      )} FROM pg_replication_slots`,
   ),
 } as const satisfies MetricDefinition
 
@@ -96,7 +101,13 @@ export const pgStatReplicationSlots = {
   values: slotStatValues,
   statsReset: true,
   minServerVersion: 14,
-  queries: versioned(slotStatValues, (v) => `SELECT slot_name::text AS slot_name, ${selectList(slotStatValues, v)}, stats_reset FROM pg_stat_replication_slots`, [], 14),
+  queries: versioned(
+    slotStatValues,
+    (v) =>
+      `SELECT slot_name::text AS slot_name, ${selectList(slotStatValues, v)}, stats_reset FROM pg_stat_replication_slots`,
+    [],
+    14,
+  ),
 } as const satisfies MetricDefinition
 
 /**
@@ -142,7 +153,15 @@ FROM pg_stat_wal_receiver`
  * ```
  */
 export function replication(): Collector<
-  readonly [typeof pgStatReplication, typeof pgReplicationSlots, typeof pgStatReplicationSlots, typeof pgStatWalReceiver]
+  readonly [
+    typeof pgStatReplication,
+    typeof pgReplicationSlots,
+    typeof pgStatReplicationSlots,
+    typeof pgStatWalReceiver,
+  ]
 > {
-  return { name: 'replication', metrics: [pgStatReplication, pgReplicationSlots, pgStatReplicationSlots, pgStatWalReceiver] }
+  return {
+    name: 'replication',
+    metrics: [pgStatReplication, pgReplicationSlots, pgStatReplicationSlots, pgStatWalReceiver],
+  }
 }

@@ -18,7 +18,10 @@ export const pgServer = {
     in_recovery: gauge('bool', '1 on a standby (pg_is_in_recovery()), 0 on a primary'),
     version_num: gauge('count', 'server_version_num, e.g. 170004'),
     timeline: gauge('count', 'Timeline of the latest checkpoint (pg_control_checkpoint())'),
-    wal_lsn: counter('bytes', 'WAL position in bytes: the insert position on a primary, the last received on a standby; its rate is WAL generated'),
+    wal_lsn: counter(
+      'bytes',
+      'WAL position in bytes: the insert position on a primary, the last received on a standby; its rate is WAL generated',
+    ),
     xact_id: counter('xids', 'Next transaction ID (64-bit, with epoch); its rate is the transaction-ID consumption'),
     xid_age: gauge('xids', 'Age of the oldest datfrozenxid of all databases (wraparound at 2^31)'),
     mxid_age: gauge('xids', 'Age of the oldest datminmxid of all databases'),

@@ -39,7 +39,10 @@ function describe(err: unknown): string {
 function readIdentity(v: unknown): { systemIdentifier: string; timeline: number | null } {
   const o = (jsonValue(v) ?? {}) as Record<string, unknown>
   const t = o['timeline']
-  return { systemIdentifier: o['system_identifier'] == null ? '' : String(o['system_identifier']), timeline: t == null ? null : Number(t) }
+  return {
+    systemIdentifier: o['system_identifier'] == null ? '' : String(o['system_identifier']),
+    timeline: t == null ? null : Number(t),
+  }
 }
 
 /**

@@ -28,7 +28,8 @@ export const pgStatSlru = {
   minServerVersion: 13,
   queries: versioned(
     values,
-    (v) => `SELECT ${v >= 17 ? 'name' : CANONICAL_NAME} AS name, ${selectList(values, v)}, stats_reset FROM pg_stat_slru`,
+    (v) =>
+      `SELECT ${v >= 17 ? 'name' : CANONICAL_NAME} AS name, ${selectList(values, v)}, stats_reset FROM pg_stat_slru`,
     [17],
     13,
   ),

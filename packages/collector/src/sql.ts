@@ -67,11 +67,26 @@ export function ageOf(expr: string): string {
 }
 
 /** A counter column (cumulative; graphs show its rate). @internal */
-export function counter(unit: string, description: string, since?: number): { readonly kind: 'counter'; readonly unit: string; readonly description: string; readonly since?: number } {
+export function counter(
+  unit: string,
+  description: string,
+  since?: number,
+): { readonly kind: 'counter'; readonly unit: string; readonly description: string; readonly since?: number } {
   return since === undefined ? { kind: 'counter', unit, description } : { kind: 'counter', unit, description, since }
 }
 
 /** A gauge column (a level at the snapshot time). @internal */
-export function gauge(unit: string, description: string, since?: number): { readonly kind: 'gauge'; readonly unit: string; readonly description: string; readonly since?: number } {
+export function gauge(
+  unit: string,
+  description: string,
+  since?: number,
+): { readonly kind: 'gauge'; readonly unit: string; readonly description: string; readonly since?: number } {
   return since === undefined ? { kind: 'gauge', unit, description } : { kind: 'gauge', unit, description, since }
+}
+
+/** Names of the columns of `values` that exist on server `major`. @internal */
+export function present(values: Readonly<Record<string, ValueColumn>>, major: number): string[] {
+  return Object.entries(values)
+    .filter(([, c]) => c.since === undefined || c.since <= major)
+    .map(([n]) => n)
 }

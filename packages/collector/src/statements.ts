@@ -32,6 +32,7 @@ const values = {
 
 // The columns depend on the *extension* version, which may lag the server after an upgrade, so
 // each row is read as jsonb and every canonical column takes the first name that exists.
+// (OFFSET 0 keeps the subquery from being flattened, which would build the jsonb once per column.)
 const aliases: Readonly<Record<string, readonly string[]>> = {
   total_exec_time: ['total_exec_time', 'total_time'],
   shared_blk_read_time: ['shared_blk_read_time', 'blk_read_time'],
@@ -67,7 +68,7 @@ export const pgStatStatements = {
   CASE WHEN $2::boolean THEN coalesce(min(query), '') ELSE '' END AS query,
   ${Object.keys(values).map(read).join(',\n  ')}
 FROM (SELECT p.queryid, p.query, to_jsonb(p) AS j FROM pg_stat_statements($2::boolean) p
-  WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) pggraph_p
+  WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) OFFSET 0) pggraph_p
 GROUP BY queryid`,
         labels: ['datname', 'queryid', 'query'],
         other: { datname: 'current_database()::text', queryid: "'(other)'" },
@@ -90,7 +91,9 @@ export const pgStatStatementsInfo = {
   statsReset: true,
   minServerVersion: 14,
   requires: [{ extension: 'pg_stat_statements' }, { privilege: 'pg_read_all_stats' }],
-  queries: [{ since: 14, sql: 'SELECT current_database()::text AS datname, dealloc, stats_reset FROM pg_stat_statements_info' }],
+  queries: [
+    { since: 14, sql: 'SELECT current_database()::text AS datname, dealloc, stats_reset FROM pg_stat_statements_info' },
+  ],
 } as const satisfies MetricDefinition
 
 /** Options of {@link statements}. */
@@ -115,8 +118,14 @@ export function statements(
   options: StatementsOptions = {},
 ): Collector<readonly [typeof pgStatStatements, typeof pgStatStatementsInfo]> {
   if (options.queryText !== undefined && typeof options.queryText !== 'boolean') {
-    throw new PggraphError('CONFIG', `statements({ queryText }) must be true or false (got ${String(options.queryText)}).`)
+    throw new PggraphError(
+      'CONFIG',
+      `statements({ queryText }) must be true or false (got ${String(options.queryText)}).`,
+    )
   }
   const top = topOption(options.top, DEFAULT_TOP_STATEMENTS, 'statements')
-  return { name: 'statements', metrics: [withParams(pgStatStatements, [top, options.queryText ?? false]), pgStatStatementsInfo] }
+  return {
+    name: 'statements',
+    metrics: [withParams(pgStatStatements, [top, options.queryText ?? false]), pgStatStatementsInfo],
+  }
 }

@@ -23,7 +23,12 @@ export const pgStatSubscriptionStats = {
   values,
   statsReset: true,
   minServerVersion: 15,
-  queries: versioned(values, (v) => `SELECT subname::text AS subname, ${selectList(values, v)}, stats_reset FROM pg_stat_subscription_stats`, [], 15),
+  queries: versioned(
+    values,
+    (v) => `SELECT subname::text AS subname, ${selectList(values, v)}, stats_reset FROM pg_stat_subscription_stats`,
+    [],
+    15,
+  ),
 } as const satisfies MetricDefinition
 
 /**

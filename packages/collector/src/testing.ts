@@ -53,7 +53,8 @@ export function definitionProblems(d: MetricDefinition): string[] {
   if (!IDENTIFIER_PATTERN.test(d.name)) problems.push(`name ${d.name} does not match ${String(IDENTIFIER_PATTERN)}`)
   if (!d.description) problems.push('description is empty')
   const cols = [...Object.keys(d.labels), ...Object.keys(d.values)]
-  for (const c of cols) if (!/^[a-z_][a-z0-9_]*$/.test(c) || c === 'stats_reset') problems.push(`column ${c} is not allowed`)
+  for (const c of cols)
+    if (!/^[a-z_][a-z0-9_]*$/.test(c) || c === 'stats_reset') problems.push(`column ${c} is not allowed`)
   if (new Set(cols).size !== cols.length) problems.push('a column is both a label and a value')
   const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
   for (let v = Math.max(min, MIN_SERVER_VERSION); v <= 30; v++) {
@@ -63,7 +64,8 @@ export function definitionProblems(d: MetricDefinition): string[] {
   for (const q of d.queries) {
     const used = [...q.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))
     const max = used.length ? Math.max(...used) : 0
-    if (max > (d.params?.length ?? 0)) problems.push(`query since ${q.since} uses $${max} but params has ${d.params?.length ?? 0}`)
+    if (max > (d.params?.length ?? 0))
+      problems.push(`query since ${q.since} uses $${max} but params has ${d.params?.length ?? 0}`)
   }
   return problems
 }
@@ -80,10 +82,13 @@ export function rowProblems(d: MetricDefinition, rows: readonly MetricRow[], maj
     for (const l of labels) if (typeof r[l] !== 'string') problems.push(`label ${l} is ${typeof r[l]}, not a string`)
     for (const [v, col] of Object.entries(d.values)) {
       const x = r[v]
-      if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) problems.push(`value ${v} is ${JSON.stringify(x)}`)
-      if (col.since !== undefined && col.since > major && x !== null) problems.push(`${v} exists from ${col.since} but is ${String(x)} on ${major}`)
+      if (x !== null && (typeof x !== 'number' || !Number.isFinite(x)))
+        problems.push(`value ${v} is ${JSON.stringify(x)}`)
+      if (col.since !== undefined && col.since > major && x !== null)
+        problems.push(`${v} exists from ${col.since} but is ${String(x)} on ${major}`)
     }
-    if (d.statsReset && r['stats_reset'] !== null && Number.isNaN(Date.parse(String(r['stats_reset'])))) problems.push('stats_reset is not a time')
+    if (d.statsReset && r['stats_reset'] !== null && Number.isNaN(Date.parse(String(r['stats_reset']))))
+      problems.push('stats_reset is not a time')
     const key = JSON.stringify(labels.map((l) => r[l]))
     if (keys.has(key)) problems.push(`label set ${key} appears twice`)
     keys.add(key)
@@ -108,7 +113,11 @@ const EXPECTED_SKIP = /^(needs PostgreSQL|needs pg_|needs a superuser|extension 
  * testCollector(() => myCollector(), [{ major: 17, url: process.env.PG17_URL! }])
  * ```
  */
-export function testCollector(factory: () => Collector, servers: readonly TestServer[], options: TestCollectorOptions = {}): void {
+export function testCollector(
+  factory: () => Collector,
+  servers: readonly TestServer[],
+  options: TestCollectorOptions = {},
+): void {
   const connect = options.connect ?? pgConnect
   const name = factory().name
   describe(`collector ${name}`, () => {
@@ -167,9 +176,11 @@ export function testCollector(factory: () => Collector, servers: readonly TestSe
           for (const d of factory().metrics) {
             const skip = snap.skipped.filter((s) => s.metric === d.name)
             for (const s of skip) expect(s.reason, d.name).toMatch(EXPECTED_SKIP)
-            for (const s of skip) expect(s.reason, `${d.name}: a superuser lacks no privilege`).not.toMatch(/^needs (pg_|a superuser)/)
+            for (const s of skip)
+              expect(s.reason, `${d.name}: a superuser lacks no privilege`).not.toMatch(/^needs (pg_|a superuser)/)
             const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
-            if (major < min) expect(skip.map((s) => s.reason)).toEqual([`needs PostgreSQL ${min} or newer (server is ${major})`])
+            if (major < min)
+              expect(skip.map((s) => s.reason)).toEqual([`needs PostgreSQL ${min} or newer (server is ${major})`])
             const rows = snap.metrics[d.name]
             expect(rows, d.name).toBeDefined()
             expect(rowProblems(d, rows ?? [], major), d.name).toEqual([])
@@ -205,7 +216,11 @@ export function testCollector(factory: () => Collector, servers: readonly TestSe
           for (const d of factory().metrics) {
             const needs = (d.requires ?? []).some((r) => 'privilege' in r)
             const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
-            if (needs && server.major >= min) expect(none.skipped.map((s) => s.metric), d.name).toContain(d.name)
+            if (needs && server.major >= min)
+              expect(
+                none.skipped.map((s) => s.metric),
+                d.name,
+              ).toContain(d.name)
           }
         })
       })

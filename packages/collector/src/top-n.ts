@@ -24,7 +24,9 @@ export function topNQuery(spec: TopNSpec): string {
   const cols = Object.entries(spec.values).filter(([, c]) => c.since === undefined || c.since <= spec.major)
   const labels = spec.labels.join(', ')
   const values = cols.map(([n]) => n).join(', ')
-  const ranks = spec.rankBy.map((r, i) => `row_number() OVER (ORDER BY ${r} DESC NULLS LAST, ${labels}) AS pggraph_r${i}`)
+  const ranks = spec.rankBy.map(
+    (r, i) => `row_number() OVER (ORDER BY ${r} DESC NULLS LAST, ${labels}) AS pggraph_r${i}`,
+  )
   const keep = spec.rankBy.map((_, i) => `pggraph_r${i} <= $1`).join(' OR ')
   const otherLabels = spec.labels.map((l) => `${spec.other[l] ?? "''"} AS ${l}`).join(', ')
   const otherValues = cols.map(([n, c]) => `${c.unit === 'timestamp' ? 'max' : 'sum'}(${n}) AS ${n}`).join(', ')

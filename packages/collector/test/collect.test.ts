@@ -21,7 +21,10 @@ describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
         const version = (d: MetricDefinition) => srv.major >= minOf(d)
         const needsExtension = (d: MetricDefinition) => (d.requires ?? []).some((r) => 'extension' in r)
         const needsPrivilege = (d: MetricDefinition) => (d.requires ?? []).some((r) => 'privilege' in r)
-        for (const [user, privileged] of [[mon, true], [plain, false]] as const) {
+        for (const [user, privileged] of [
+          [mon, true],
+          [plain, false],
+        ] as const) {
           const c = await connect(urlWith(url, { user }))
           const snap = await collect(c, { collectors: defaultCollectors() })
           await c.end()
@@ -49,11 +52,16 @@ describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
   it('keeps the top N tables and sums the rest into (other)', async () => {
     await withDatabase(srv, async (url) => {
       const c = await connect(url)
-      for (let i = 1; i <= 6; i++) await c.query(`CREATE TABLE top_${i} (x int); INSERT INTO top_${i} SELECT generate_series(1, ${i * 1000})`)
+      for (let i = 1; i <= 6; i++)
+        await c.query(`CREATE TABLE top_${i} (x int); INSERT INTO top_${i} SELECT generate_series(1, ${i * 1000})`)
       await c.end()
       const db = await connect(url)
       let snap = await collect(db, { collectors: [tables({ top: 2 })] })
-      for (let i = 0; i < 50 && snap.metrics.pg_stat_user_tables.reduce((s, r) => s + (r.n_tup_ins ?? 0), 0) < 21000; i++) {
+      for (
+        let i = 0;
+        i < 50 && snap.metrics.pg_stat_user_tables.reduce((s, r) => s + (r.n_tup_ins ?? 0), 0) < 21000;
+        i++
+      ) {
         await new Promise((r) => setTimeout(r, 200))
         snap = await collect(db, { collectors: [tables({ top: 2 })] })
       }
@@ -81,7 +89,9 @@ describe('collect() details', () => {
       labels: { datname: 'text' },
       values: { deadlocks: { kind: 'counter', unit: 'count' } },
       statsReset: true,
-      queries: [{ since: 12, sql: 'SELECT datname, deadlocks, stats_reset FROM pg_stat_database WHERE datname IS NOT NULL' }],
+      queries: [
+        { since: 12, sql: 'SELECT datname, deadlocks, stats_reset FROM pg_stat_database WHERE datname IS NOT NULL' },
+      ],
     } as const satisfies MetricDefinition
     const mine = (): Collector<readonly [typeof myDeadlocks]> => ({ name: 'mine', metrics: [myDeadlocks] })
     await withDatabase(srv, async (url, name) => {
@@ -109,7 +119,10 @@ describe('collect() details', () => {
       const db = await connect(url)
       const snap = await collect(db, { collectors: [...defaultCollectors(), { name: 'broken', metrics: [broken] }] })
       await db.end()
-      expect(snap.skipped).toContainEqual({ metric: 'broken', reason: 'query failed: division by zero (SQLSTATE 22012)' })
+      expect(snap.skipped).toContainEqual({
+        metric: 'broken',
+        reason: 'query failed: division by zero (SQLSTATE 22012)',
+      })
       expect(snap.metrics.broken).toEqual([])
       expect(snap.metrics.pg_server).toHaveLength(1)
       expect(snap.server.systemIdentifier).toMatch(/^\d+$/)
@@ -135,8 +148,14 @@ describe('collect() details', () => {
     } as const satisfies MetricDefinition
     const db = await connect(srv.url)
     const before = await db.query<{ t: Date }>('SELECT now() AS t')
-    const snap = await collect(db, { collectors: [{ name: 's', metrics: [session] }], statementTimeoutMs: 1234, lockTimeoutMs: 567 })
-    const after = await db.query<{ t: Date; st: string }>("SELECT now() AS t, current_setting('statement_timeout') AS st")
+    const snap = await collect(db, {
+      collectors: [{ name: 's', metrics: [session] }],
+      statementTimeoutMs: 1234,
+      lockTimeoutMs: 567,
+    })
+    const after = await db.query<{ t: Date; st: string }>(
+      "SELECT now() AS t, current_setting('statement_timeout') AS st",
+    )
     await db.end()
     expect(snap.metrics.session_settings).toEqual([
       { app: 'pggraph', iso: 'repeatable read', ro: 'on', sfc: srv.major >= 15 ? 'snapshot' : '', st: 1234, lt: 567 },
@@ -160,13 +179,18 @@ describe('collect() details', () => {
     const db = await connect(srv.url)
     const snap = await collect(db, { collectors: [{ name: 'slow', metrics: [slow] }], statementTimeoutMs: 200 })
     await db.end()
-    expect(snap.skipped).toEqual([{ metric: 'slow', reason: 'query failed: canceling statement due to statement timeout (SQLSTATE 57014)' }])
+    expect(snap.skipped).toEqual([
+      { metric: 'slow', reason: 'query failed: canceling statement due to statement timeout (SQLSTATE 57014)' },
+    ])
   })
 
   it('reads per-database metrics of several databases, each on its own connection', async () => {
     await withDatabase(srv, async (url1, db1) => {
       await withDatabase(srv, async (url2, db2) => {
-        for (const [u, t] of [[url1, 'in_one'], [url2, 'in_two']] as const) {
+        for (const [u, t] of [
+          [url1, 'in_one'],
+          [url2, 'in_two'],
+        ] as const) {
           const c = await connect(u)
           await c.query(`CREATE TABLE ${t} (x int)`)
           await c.end()
@@ -180,7 +204,9 @@ describe('collect() details', () => {
         const snap = await collect(db, { collectors: [tables()], databases: [db1, db2], connect: open })
         expect(opened).toEqual([db2])
         expect(snap.databases).toEqual([db1, db2])
-        expect(snap.metrics.pg_stat_user_tables.map((r) => `${r.datname}.${r.relname}`).sort()).toEqual([`${db1}.in_one`, `${db2}.in_two`].sort())
+        expect(snap.metrics.pg_stat_user_tables.map((r) => `${r.datname}.${r.relname}`).sort()).toEqual(
+          [`${db1}.in_one`, `${db2}.in_two`].sort(),
+        )
         expect(snap.stats.roundTrips).toBe(8)
 
         const all = await collect(db, { collectors: [tables()], databases: 'all', connect: open })

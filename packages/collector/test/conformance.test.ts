@@ -30,7 +30,9 @@ const servers = pgServers()
 async function prepare(db: { query(sql: string): Promise<unknown> }): Promise<void> {
   // three tables with indexes, so top: 1 leaves an (other) row to sum on every version
   for (const t of ['conf_t', 'conf_u', 'conf_v']) {
-    await db.query(`CREATE TABLE ${t} (id int PRIMARY KEY, v text); INSERT INTO ${t} SELECT g, g::text FROM generate_series(1, 100) g`)
+    await db.query(
+      `CREATE TABLE ${t} (id int PRIMARY KEY, v text); INSERT INTO ${t} SELECT g, g::text FROM generate_series(1, 100) g`,
+    )
   }
   await db.query('CREATE FUNCTION conf_f(int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN $1 + 1; END $$')
   await db.query('SELECT conf_f(1), conf_f(2); SELECT count(*) FROM conf_t WHERE id = 3')
@@ -67,6 +69,11 @@ const tableCount = {
   description: 'Tables per schema',
   labels: { datname: 'text', schemaname: 'text' },
   values: { tables: { kind: 'gauge', unit: 'count' } },
-  queries: [{ since: 12, sql: "SELECT current_database() AS datname, schemaname, count(*) AS tables FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') GROUP BY 1, 2" }],
+  queries: [
+    {
+      since: 12,
+      sql: "SELECT current_database() AS datname, schemaname, count(*) AS tables FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') GROUP BY 1, 2",
+    },
+  ],
 } as const satisfies MetricDefinition
 testCollector(() => ({ name: 'mine', metrics: [tableCount] }), servers, { prepare })

@@ -1,7 +1,7 @@
 // Type-level checks (root `npm run typecheck` fails if an expectation breaks).
 import type { MetricDefinition, RowOf } from '@pggraph/core'
 import { describe, expectTypeOf, it } from 'vitest'
-import { collect, defaultCollectors, pgStatDatabase, tables } from '../src/index.js'
+import { collect, defaultCollectors, tables, type pgStatDatabase } from '../src/index.js'
 
 describe('types', () => {
   it('derives row types from the collectors', () => {
@@ -19,10 +19,21 @@ describe('types', () => {
       // @ts-expect-error only the collectors passed are in the snapshot
       void only.metrics.pg_stat_database
       expectTypeOf<RowOf<typeof pgStatDatabase>['numbackends']>().toEqualTypeOf<number | null>()
-      const mine = { name: 'mine', area: 'x', scope: 'cluster', description: 'x', labels: { k: 'text' }, values: { v: { kind: 'gauge', unit: 'count' } }, queries: [{ since: 12, sql: 'SELECT 1' }] } as const satisfies MetricDefinition
-      const s = await collect({ query: async () => ({ rows: [] }) }, { collectors: [{ name: 'mine', metrics: [mine] }] })
+      const mine = {
+        name: 'mine',
+        area: 'x',
+        scope: 'cluster',
+        description: 'x',
+        labels: { k: 'text' },
+        values: { v: { kind: 'gauge', unit: 'count' } },
+        queries: [{ since: 12, sql: 'SELECT 1' }],
+      } as const satisfies MetricDefinition
+      const s = await collect(
+        { query: async () => ({ rows: [] }) },
+        { collectors: [{ name: 'mine', metrics: [mine] }] },
+      )
       expectTypeOf(s.metrics.mine[0]!.v).toEqualTypeOf<number | null>()
-      // @ts-expect-error
+      // @ts-expect-error a column the user-defined metric does not declare
       void s.metrics.mine[0]!.w
     }
     expectTypeOf(typed).toBeFunction()
