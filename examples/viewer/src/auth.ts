@@ -59,10 +59,17 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
   const user = (form.get('user') ?? '').trim().slice(0, 64)
   const password = (form.get('password') ?? '').slice(0, 1024)
   const limited = (retryAfter: number): void =>
-    send(req, res, 429, 'text/html; charset=utf-8', errorPage(429, `Too many login attempts. Try again in ${retryAfter} seconds.`), {
-      'Retry-After': String(retryAfter),
-      'Cache-Control': 'no-store',
-    })
+    send(
+      req,
+      res,
+      429,
+      'text/html; charset=utf-8',
+      errorPage(429, `Too many login attempts. Try again in ${retryAfter} seconds.`),
+      {
+        'Retry-After': String(retryAfter),
+        'Cache-Control': 'no-store',
+      },
+    )
   const byIp = ctx.perIp.hit(ip)
   if (!byIp.ok) return limited(byIp.retryAfter)
   const userKey = user.toLowerCase()
@@ -76,7 +83,9 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
     if (!after.ok) return limited(after.retryAfter)
     const s = anon!
     setSession(ctx, res, s)
-    return send(req, res, 401, 'text/html; charset=utf-8', loginPage(s.csrf, 'Wrong user name or password.', user), { 'Cache-Control': 'no-store' })
+    return send(req, res, 401, 'text/html; charset=utf-8', loginPage(s.csrf, 'Wrong user name or password.', user), {
+      'Cache-Control': 'no-store',
+    })
   }
   ctx.perUser.reset(userKey)
   ctx.sessions.destroy(anon!.id)

@@ -30,7 +30,10 @@ export class ImageCache {
   }
 
   /** The cached image of `key`, or the result of `make()`, stored for next time. */
-  async get(key: string, make: () => Promise<{ body: Buffer; contentType: string; modified: number }>): Promise<CachedImage> {
+  async get(
+    key: string,
+    make: () => Promise<{ body: Buffer; contentType: string; modified: number }>,
+  ): Promise<CachedImage> {
     const hit = this.#entries.get(key)
     if (hit) {
       this.#entries.delete(key)
@@ -41,7 +44,10 @@ export class ImageCache {
     if (pending) return pending
     const p = make()
       .then((r) => {
-        const img: CachedImage = { ...r, etag: `"${createHash('sha256').update(r.body).digest('base64url').slice(0, 27)}"` }
+        const img: CachedImage = {
+          ...r,
+          etag: `"${createHash('sha256').update(r.body).digest('base64url').slice(0, 27)}"`,
+        }
         this.#store(key, img)
         return img
       })

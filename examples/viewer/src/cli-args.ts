@@ -10,7 +10,10 @@ export interface ParsedArgs {
  * Parse `argv` against the flags a command accepts (`value` flags take an argument, `switch`
  * flags do not); an unknown flag is a `PggraphError('CONFIG')` naming it.
  */
-export function parseArgs(argv: readonly string[], spec: { value: readonly string[]; switch: readonly string[] }): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  spec: { value: readonly string[]; switch: readonly string[] },
+): ParsedArgs {
   const positional: string[] = []
   const flags = new Map<string, string | true>()
   for (let i = 0; i < argv.length; i++) {
@@ -26,7 +29,8 @@ export function parseArgs(argv: readonly string[], spec: { value: readonly strin
       flags.set(name, true)
     } else if (spec.value.includes(name)) {
       const v = eq > 0 ? a.slice(eq + 1) : argv[++i]
-      if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new PggraphError('CONFIG', `--${name} needs a value.`)
+      if (v === undefined || (eq < 0 && v.startsWith('--')))
+        throw new PggraphError('CONFIG', `--${name} needs a value.`)
       flags.set(name, v)
     } else {
       throw new PggraphError('CONFIG', `Unknown option --${name}: see --help.`)
@@ -52,6 +56,7 @@ export function required(args: ParsedArgs, name: string, env?: string): string {
 export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
   const v = flag(args, name)
   if (v === undefined) return undefined
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new PggraphError('CONFIG', `--${name} must be a whole number from ${min} to ${max}.`)
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new PggraphError('CONFIG', `--${name} must be a whole number from ${min} to ${max}.`)
   return Number(v)
 }

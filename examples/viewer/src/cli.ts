@@ -92,7 +92,8 @@ async function users(args: ParsedArgs): Promise<void> {
     } else if (sub === 'list') {
       const all = await store.service((db) => listUsers(db))
       if (all.length === 0) process.stdout.write('no users yet: add one with "pggraph-viewer users add"\n')
-      for (const u of all) process.stdout.write(`${u.user}\t${u.admin ? 'admin' : 'user'}\t${u.schema ?? '*'}\t${u.createdAt}\n`)
+      for (const u of all)
+        process.stdout.write(`${u.user}\t${u.admin ? 'admin' : 'user'}\t${u.schema ?? '*'}\t${u.createdAt}\n`)
     } else if (sub === 'remove') {
       const user = validateUserName(required(args, 'user'))
       const removed = await store.service((db) => removeUser(db, user))
@@ -110,7 +111,24 @@ async function users(args: ParsedArgs): Promise<void> {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const args = parseArgs(argv, {
-      value: ['store', 'port', 'host', 'tls-cert', 'tls-key', 'schema', 'prefix', 'graph', 'from', 'to', 'out', 'format', 'width', 'height', 'theme', 'user'],
+      value: [
+        'store',
+        'port',
+        'host',
+        'tls-cert',
+        'tls-key',
+        'schema',
+        'prefix',
+        'graph',
+        'from',
+        'to',
+        'out',
+        'format',
+        'width',
+        'height',
+        'theme',
+        'user',
+      ],
       switch: ['help', 'version', 'admin', 'list', 'secure-cookies', 'trust-proxy'],
     })
     const cmd = args.positional[0]

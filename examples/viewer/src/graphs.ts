@@ -40,7 +40,9 @@ export function graphInfo(name: string): GraphInfo | undefined {
 
 /** The graphs of one group, in catalog order. */
 export function graphsOf(group: GroupId): GraphInfo[] {
-  return graphNames(group).map((n) => byName.get(n)!).filter(Boolean)
+  return graphNames(group)
+    .map((n) => byName.get(n)!)
+    .filter(Boolean)
 }
 
 /** Size, theme and format of a rendered graph. */
@@ -57,9 +59,20 @@ export type { GraphData }
  * Read a graph's series through `read` (bound to a tenant's transaction by the caller).
  * The number of points follows the pixel width: more would be invisible.
  */
-export function loadCatalogGraph(name: string, read: SeriesReader, range: { from: number; to: number }, width: number, serverVersion?: number | null): Promise<GraphData> {
+export function loadCatalogGraph(
+  name: string,
+  read: SeriesReader,
+  range: { from: number; to: number },
+  width: number,
+  serverVersion?: number | null,
+): Promise<GraphData> {
   const def = graphCatalog[name as keyof typeof graphCatalog]
-  return loadGraphData(def, read, { from: range.from, to: range.to, points: width, ...(serverVersion ? { serverVersion } : {}) })
+  return loadGraphData(def, read, {
+    from: range.from,
+    to: range.to,
+    points: width,
+    ...(serverVersion ? { serverVersion } : {}),
+  })
 }
 
 /** Render loaded series (outside any transaction: rendering is CPU work). */

@@ -1,4 +1,4 @@
-/** A piece of HTML that is already safe (escaped or built by {@link html}). */
+/** A piece of HTML that is already safe (escaped or built by {@link safe}). */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -8,7 +8,10 @@ export class SafeHtml {
 
 /** Escape text for HTML element content and double-quoted attributes. */
 export function esc(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  return String(v).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  )
 }
 
 type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[]
@@ -22,10 +25,10 @@ function render(p: Part): string {
 
 /**
  * Tagged template that escapes every interpolated value unless it is {@link SafeHtml}
- * (nested `html` results, arrays of them): the only way pages are built, so user-controlled
+ * (nested `safe` results, arrays of them): the only way pages are built, so user-controlled
  * text (table names, errors) cannot inject markup.
  */
-export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
+export function safe(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
   let out = strings[0]!
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!
   return new SafeHtml(out)
@@ -41,7 +44,8 @@ export function qs(params: Readonly<Record<string, string | undefined>>): string
 
 /** The page frame: head with the external stylesheet and script, header, main content. */
 export function layout(input: { title: string; body: SafeHtml; header?: SafeHtml | undefined }): string {
-  return `<!doctype html>\n${html`<html lang="en">
+  return `<!doctype html>\n${
+    safe`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -57,5 +61,6 @@ ${input.body}
 </main>
 </body>
 </html>
-`.value}`
+`.value
+  }`
 }

@@ -16,7 +16,8 @@ export const PAGE_CSP =
   "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /** SVG responses may carry inline styles of their own, but never scripts. */
-export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'"
+export const SVG_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'"
 
 /** Headers sent on every response. */
 export function securityHeaders(res: ServerResponse, https: boolean): void {
@@ -54,7 +55,8 @@ const MAX_FORM_BYTES = 8 * 1024
 /** Read an `application/x-www-form-urlencoded` body (at most 8 KiB). */
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type !== 'application/x-www-form-urlencoded') throw new HttpError(415, 'Forms must be sent as application/x-www-form-urlencoded.')
+  if (type !== 'application/x-www-form-urlencoded')
+    throw new HttpError(415, 'Forms must be sent as application/x-www-form-urlencoded.')
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > MAX_FORM_BYTES) throw new HttpError(413, 'The form is too large.')
   const chunks: Buffer[] = []
@@ -68,7 +70,14 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Send a complete response (no body for HEAD). */
-export function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Readonly<Record<string, string>> = {}): void {
+export function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body
   res.statusCode = status
   res.setHeader('Content-Type', type)

@@ -25,23 +25,51 @@ const LIST_TTL_MS = 60_000
  * role; cached for a minute per (schema, prefix, kind, range) because drill-down images check
  * their object against it.
  */
-export async function listObjects(store: StoreAccess, role: string, sys: SystemInfo, kind: ObjectKind, range: TimeRange): Promise<ObjectRef[]> {
+export async function listObjects(
+  store: StoreAccess,
+  role: string,
+  sys: SystemInfo,
+  kind: ObjectKind,
+  range: TimeRange,
+): Promise<ObjectRef[]> {
   const key = `${sys.schema}|${sys.prefix}|${kind}|${range.key}`
   const now = Date.now()
   const hit = listCache.get(key)
   if (hit && now - hit.at < LIST_TTL_MS) return hit.objects
   const src = SOURCE[kind]
   const set = await store.asRole(role, (db) =>
-    readSeries(db, { schema: sys.schema, prefix: sys.prefix }, { metric: src.metric, columns: [src.column], from: range.from, to: range.to, points: 1, top: { n: MAX_OBJECTS, by: src.column } }),
+    readSeries(
+      db,
+      { schema: sys.schema, prefix: sys.prefix },
+      {
+        metric: src.metric,
+        columns: [src.column],
+        from: range.from,
+        to: range.to,
+        points: 1,
+        top: { n: MAX_OBJECTS, by: src.column },
+      },
+    ),
   )
   const seen = new Map<string, ObjectRef>()
   for (const s of set.series) {
     const l = s.labels
-    const o: ObjectRef = { db: l['datname'] ?? '', ns: l['schemaname'] ?? '', rel: l['relname'] ?? '', ...(kind === 'index' ? { idx: l['indexrelname'] ?? '' } : {}) }
+    const o: ObjectRef = {
+      db: l['datname'] ?? '',
+      ns: l['schemaname'] ?? '',
+      rel: l['relname'] ?? '',
+      ...(kind === 'index' ? { idx: l['indexrelname'] ?? '' } : {}),
+    }
     if (!o.rel) continue
     seen.set(JSON.stringify(o), o)
   }
-  const objects = [...seen.values()].sort((a, b) => a.db.localeCompare(b.db) || a.ns.localeCompare(b.ns) || a.rel.localeCompare(b.rel) || (a.idx ?? '').localeCompare(b.idx ?? ''))
+  const objects = [...seen.values()].sort(
+    (a, b) =>
+      a.db.localeCompare(b.db) ||
+      a.ns.localeCompare(b.ns) ||
+      a.rel.localeCompare(b.rel) ||
+      (a.idx ?? '').localeCompare(b.idx ?? ''),
+  )
   if (listCache.size > 500) listCache.clear()
   listCache.set(key, { at: now, objects })
   return objects
@@ -55,11 +83,19 @@ export function objectFilter(kind: ObjectKind, o: ObjectRef): (q: SeriesQuery) =
   const labels: Record<string, string> = { schemaname: o.ns, relname: o.rel }
   if (o.db) labels['datname'] = o.db
   if (kind === 'index' && o.idx) labels['indexrelname'] = o.idx
-  const tableMetrics = new Set(['pg_stat_user_tables', 'pg_statio_user_tables', 'pg_table_size', 'pg_stat_user_indexes', 'pg_statio_user_indexes'])
+  const tableMetrics = new Set([
+    'pg_stat_user_tables',
+    'pg_statio_user_tables',
+    'pg_table_size',
+    'pg_stat_user_indexes',
+    'pg_statio_user_indexes',
+  ])
   return (q) => {
     if (!tableMetrics.has(q.metric)) return q
     // An index metric filtered by a table keeps that table's indexes; a table metric ignores idx.
-    const own = q.metric.includes('indexes') ? labels : { schemaname: labels['schemaname']!, relname: labels['relname']!, ...(o.db ? { datname: o.db } : {}) }
+    const own = q.metric.includes('indexes')
+      ? labels
+      : { schemaname: labels['schemaname']!, relname: labels['relname']!, ...(o.db ? { datname: o.db } : {}) }
     return { ...q, labels: { ...q.labels, ...own } }
   }
 }

@@ -1,12 +1,12 @@
 import { GROUPS, type GraphInfo, type GroupId } from './graphs.js'
-import { html, layout, qs, type SafeHtml } from './html.js'
+import { layout, qs, safe, type SafeHtml } from './html.js'
 import { PRESET_RANGES, type TimeRange } from './ranges.js'
 import type { ViewerIdentity } from './sessions.js'
 import type { SystemInfo } from './systems.js'
 
 /** The header of logged-in pages: who, and a logout form carrying the CSRF token. */
 function userHeader(who: ViewerIdentity, csrf: string): SafeHtml {
-  return html`<span>${who.user}${who.admin ? ' (admin)' : ''}</span>
+  return safe`<span>${who.user}${who.admin ? ' (admin)' : ''}</span>
 <form method="post" action="/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Log out</button></form>`
 }
 
@@ -14,9 +14,9 @@ function userHeader(who: ViewerIdentity, csrf: string): SafeHtml {
 export function loginPage(csrf: string, error?: string, user?: string): string {
   return layout({
     title: 'Log in',
-    body: html`<div class="card login">
+    body: safe`<div class="card login">
 <h1>Log in</h1>
-${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+${error ? safe`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="${csrf}">
 <label for="user">User</label><input id="user" name="user" autocomplete="username" required maxlength="64" value="${user ?? ''}" autofocus>
@@ -28,13 +28,25 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 
 /** An error page: status, one sentence, a way back. Never a stack trace. */
 export function errorPage(status: number, message: string): string {
-  const title = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported form', 429: 'Too many attempts' }[status] ?? 'Error'
-  return layout({ title, body: html`<div class="card"><h1>${status} · ${title}</h1><p>${message}</p><p><a href="/">Back to your systems</a></p></div>` })
+  const title =
+    {
+      400: 'Bad request',
+      403: 'Forbidden',
+      404: 'Not found',
+      405: 'Method not allowed',
+      413: 'Too large',
+      415: 'Unsupported form',
+      429: 'Too many attempts',
+    }[status] ?? 'Error'
+  return layout({
+    title,
+    body: safe`<div class="card"><h1>${status} · ${title}</h1><p>${message}</p><p><a href="/">Back to your systems</a></p></div>`,
+  })
 }
 
 function when(ms: number | null): SafeHtml {
-  if (ms === null) return html`never`
-  return html`<time datetime="${new Date(ms).toISOString()}" data-ms="${ms}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>`
+  if (ms === null) return safe`never`
+  return safe`<time datetime="${new Date(ms).toISOString()}" data-ms="${ms}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>`
 }
 
 function bytes(n: number): string {
@@ -51,26 +63,36 @@ function bytes(n: number): string {
 
 /** The health line of a system: last snapshot, version, bridge state. */
 export function healthLine(s: SystemInfo): SafeHtml {
-  const badge =
-    s.failing ? html`<span class="badge error">failing</span>` : s.state === 'ok' ? html`<span class="badge">ok</span>` : s.state === 'stale' ? html`<span class="badge stale">stale</span>` : html`<span class="badge warn">no data yet</span>`
+  const badge = s.failing
+    ? safe`<span class="badge error">failing</span>`
+    : s.state === 'ok'
+      ? safe`<span class="badge">ok</span>`
+      : s.state === 'stale'
+        ? safe`<span class="badge stale">stale</span>`
+        : safe`<span class="badge warn">no data yet</span>`
   const b = s.bridge
-  const spool = b && (b.spoolFiles > 0 || b.dropped > 0) ? html` · spool ${b.spoolFiles} files (${bytes(b.spoolBytes)}), ${b.dropped} dropped` : ''
+  const spool =
+    b && (b.spoolFiles > 0 || b.dropped > 0)
+      ? safe` · spool ${b.spoolFiles} files (${bytes(b.spoolBytes)}), ${b.dropped} dropped`
+      : ''
   const err = s.failing ? (s.lastError ?? b?.lastError) : null
-  return html`<div class="health">${badge} last snapshot ${when(s.lastSeen)}${s.serverVersion ? html` · PostgreSQL ${s.serverVersion}` : ''}${spool}${err ? html` · <span class="error">${err}</span>` : ''}</div>`
+  return safe`<div class="health">${badge} last snapshot ${when(s.lastSeen)}${s.serverVersion ? safe` · PostgreSQL ${s.serverVersion}` : ''}${spool}${err ? safe` · <span class="error">${err}</span>` : ''}</div>`
 }
 
 /** The list of the user's systems with their health. */
 export function systemsPage(who: ViewerIdentity, csrf: string, systems: readonly SystemInfo[]): string {
   const multi = new Set(systems.map((s) => s.schema)).size > 1 || who.admin
   const items = systems.map(
-    (s) => html`<li><a class="name" href="/s/${s.schema}/${s.prefix}">${multi ? `${s.schema} / ` : ''}${s.prefix}</a>${s.host ? html` <span class="muted">${s.host}${s.database ? `/${s.database}` : ''}</span>` : ''}
+    (
+      s,
+    ) => safe`<li><a class="name" href="/s/${s.schema}/${s.prefix}">${multi ? `${s.schema} / ` : ''}${s.prefix}</a>${s.host ? safe` <span class="muted">${s.host}${s.database ? `/${s.database}` : ''}</span>` : ''}
 ${healthLine(s)}</li>`,
   )
   return layout({
     title: 'Systems',
     header: userHeader(who, csrf),
-    body: html`<h1>Your systems</h1>
-${systems.length ? html`<ul class="systems">${items}</ul>` : html`<p class="card">No systems yet: install a bridge with <code>pggraph-bridge install</code> and its first snapshot appears here.</p>`}`,
+    body: safe`<h1>Your systems</h1>
+${systems.length ? safe`<ul class="systems">${items}</ul>` : safe`<p class="card">No systems yet: install a bridge with <code>pggraph-bridge install</code> and its first snapshot appears here.</p>`}`,
   })
 }
 
@@ -84,19 +106,25 @@ const utcInput = (ms: number): string => new Date(ms).toISOString().slice(0, 16)
 /** Preset links, the custom-range form (GET, works without script) and the refresh link. */
 function rangePicker(base: string, range: TimeRange, keep: Readonly<Record<string, string>>): SafeHtml {
   const links = Object.keys(PRESET_RANGES).map(
-    (r) => html`<a href="${base}${qs({ ...keep, range: r })}"${range.name === r ? html` aria-current="page"` : ''}>${r}</a>`,
+    (r) =>
+      safe`<a href="${base}${qs({ ...keep, range: r })}"${range.name === r ? safe` aria-current="page"` : ''}>${r}</a>`,
   )
-  const hidden = Object.entries(keep).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
-  return html`<nav class="ranges" aria-label="Time range">${links}<a href="${base}${qs({ ...keep, ...rangeParams(range) })}">↻ Refresh</a></nav>
+  const hidden = Object.entries(keep).map(([k, v]) => safe`<input type="hidden" name="${k}" value="${v}">`)
+  return safe`<nav class="ranges" aria-label="Time range">${links}<a href="${base}${qs({ ...keep, ...rangeParams(range) })}">↻ Refresh</a></nav>
 <form class="custom-range" method="get" action="${base}">${hidden}<input type="hidden" name="range" value="custom"><input type="hidden" name="tzo" value="">
 <label>from <input type="datetime-local" name="from" required value="${utcInput(range.from)}" data-ms="${range.from}"></label>
 <label>to <input type="datetime-local" name="to" required value="${utcInput(range.to)}" data-ms="${range.to}"></label>
 <span class="zone muted">UTC</span><button type="submit">Show</button></form>`
 }
 
-function figures(graphs: readonly GraphInfo[], src: (g: GraphInfo) => string, size: { width: number; height: number }): SafeHtml {
-  return html`<div class="graphs">${graphs.map(
-    (g) => html`<figure><img src="${src(g)}" width="${size.width}" height="${size.height}" alt="${g.title}" loading="lazy" data-graph="${g.name}"><figcaption>${g.description}</figcaption></figure>`,
+function figures(
+  graphs: readonly GraphInfo[],
+  src: (g: GraphInfo) => string,
+  size: { width: number; height: number },
+): SafeHtml {
+  return safe`<div class="graphs">${graphs.map(
+    (g) =>
+      safe`<figure><img src="${src(g)}" width="${size.width}" height="${size.height}" alt="${g.title}" loading="lazy" data-graph="${g.name}"><figcaption>${g.description}</figcaption></figure>`,
   )}</div>`
 }
 
@@ -112,9 +140,10 @@ export interface SystemView {
 function systemNav(v: SystemView, current: GroupId | 'tables-list' | 'indexes-list' | null): SafeHtml {
   const base = `/s/${v.system.schema}/${v.system.prefix}`
   const r = rangeParams(v.range)
-  return html`<nav class="groups" aria-label="Graph groups">${GROUPS.map(
-    (g) => html`<a href="${base}${qs({ group: g.id, ...r })}"${current === g.id ? html` aria-current="page"` : ''}>${g.label}</a>`,
-  )}<a href="${base}/tables${qs(r)}"${current === 'tables-list' ? html` aria-current="page"` : ''}>Table list</a><a href="${base}/indexes${qs(r)}"${current === 'indexes-list' ? html` aria-current="page"` : ''}>Index list</a></nav>`
+  return safe`<nav class="groups" aria-label="Graph groups">${GROUPS.map(
+    (g) =>
+      safe`<a href="${base}${qs({ group: g.id, ...r })}"${current === g.id ? safe` aria-current="page"` : ''}>${g.label}</a>`,
+  )}<a href="${base}/tables${qs(r)}"${current === 'tables-list' ? safe` aria-current="page"` : ''}>Table list</a><a href="${base}/indexes${qs(r)}"${current === 'indexes-list' ? safe` aria-current="page"` : ''}>Index list</a></nav>`
 }
 
 /** A dashboard: one group of catalog graphs for one system and range. */
@@ -125,7 +154,7 @@ export function dashboardPage(v: SystemView, group: GroupId, graphs: readonly Gr
   return layout({
     title: `${v.system.prefix} · ${label}`,
     header: userHeader(v.who, v.csrf),
-    body: html`<h1>${v.system.prefix} <span class="muted">· ${label}</span></h1>
+    body: safe`<h1>${v.system.prefix} <span class="muted">· ${label}</span></h1>
 ${healthLine(v.system)}
 ${systemNav(v, group)}
 ${rangePicker(base, v.range, { group })}
@@ -141,32 +170,45 @@ export interface ObjectRef {
   readonly idx?: string
 }
 
-const refParams = (o: ObjectRef): Record<string, string> => ({ db: o.db, ns: o.ns, rel: o.rel, ...(o.idx ? { idx: o.idx } : {}) })
+const refParams = (o: ObjectRef): Record<string, string> => ({
+  db: o.db,
+  ns: o.ns,
+  rel: o.rel,
+  ...(o.idx ? { idx: o.idx } : {}),
+})
 const refName = (o: ObjectRef): string => `${o.db}: ${o.ns}.${o.rel}${o.idx ? ` · ${o.idx}` : ''}`
 
 /** The list of tables (or indexes) seen in the range, each linking to its drill-down. */
 export function objectListPage(v: SystemView, kind: 'table' | 'index', objects: readonly ObjectRef[]): string {
   const base = `/s/${v.system.schema}/${v.system.prefix}`
   const r = rangeParams(v.range)
-  const rows = objects.map((o) => html`<tr><td><a href="${base}/${kind}${qs({ ...refParams(o), ...r })}">${o.idx ?? o.rel}</a></td><td>${o.ns}</td><td>${o.db}</td>${kind === 'index' ? html`<td>${o.rel}</td>` : ''}</tr>`)
+  const rows = objects.map(
+    (o) =>
+      safe`<tr><td><a href="${base}/${kind}${qs({ ...refParams(o), ...r })}">${o.idx ?? o.rel}</a></td><td>${o.ns}</td><td>${o.db}</td>${kind === 'index' ? safe`<td>${o.rel}</td>` : ''}</tr>`,
+  )
   return layout({
     title: `${v.system.prefix} · ${kind === 'table' ? 'Tables' : 'Indexes'}`,
     header: userHeader(v.who, v.csrf),
-    body: html`<h1>${v.system.prefix} <span class="muted">· ${kind === 'table' ? 'tables' : 'indexes'}</span></h1>
+    body: safe`<h1>${v.system.prefix} <span class="muted">· ${kind === 'table' ? 'tables' : 'indexes'}</span></h1>
 ${systemNav(v, kind === 'table' ? 'tables-list' : 'indexes-list')}
 ${rangePicker(`${base}/${kind === 'table' ? 'tables' : 'indexes'}`, v.range, {})}
-${objects.length ? html`<table class="list"><thead><tr><th>${kind === 'table' ? 'Table' : 'Index'}</th><th>Schema</th><th>Database</th>${kind === 'index' ? html`<th>Table</th>` : ''}</tr></thead><tbody>${rows}</tbody></table>` : html`<p class="card">No ${kind === 'table' ? 'tables' : 'indexes'} were collected in this range.</p>`}`,
+${objects.length ? safe`<table class="list"><thead><tr><th>${kind === 'table' ? 'Table' : 'Index'}</th><th>Schema</th><th>Database</th>${kind === 'index' ? safe`<th>Table</th>` : ''}</tr></thead><tbody>${rows}</tbody></table>` : safe`<p class="card">No ${kind === 'table' ? 'tables' : 'indexes'} were collected in this range.</p>`}`,
   })
 }
 
 /** A drill-down: the table (or index) graphs for one object. */
-export function objectPage(v: SystemView, kind: 'table' | 'index', obj: ObjectRef, graphs: readonly GraphInfo[]): string {
+export function objectPage(
+  v: SystemView,
+  kind: 'table' | 'index',
+  obj: ObjectRef,
+  graphs: readonly GraphInfo[],
+): string {
   const base = `/s/${v.system.schema}/${v.system.prefix}`
   const r = rangeParams(v.range)
   return layout({
     title: `${v.system.prefix} · ${refName(obj)}`,
     header: userHeader(v.who, v.csrf),
-    body: html`<h1>${v.system.prefix} <span class="muted">· ${kind} ${refName(obj)}</span></h1>
+    body: safe`<h1>${v.system.prefix} <span class="muted">· ${kind} ${refName(obj)}</span></h1>
 ${systemNav(v, null)}
 ${rangePicker(`${base}/${kind}`, v.range, refParams(obj))}
 ${figures(graphs, (g) => `${base}/graph/${g.name}.svg${qs({ ...r, ...refParams(obj) })}`, v.size)}`,

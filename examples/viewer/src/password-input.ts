@@ -47,7 +47,11 @@ async function firstLineOfStdin(): Promise<string> {
 export async function readNewPassword(): Promise<string> {
   if (!process.stdin.isTTY) {
     const pw = await firstLineOfStdin()
-    if (!pw) throw new PggraphError('CONFIG', 'No password on stdin: pipe it in (printf %s "$PW" | pggraph-viewer users add …) or run on a terminal.')
+    if (!pw)
+      throw new PggraphError(
+        'CONFIG',
+        'No password on stdin: pipe it in (printf %s "$PW" | pggraph-viewer users add …) or run on a terminal.',
+      )
     return pw
   }
   const a = await askHidden('New password: ')

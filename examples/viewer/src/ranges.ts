@@ -1,7 +1,13 @@
 import { PggraphError } from '@pggraph/core'
 
 /** The preset time ranges of the range picker. */
-export const PRESET_RANGES = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 } as const
+export const PRESET_RANGES = {
+  '1h': 3_600_000,
+  '6h': 21_600_000,
+  '24h': 86_400_000,
+  '7d': 604_800_000,
+  '30d': 2_592_000_000,
+} as const
 
 /** A preset range name. */
 export type PresetRange = keyof typeof PRESET_RANGES
@@ -42,18 +48,23 @@ function parseTime(v: string, offsetMin: number): number {
  * with an optional `tzo` browser offset in minutes); throws `PggraphError('CONFIG')` on
  * anything else, which the server turns into a 400 page.
  */
-export function resolveRange(params: { range?: string | undefined; from?: string | undefined; to?: string | undefined; tzo?: string | undefined }, now: number): TimeRange {
+export function resolveRange(
+  params: { range?: string | undefined; from?: string | undefined; to?: string | undefined; tzo?: string | undefined },
+  now: number,
+): TimeRange {
   const hasCustom = Boolean(params.from || params.to)
   const range = params.range ?? (hasCustom ? 'custom' : '24h')
   if (range !== 'custom') {
-    if (!isPreset(range)) throw new PggraphError('CONFIG', `Unknown range "${range.slice(0, 20)}": use 1h, 6h, 24h, 7d, 30d or custom.`)
+    if (!isPreset(range))
+      throw new PggraphError('CONFIG', `Unknown range "${range.slice(0, 20)}": use 1h, 6h, 24h, 7d, 30d or custom.`)
     const to = Math.floor(now / RANGE_BUCKET_MS) * RANGE_BUCKET_MS + RANGE_BUCKET_MS
     return { from: to - PRESET_RANGES[range], to, name: range, key: `${range}@${to}` }
   }
   if (!params.from || !params.to) throw new PggraphError('CONFIG', 'A custom range needs both "from" and "to".')
   let offset = 0
   if (params.tzo !== undefined && params.tzo !== '') {
-    if (!/^-?\d{1,4}$/.test(params.tzo) || Math.abs(Number(params.tzo)) > 840) throw new PggraphError('CONFIG', 'tzo must be a time-zone offset in minutes.')
+    if (!/^-?\d{1,4}$/.test(params.tzo) || Math.abs(Number(params.tzo)) > 840)
+      throw new PggraphError('CONFIG', 'tzo must be a time-zone offset in minutes.')
     offset = Number(params.tzo)
   }
   const from = parseTime(params.from, offset)
@@ -61,7 +72,8 @@ export function resolveRange(params: { range?: string | undefined; from?: string
   if (!(to > from)) throw new PggraphError('CONFIG', '"to" must be after "from".')
   if (to - from > MAX_SPAN_MS) throw new PggraphError('CONFIG', 'A range may span at most 400 days.')
   if (to - from < 60_000) throw new PggraphError('CONFIG', 'A range must span at least one minute.')
-  if (from < Date.UTC(2000, 0, 1) || to > now + 86_400_000) throw new PggraphError('CONFIG', 'The range lies outside the stored data (2000 to tomorrow).')
+  if (from < Date.UTC(2000, 0, 1) || to > now + 86_400_000)
+    throw new PggraphError('CONFIG', 'The range lies outside the stored data (2000 to tomorrow).')
   return { from, to, name: 'custom', key: `custom@${from}-${to}` }
 }
 
@@ -72,11 +84,17 @@ export function parseCliTime(v: string, now: number): number {
   if (v === 'now') return now
   const rel = /^-(\d+)(s|m|h|d|w)$/.exec(v)
   if (rel) {
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[rel[2] as 's' | 'm' | 'h' | 'd' | 'w']
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[
+      rel[2] as 's' | 'm' | 'h' | 'd' | 'w'
+    ]
     return now - Number(rel[1]) * unit
   }
   if (/^\d{10,13}$/.test(v)) return Number(v)
   const t = Date.parse(v)
-  if (Number.isNaN(t)) throw new PggraphError('CONFIG', `Time "${v}" is not understood: use -24h, -7d, now, an ISO 8601 time or epoch milliseconds.`)
+  if (Number.isNaN(t))
+    throw new PggraphError(
+      'CONFIG',
+      `Time "${v}" is not understood: use -24h, -7d, now, an ISO 8601 time or epoch milliseconds.`,
+    )
   return t
 }

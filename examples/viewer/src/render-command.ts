@@ -34,15 +34,27 @@ export interface RenderCommandOptions {
 export async function renderToFile(o: RenderCommandOptions): Promise<number> {
   const schema = validateIdentifier(o.schema, 'schema')
   const prefix = validateIdentifier(o.prefix, 'prefix')
-  if (!graphInfo(o.graph)) throw new PggraphError('NOT_FOUND', `There is no graph "${o.graph}": list them with "pggraph-viewer render --list".`)
+  if (!graphInfo(o.graph))
+    throw new PggraphError(
+      'NOT_FOUND',
+      `There is no graph "${o.graph}": list them with "pggraph-viewer render --list".`,
+    )
   if (!(o.to > o.from)) throw new PggraphError('CONFIG', '--to must be after --from.')
   const width = o.width ?? 800
   const height = o.height ?? 260
-  if (!(width >= 200 && width <= 4000 && height >= 100 && height <= 3000)) throw new PggraphError('CONFIG', '--width must be 200-4000 and --height 100-3000 pixels.')
+  if (!(width >= 200 && width <= 4000 && height >= 100 && height <= 3000))
+    throw new PggraphError('CONFIG', '--width must be 200-4000 and --height 100-3000 pixels.')
   const store = await openStoreAccess(o.store, { poolSize: 2 })
   try {
-    const data = await store.serviceTransaction((db) => loadCatalogGraph(o.graph, (q) => readSeries(db, { schema, prefix }, q), o, width))
-    const body = await renderLoadedGraph(o.graph, data, { width, height, theme: o.theme ?? 'light', format: o.format ?? 'svg' })
+    const data = await store.serviceTransaction((db) =>
+      loadCatalogGraph(o.graph, (q) => readSeries(db, { schema, prefix }, q), o, width),
+    )
+    const body = await renderLoadedGraph(o.graph, data, {
+      width,
+      height,
+      theme: o.theme ?? 'light',
+      format: o.format ?? 'svg',
+    })
     await writeFile(o.out, body)
     return body.length
   } finally {

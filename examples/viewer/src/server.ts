@@ -77,7 +77,10 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const windowMs = options.loginLimits?.windowMs ?? 15 * 60_000
   const auth: AuthContext = {
     store,
-    sessions: new SessionStore({ maxAgeMs: options.session?.maxAgeMs ?? 12 * 3_600_000, idleMs: options.session?.idleMs ?? 2 * 3_600_000 }, now),
+    sessions: new SessionStore(
+      { maxAgeMs: options.session?.maxAgeMs ?? 12 * 3_600_000, idleMs: options.session?.idleMs ?? 2 * 3_600_000 },
+      now,
+    ),
     perIp: new RateLimiter({ limit: options.loginLimits?.perIp ?? 20, windowMs, now }),
     perUser: new RateLimiter({ limit: options.loginLimits?.perUser ?? 5, windowMs, now }),
     // The __Host- prefix pins the cookie to this host and path, over HTTPS only.
@@ -95,7 +98,14 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     systemsCache.set(schema, { at: now(), list })
     return list
   }
-  const sys: SystemContext = { store, cache, now, size: options.graphSize ?? { width: 800, height: 260 }, systems: systemsOf, log }
+  const sys: SystemContext = {
+    store,
+    cache,
+    now,
+    size: options.graphSize ?? { width: 800, height: 260 },
+    systems: systemsOf,
+    log,
+  }
   const checked = new WeakMap<Session, number>()
 
   /** The logged-in session, re-checked against the users table every minute (removed users lose access). */
@@ -122,11 +132,15 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     const url = new URL(raw, 'http://viewer.invalid')
     let parts: string[]
     try {
-      parts = url.pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p))
+      parts = url.pathname
+        .split('/')
+        .filter(Boolean)
+        .map((p) => decodeURIComponent(p))
     } catch {
       throw new HttpError(400, 'The path is not valid.')
     }
-    if (parts.some((p) => p === '.' || p === '..' || /[\u0000-\u001f\u007f/\\]/.test(p))) throw new HttpError(400, 'The path is not valid.')
+    if (parts.some((p) => p === '.' || p === '..' || /[\u0000-\u001f\u007f/\\]/.test(p)))
+      throw new HttpError(400, 'The path is not valid.')
     const method = req.method ?? 'GET'
     const isGet = method === 'GET' || method === 'HEAD'
     const path = `/${parts.join('/')}`
@@ -134,9 +148,17 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     if (path === '/static/style.css' || path === '/static/viewer.js') {
       if (!isGet) throw new HttpError(405, 'Only GET here.', { Allow: 'GET, HEAD' })
       const css = path.endsWith('.css')
-      return send(req, res, 200, css ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', css ? STYLE_CSS : VIEWER_JS, { 'Cache-Control': 'public, max-age=3600' })
+      return send(
+        req,
+        res,
+        200,
+        css ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
+        css ? STYLE_CSS : VIEWER_JS,
+        { 'Cache-Control': 'public, max-age=3600' },
+      )
     }
-    if (path === '/healthz') return send(req, res, 200, 'text/plain; charset=utf-8', 'ok\n', { 'Cache-Control': 'no-store' })
+    if (path === '/healthz')
+      return send(req, res, 200, 'text/plain; charset=utf-8', 'ok\n', { 'Cache-Control': 'no-store' })
     if (path === '/login') {
       if (isGet) return showLogin(auth, req, res)
       if (method === 'POST') return doLogin(auth, req, res, clientIp(req, options.trustProxy === true))
@@ -155,7 +177,14 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     if (path === '/') {
       const schemas = await schemasOf(store, session.identity!)
       const lists = await Promise.all(schemas.map((s) => systemsOf(s)))
-      return send(req, res, 200, 'text/html; charset=utf-8', systemsPage(session.identity!, session.csrf, lists.flat()), { 'Cache-Control': 'no-store' })
+      return send(
+        req,
+        res,
+        200,
+        'text/html; charset=utf-8',
+        systemsPage(session.identity!, session.csrf, lists.flat()),
+        { 'Cache-Control': 'no-store' },
+      )
     }
     if (parts[0] === 's') return systemRoute(sys, req, res, url, parts.slice(1), session)
     throw new HttpError(404, 'There is no such page.')
@@ -183,17 +212,24 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       } else {
         const id = randomBytes(4).toString('hex')
         message = `Something went wrong on our side (error ${id}); the details are in the viewer log.`
-        log(`error ${id} on ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+        log(
+          `error ${id} on ${req.method} ${(req.url ?? '').slice(0, 200)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        )
       }
       res.removeHeader('Set-Cookie')
-      send(req, res, status, 'text/html; charset=utf-8', errorPage(status, message), { 'Cache-Control': 'no-store', ...headers })
+      send(req, res, status, 'text/html; charset=utf-8', errorPage(status, message), {
+        'Cache-Control': 'no-store',
+        ...headers,
+      })
     }
   }
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void handle(req, res)
   }
-  const server: http.Server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener) : http.createServer(listener)
+  const server: http.Server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener)
+    : http.createServer(listener)
   server.headersTimeout = 20_000
   server.requestTimeout = 60_000
 
@@ -235,7 +271,9 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
  * const { url, viewer } = await startViewer({ store: 'pglite:./pggraph-data', port: 8080 })
  * ```
  */
-export async function startViewer(options: ViewerOptions & { readonly port: number; readonly host?: string }): Promise<{ viewer: Viewer; url: string }> {
+export async function startViewer(
+  options: ViewerOptions & { readonly port: number; readonly host?: string },
+): Promise<{ viewer: Viewer; url: string }> {
   const viewer = await createViewer(options)
   try {
     const url = await viewer.listen(options.port, options.host)

@@ -26,7 +26,11 @@ const STATEMENT_TIMEOUT = '30s'
 function roleError(role: string, err: unknown): unknown {
   const state = sqlStateOf(err)
   if (state === '42704') {
-    return new PggraphError('STORE', `The reader role "${role}" does not exist: install the tenant with "pggraph-bridge install" first.`, { cause: err })
+    return new PggraphError(
+      'STORE',
+      `The reader role "${role}" does not exist: install the tenant with "pggraph-bridge install" first.`,
+      { cause: err },
+    )
   }
   if (state === '42501' && /set role/i.test(String((err as Error).message))) {
     return new PggraphError(
@@ -50,7 +54,9 @@ export async function openStoreAccess(url: string, options: { poolSize?: number 
     await db.query('SELECT 1')
   } catch (err) {
     await db.end().catch(() => {})
-    throw new PggraphError('CONNECT', `Cannot connect to the store: ${(err as Error).message}. Check --store.`, { cause: err })
+    throw new PggraphError('CONNECT', `Cannot connect to the store: ${(err as Error).message}. Check --store.`, {
+      cause: err,
+    })
   }
   return {
     kind: db.kind,

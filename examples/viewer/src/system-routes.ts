@@ -49,11 +49,22 @@ function rangeOf(p: Record<string, string | undefined>, now: number): TimeRange 
 }
 
 /** The object named by `db`/`ns`/`rel`/`idx`, checked against those stored in the range. */
-async function objectOf(ctx: SystemContext, sys: SystemInfo, kind: ObjectKind, p: Record<string, string | undefined>, range: TimeRange): Promise<ObjectRef> {
+async function objectOf(
+  ctx: SystemContext,
+  sys: SystemInfo,
+  kind: ObjectKind,
+  p: Record<string, string | undefined>,
+  range: TimeRange,
+): Promise<ObjectRef> {
   if (p['ns'] === undefined || p['rel'] === undefined || (kind === 'index' && p['idx'] === undefined)) {
     throw new HttpError(400, `A ${kind} is named by db, ns, rel${kind === 'index' ? ' and idx' : ''}.`)
   }
-  const want: ObjectRef = { db: p['db'] ?? '', ns: p['ns'], rel: p['rel'], ...(kind === 'index' ? { idx: p['idx']! } : {}) }
+  const want: ObjectRef = {
+    db: p['db'] ?? '',
+    ns: p['ns'],
+    rel: p['rel'],
+    ...(kind === 'index' ? { idx: p['idx']! } : {}),
+  }
   const all = await listObjects(ctx.store, readerRoleOf(sys.schema), sys, kind, range)
   const found = all.find((o) => o.db === want.db && o.ns === want.ns && o.rel === want.rel && o.idx === want.idx)
   if (!found) throw new HttpError(404, NOT_FOUND)
@@ -65,17 +76,26 @@ async function objectOf(ctx: SystemContext, sys: SystemInfo, kind: ObjectKind, p
  * drill-downs. A schema the user may not see and a prefix that is not in it are both a 404,
  * so a URL never tells whether another tenant's system exists.
  */
-export async function systemRoute(ctx: SystemContext, req: IncomingMessage, res: ServerResponse, url: URL, parts: readonly string[], session: Session): Promise<void> {
+export async function systemRoute(
+  ctx: SystemContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  parts: readonly string[],
+  session: Session,
+): Promise<void> {
   const who: ViewerIdentity = session.identity!
   const [schema, prefix, ...rest] = parts
-  if (!schema || !prefix || !IDENTIFIER_PATTERN.test(schema) || !IDENTIFIER_PATTERN.test(prefix)) throw new HttpError(404, NOT_FOUND)
+  if (!schema || !prefix || !IDENTIFIER_PATTERN.test(schema) || !IDENTIFIER_PATTERN.test(prefix))
+    throw new HttpError(404, NOT_FOUND)
   if (!maySee(who, schema)) throw new HttpError(404, NOT_FOUND)
   const sys = (await ctx.systems(schema)).find((s) => s.prefix === prefix)
   if (!sys) throw new HttpError(404, NOT_FOUND)
   const p = params(url)
   const range = rangeOf(p, ctx.now())
   const view: SystemView = { who, csrf: session.csrf, system: sys, range, size: ctx.size }
-  const page = (body: string): void => send(req, res, 200, 'text/html; charset=utf-8', body, { 'Cache-Control': 'no-store' })
+  const page = (body: string): void =>
+    send(req, res, 200, 'text/html; charset=utf-8', body, { 'Cache-Control': 'no-store' })
 
   if (rest.length === 0) {
     const group = p['group'] ?? 'overview'
@@ -100,12 +120,21 @@ export async function systemRoute(ctx: SystemContext, req: IncomingMessage, res:
   throw new HttpError(404, NOT_FOUND)
 }
 
-async function graphImage(ctx: SystemContext, req: IncomingMessage, res: ServerResponse, sys: SystemInfo, graph: GraphInfo, range: TimeRange, p: Record<string, string | undefined>): Promise<void> {
+async function graphImage(
+  ctx: SystemContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sys: SystemInfo,
+  graph: GraphInfo,
+  range: TimeRange,
+  p: Record<string, string | undefined>,
+): Promise<void> {
   let filter: ((q: SeriesQuery) => SeriesQuery) | undefined
   let objKey = ''
   if (p['rel'] !== undefined || p['idx'] !== undefined || p['ns'] !== undefined || p['db'] !== undefined) {
     const kind: ObjectKind = graph.group === 'indexes' ? 'index' : 'table'
-    if (graph.group !== 'tables' && graph.group !== 'indexes') throw new HttpError(400, 'Only table and index graphs take a table or index.')
+    if (graph.group !== 'tables' && graph.group !== 'indexes')
+      throw new HttpError(400, 'Only table and index graphs take a table or index.')
     const obj = await objectOf(ctx, sys, kind, p, range)
     filter = objectFilter(kind, obj)
     objKey = JSON.stringify(obj)
@@ -128,7 +157,10 @@ async function graphImage(ctx: SystemContext, req: IncomingMessage, res: ServerR
     ctx.log(`graph ${graph.name} of ${sys.schema}/${sys.prefix} failed: ${(err as Error).message}`)
     const text = isPggraphError(err) ? err.message : 'The graph could not be rendered; the error is in the viewer log.'
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><title>${esc(graph.title)}: error</title><rect width="100%" height="100%" fill="#fff" stroke="#ccc"/><text x="16" y="32" font-family="sans-serif" font-size="14" fill="#b3261e">${esc(graph.title)}: ${esc(text.slice(0, 160))}</text></svg>`
-    return send(req, res, 500, 'image/svg+xml; charset=utf-8', svg, { 'Content-Security-Policy': SVG_CSP, 'Cache-Control': 'no-store' })
+    return send(req, res, 500, 'image/svg+xml; charset=utf-8', svg, {
+      'Content-Security-Policy': SVG_CSP,
+      'Cache-Control': 'no-store',
+    })
   }
   const headers = {
     ETag: img.etag,

@@ -43,7 +43,10 @@ const DDL = [
 /** Check a user name against {@link USER_PATTERN}; throws `PggraphError('CONFIG')`. */
 export function validateUserName(user: unknown): string {
   if (typeof user !== 'string' || !USER_PATTERN.test(user)) {
-    throw new PggraphError('CONFIG', 'The user name must be 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit.')
+    throw new PggraphError(
+      'CONFIG',
+      'The user name must be 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit.',
+    )
   }
   return user
 }
@@ -53,7 +56,9 @@ export function validateUserName(user: unknown): string {
  * Serialised by an advisory lock so two viewers starting at once do not race on the DDL.
  */
 export async function ensureUsersTable(store: StoreAccess): Promise<void> {
-  const exists = await store.service((db) => db.query<{ ok: boolean }>(`SELECT to_regclass('${ADMIN_SCHEMA}.viewer_users') IS NOT NULL AS ok`))
+  const exists = await store.service((db) =>
+    db.query<{ ok: boolean }>(`SELECT to_regclass('${ADMIN_SCHEMA}.viewer_users') IS NOT NULL AS ok`),
+  )
   if (exists.rows[0]?.ok) return
   try {
     await store.serviceTransaction(async (db) => {
@@ -61,7 +66,11 @@ export async function ensureUsersTable(store: StoreAccess): Promise<void> {
       for (const sql of DDL) await db.query(sql)
     })
   } catch (err) {
-    throw new PggraphError('PERMISSION', `Cannot create ${ADMIN_SCHEMA}.viewer_users: ${(err as Error).message}. Run "pggraph-viewer users add" once as the store's owner.`, { cause: err })
+    throw new PggraphError(
+      'PERMISSION',
+      `Cannot create ${ADMIN_SCHEMA}.viewer_users: ${(err as Error).message}. Run "pggraph-viewer users add" once as the store's owner.`,
+      { cause: err },
+    )
   }
 }
 
@@ -76,21 +85,27 @@ export function validatePassword(password: string): string {
  * Add a user or replace their password, tenant and admin flag (`users add` again changes the
  * password). The password is hashed with scrypt here; only the hash is stored.
  */
-export async function addUser(store: StoreAccess, input: { user: string; schema?: string | null; admin?: boolean; password: string }): Promise<ViewerUser> {
+export async function addUser(
+  store: StoreAccess,
+  input: { user: string; schema?: string | null; admin?: boolean; password: string },
+): Promise<ViewerUser> {
   const user = validateUserName(input.user)
   const schema = input.schema ? validateIdentifier(input.schema, 'schema') : null
   const admin = input.admin ?? false
-  if (!admin && !schema) throw new PggraphError('CONFIG', 'A user needs --schema (the tenant whose systems they see), or --admin.')
+  if (!admin && !schema)
+    throw new PggraphError('CONFIG', 'A user needs --schema (the tenant whose systems they see), or --admin.')
   const hash = await hashPassword(validatePassword(input.password))
   await ensureUsersTable(store)
-  const r = await store.service((db) => db.query<{ created_at: Date | string }>(
-    `INSERT INTO ${ADMIN_SCHEMA}.viewer_users (username, schema_name, is_admin, password_hash)
+  const r = await store.service((db) =>
+    db.query<{ created_at: Date | string }>(
+      `INSERT INTO ${ADMIN_SCHEMA}.viewer_users (username, schema_name, is_admin, password_hash)
      VALUES ($1, $2, $3, $4)
      ON CONFLICT (username) DO UPDATE SET schema_name = EXCLUDED.schema_name, is_admin = EXCLUDED.is_admin,
        password_hash = EXCLUDED.password_hash, updated_at = now()
      RETURNING created_at`,
-    [user, schema, admin, hash],
-  ))
+      [user, schema, admin, hash],
+    ),
+  )
   return { user, schema, admin, createdAt: new Date(r.rows[0]!.created_at).toISOString() }
 }
 
@@ -113,7 +128,9 @@ const toUser = (r: UserRow): StoredUser => ({
 /** Every user, by name (no hashes). An empty list when the table does not exist yet. */
 export async function listUsers(db: Queryable): Promise<ViewerUser[]> {
   try {
-    const r = await db.query<UserRow>(`SELECT username, schema_name, is_admin, '' AS password_hash, created_at FROM ${ADMIN_SCHEMA}.viewer_users ORDER BY username`)
+    const r = await db.query<UserRow>(
+      `SELECT username, schema_name, is_admin, '' AS password_hash, created_at FROM ${ADMIN_SCHEMA}.viewer_users ORDER BY username`,
+    )
     return r.rows.map((row) => {
       const { passwordHash: _, ...u } = toUser(row)
       return u
@@ -127,7 +144,10 @@ export async function listUsers(db: Queryable): Promise<ViewerUser[]> {
 /** One user with their hash, or `undefined`. */
 export async function findUser(db: Queryable, user: string): Promise<StoredUser | undefined> {
   if (!USER_PATTERN.test(user)) return undefined
-  const r = await db.query<UserRow>(`SELECT username, schema_name, is_admin, password_hash, created_at FROM ${ADMIN_SCHEMA}.viewer_users WHERE username = $1`, [user])
+  const r = await db.query<UserRow>(
+    `SELECT username, schema_name, is_admin, password_hash, created_at FROM ${ADMIN_SCHEMA}.viewer_users WHERE username = $1`,
+    [user],
+  )
   const row = r.rows[0]
   return row ? toUser(row) : undefined
 }
@@ -136,7 +156,10 @@ export async function findUser(db: Queryable, user: string): Promise<StoredUser 
 export async function removeUser(db: Queryable, user: string): Promise<boolean> {
   validateUserName(user)
   try {
-    const r = await db.query<{ username: string }>(`DELETE FROM ${ADMIN_SCHEMA}.viewer_users WHERE username = $1 RETURNING username`, [user])
+    const r = await db.query<{ username: string }>(
+      `DELETE FROM ${ADMIN_SCHEMA}.viewer_users WHERE username = $1 RETURNING username`,
+      [user],
+    )
     return r.rows.length > 0
   } catch (err) {
     if (sqlStateOf(err) === '42P01' || sqlStateOf(err) === '3F000') return false

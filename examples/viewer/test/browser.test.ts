@@ -22,8 +22,24 @@ let ctx: BrowserContext
 let profile: string
 const cspErrors: string[] = []
 
+// The little of the DOM that the page functions below use (the repo compiles without DOM types;
+// these functions run in the browser).
+interface Img {
+  readonly complete: boolean
+  readonly naturalWidth: number
+  readonly naturalHeight: number
+  readonly src: string
+}
+declare const document: {
+  querySelectorAll(selector: string): Iterable<Img>
+  querySelector(selector: string): Img | null
+  readonly documentElement: { readonly scrollWidth: number }
+}
+declare const window: { readonly innerWidth: number }
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium).`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium).`)
   const fresh = await freshPostgresStore(anyServer(), t)
   drop = fresh.drop
   // Real snapshots with a workload in between, so the graphs have lines.
@@ -36,7 +52,16 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   await mkdir(OUT, { recursive: true })
 }, 180_000)
@@ -50,9 +75,14 @@ afterAll(async () => {
 
 /** Every graph image of the page has loaded and has a size (an SVG that parsed and drew). */
 async function graphsLoaded(page: Page): Promise<{ total: number; drawn: number }> {
-  await page.waitForFunction(() => [...document.querySelectorAll('img[data-graph]')].every((i) => (i as HTMLImageElement).complete), undefined, { timeout: 60_000 })
+  // Polled with evaluate: waitForFunction evaluates a string in the page, which our CSP refuses.
+  const deadline = Date.now() + 60_000
+  while (!(await page.evaluate(() => [...document.querySelectorAll('img[data-graph]')].every((i) => i.complete)))) {
+    if (Date.now() > deadline) throw new Error('graphs did not load within 60 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
   return page.evaluate(() => {
-    const imgs = [...document.querySelectorAll('img[data-graph]')] as HTMLImageElement[]
+    const imgs = [...document.querySelectorAll('img[data-graph]')]
     return { total: imgs.length, drawn: imgs.filter((i) => i.naturalWidth > 0 && i.naturalHeight > 0).length }
   })
 }
@@ -78,7 +108,7 @@ describe('viewer in a real browser', () => {
     expect(first.drawn).toBe(first.total)
     // The page itself may not fetch (CSP connect-src is 'none'): read the image through the
     // browser context's request API, which shares the session cookie.
-    const src = await page.evaluate(() => (document.querySelector('img[data-graph]') as HTMLImageElement).src)
+    const src = await page.evaluate(() => document.querySelector('img[data-graph]')!.src)
     const svg = await (await page.request.get(src)).text()
     expect(svg).toMatch(/<svg[\s\S]+<path/)
 

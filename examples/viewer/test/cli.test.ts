@@ -17,9 +17,22 @@ let dir: string
 
 function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done, fail) => {
-    const p = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(process.argv.slice(1))`, "--", ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
+    const p = spawn(
+      process.execPath,
+      [
+        '--conditions=development',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(process.argv.slice(1))`,
+        '--',
+        ...args,
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     let err = ''
     p.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -78,7 +91,10 @@ describe('pggraph-viewer users', () => {
     const none = await run(['users', 'add', '--store', url, '--user', 'eve'], 'long-enough-password\n')
     expect(none.code).toBe(2)
     expect(none.err).toContain('--schema')
-    const bad = await run(['users', 'add', '--store', url, '--user', 'eve', '--schema', 'Bad"Schema'], 'long-enough-password\n')
+    const bad = await run(
+      ['users', 'add', '--store', url, '--user', 'eve', '--schema', 'Bad"Schema'],
+      'long-enough-password\n',
+    )
     expect(bad.code).toBe(2)
     expect(bad.err).not.toMatch(/\n\s+at /)
   })
@@ -87,24 +103,80 @@ describe('pggraph-viewer users', () => {
 describe('pggraph-viewer render', () => {
   it('writes an SVG and a PNG of a catalog graph', async () => {
     const svgFile = join(dir, 'tps.svg')
-    const svg = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'database.transactions', '--from', '-1h', '--out', svgFile])
+    const svg = await run([
+      'render',
+      '--store',
+      url,
+      '--schema',
+      t.a,
+      '--prefix',
+      'db1',
+      '--graph',
+      'database.transactions',
+      '--from',
+      '-1h',
+      '--out',
+      svgFile,
+    ])
     expect(svg.err).toBe('')
     expect(svg.code).toBe(0)
     const text = await readFile(svgFile, 'utf8')
     expect(text).toMatch(/^<svg[\s\S]+<\/svg>\s*$/)
     expect(text).toContain('Transactions per second')
     const pngFile = join(dir, 'tps.png')
-    const png = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'database.transactions', '--from', '-1h', '--out', pngFile, '--format', 'png'])
+    const png = await run([
+      'render',
+      '--store',
+      url,
+      '--schema',
+      t.a,
+      '--prefix',
+      'db1',
+      '--graph',
+      'database.transactions',
+      '--from',
+      '-1h',
+      '--out',
+      pngFile,
+      '--format',
+      'png',
+    ])
     expect(png.code).toBe(0)
     const bytes = await readFile(pngFile)
     expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')
   })
 
   it('explains mistakes with exit code 2', async () => {
-    const unknown = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'nope.graph', '--out', join(dir, 'x.svg')])
+    const unknown = await run([
+      'render',
+      '--store',
+      url,
+      '--schema',
+      t.a,
+      '--prefix',
+      'db1',
+      '--graph',
+      'nope.graph',
+      '--out',
+      join(dir, 'x.svg'),
+    ])
     expect(unknown.code).toBe(2)
     expect(unknown.err).toContain('There is no graph "nope.graph"')
-    const time = await run(['render', '--store', url, '--schema', t.a, '--prefix', 'db1', '--graph', 'database.transactions', '--from', 'yesterday', '--out', join(dir, 'x.svg')])
+    const time = await run([
+      'render',
+      '--store',
+      url,
+      '--schema',
+      t.a,
+      '--prefix',
+      'db1',
+      '--graph',
+      'database.transactions',
+      '--from',
+      'yesterday',
+      '--out',
+      join(dir, 'x.svg'),
+    ])
     expect(time.code).toBe(2)
     expect(time.err).toContain('not understood')
     const list = await run(['render', '--list'])

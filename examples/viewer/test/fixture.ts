@@ -1,7 +1,7 @@
 // A real store for the viewer's tests: a fresh database on a real PostgreSQL (or an embedded
 // PGlite store), two tenants installed with the store's installer, and real snapshots taken by
 // the collector from a real server with some activity in between.
-import pg from 'pg'
+import type pg from 'pg'
 import { collect, defaultCollectors } from '@pggraph/collector'
 import type { Snapshot } from '@pggraph/core'
 import { installStore, openStore, writeSnapshot, type StoreConnection } from '@pggraph/store'
@@ -29,7 +29,10 @@ export async function installTenants(store: StoreConnection, t: Tenants): Promis
 export async function workload(target: pg.Client, round: number): Promise<void> {
   await target.query('CREATE TABLE IF NOT EXISTS public.viewer_orders (id serial PRIMARY KEY, amount int, note text)')
   await target.query('CREATE INDEX IF NOT EXISTS viewer_orders_amount ON public.viewer_orders (amount)')
-  await target.query('INSERT INTO public.viewer_orders (amount, note) SELECT g % 97, md5(g::text) FROM generate_series(1, $1::int) g', [200 + round * 50])
+  await target.query(
+    'INSERT INTO public.viewer_orders (amount, note) SELECT g % 97, md5(g::text) FROM generate_series(1, $1::int) g',
+    [200 + round * 50],
+  )
   await target.query('UPDATE public.viewer_orders SET amount = amount + 1 WHERE id % 7 = $1', [round % 7])
   await target.query('DELETE FROM public.viewer_orders WHERE id % 11 = $1', [round % 11])
   await target.query('SELECT count(*) FROM public.viewer_orders WHERE note LIKE $1', [`%${round}%`])
@@ -43,7 +46,13 @@ export async function workload(target: pg.Client, round: number): Promise<void> 
  * Take `count` real snapshots of `targetUrl` (the collector, with a workload between them and
  * `gapMs` apart) and write each to every namespace given.
  */
-export async function collectInto(store: StoreConnection, targetUrl: string, namespaces: readonly { schema: string; prefix: string }[], count: number, gapMs = 1100): Promise<Snapshot[]> {
+export async function collectInto(
+  store: StoreConnection,
+  targetUrl: string,
+  namespaces: readonly { schema: string; prefix: string }[],
+  count: number,
+  gapMs = 1100,
+): Promise<Snapshot[]> {
   const target = await connect(targetUrl)
   const snaps: Snapshot[] = []
   try {
@@ -61,7 +70,10 @@ export async function collectInto(store: StoreConnection, targetUrl: string, nam
 }
 
 /** A fresh database on `server` holding a store with both tenants; `drop()` removes it and the roles. */
-export async function freshPostgresStore(server: ServerInfo, tenants: Tenants): Promise<{ url: string; store: StoreConnection; drop(): Promise<void> }> {
+export async function freshPostgresStore(
+  server: ServerInfo,
+  tenants: Tenants,
+): Promise<{ url: string; store: StoreConnection; drop(): Promise<void> }> {
   const name = randomName('vdb')
   const admin = await connect(server.url)
   await admin.query(`CREATE DATABASE ${name}`)
@@ -77,7 +89,10 @@ export async function freshPostgresStore(server: ServerInfo, tenants: Tenants): 
       const c = await connect(server.url)
       try {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-        const roles = await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1 OR rolname LIKE $2`, [`${tenants.a}\\_%`, `${tenants.b}\\_%`])
+        const roles = await c.query<{ rolname: string }>(
+          `SELECT rolname FROM pg_roles WHERE rolname LIKE $1 OR rolname LIKE $2`,
+          [`${tenants.a}\\_%`, `${tenants.b}\\_%`],
+        )
         for (const r of roles.rows) await c.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
       } finally {
         await c.end()

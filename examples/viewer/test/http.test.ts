@@ -22,15 +22,27 @@ const PW = 'a-long-password-1'
 beforeAll(async () => {
   const fresh = await freshPostgresStore(anyServer(), t)
   drop = fresh.drop
-  await collectInto(fresh.store, fresh.url, [
-    { schema: t.a, prefix: 'db1' },
-    { schema: t.b, prefix: 'db1' },
-    { schema: t.b, prefix: 'secret' },
-  ], 3, 1100)
+  await collectInto(
+    fresh.store,
+    fresh.url,
+    [
+      { schema: t.a, prefix: 'db1' },
+      { schema: t.b, prefix: 'db1' },
+      { schema: t.b, prefix: 'secret' },
+    ],
+    3,
+    1100,
+  )
   access = await openStoreAccess(fresh.url)
   viewer = await createViewer({ store: access, loginLimits: { perIp: 1000, perUser: 3 }, log: () => {} })
   base = await viewer.listen(0)
-  timed = await createViewer({ store: access, now: () => clock, loginLimits: { perIp: 1000, perUser: 3 }, session: { maxAgeMs: 3_600_000, idleMs: 600_000 }, log: () => {} })
+  timed = await createViewer({
+    store: access,
+    now: () => clock,
+    loginLimits: { perIp: 1000, perUser: 3 },
+    session: { maxAgeMs: 3_600_000, idleMs: 600_000 },
+    log: () => {},
+  })
   timedBase = await timed.listen(0)
   await viewer.addUser({ user: 'alice', schema: t.a, password: PW })
   await viewer.addUser({ user: 'bob', schema: t.b, password: PW })
@@ -130,7 +142,11 @@ describe('CSRF', () => {
   it('refuses a cross-site post even with a token', async () => {
     const c = new Client(base)
     const page = await c.get('/login')
-    const r = await c.post('/login', { csrf: Client.csrfOf(page), user: 'alice', password: PW }, { 'sec-fetch-site': 'cross-site' })
+    const r = await c.post(
+      '/login',
+      { csrf: Client.csrfOf(page), user: 'alice', password: PW },
+      { 'sec-fetch-site': 'cross-site' },
+    )
     expect(r.status).toBe(403)
   })
 })
@@ -224,8 +240,12 @@ describe('tenant isolation', () => {
     const q = { metric: 'pg_stat_database', columns: ['xact_commit'], from: now - 3_600_000, to: now }
     const own = await access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.a, prefix: 'db1' }, q))
     expect(own.series.length).toBeGreaterThan(0)
-    await expect(access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.b, prefix: 'db1' }, q))).rejects.toThrow(/permission|denied|privilege/i)
-    await expect(access.asRole(readerRoleOf(t.a), (db) => db.query(`SELECT * FROM pggraph_admin.viewer_users`))).rejects.toThrow(/permission denied/i)
+    await expect(
+      access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.b, prefix: 'db1' }, q)),
+    ).rejects.toThrow(/permission|denied|privilege/i)
+    await expect(
+      access.asRole(readerRoleOf(t.a), (db) => db.query(`SELECT * FROM pggraph_admin.viewer_users`)),
+    ).rejects.toThrow(/permission denied/i)
   })
 })
 
@@ -312,10 +332,18 @@ describe('tampering', () => {
     const { request } = await import('node:http')
     const status = await new Promise<number>((resolve, reject) => {
       const u = new URL(base)
-      const req = request({ host: u.hostname, port: u.port, path: `/s/${t.a}/db1/%2e%2e/%2E%2e/x`, headers: { cookie: [...alice.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } }, (res) => {
-        res.resume()
-        resolve(res.statusCode!)
-      })
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: `/s/${t.a}/db1/%2e%2e/%2E%2e/x`,
+          headers: { cookie: [...alice.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        },
+      )
       req.on('error', reject)
       req.end()
     })

@@ -24,7 +24,18 @@ beforeAll(async () => {
   try {
     await installTenants(store, t)
     // Real snapshots of a real server, written into the embedded store.
-    await withDatabase(anyServer(), (target) => collectInto(store, target, [{ schema: t.a, prefix: 'db1' }, { schema: t.b, prefix: 'secret' }], 2, 1000))
+    await withDatabase(anyServer(), (target) =>
+      collectInto(
+        store,
+        target,
+        [
+          { schema: t.a, prefix: 'db1' },
+          { schema: t.b, prefix: 'secret' },
+        ],
+        2,
+        1000,
+      ),
+    )
   } finally {
     await store.end()
   }
@@ -56,8 +67,14 @@ describe('viewer on the embedded PGlite store', () => {
     const q = { metric: 'pg_stat_database', columns: ['xact_commit'], from: now - 3_600_000, to: now + 60_000 }
     const own = await viewer.store.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.a, prefix: 'db1' }, q))
     expect(own.series.length).toBeGreaterThan(0)
-    await expect(viewer.store.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.b, prefix: 'secret' }, q))).rejects.toThrow(/permission|denied|privilege/i)
-    await expect(viewer.store.asRole(readerRoleOf(t.a), (db) => db.query('SELECT * FROM pggraph_admin.viewer_users'))).rejects.toThrow(/permission denied/i)
-    await expect(viewer.store.asRole(readerRoleOf(t.a), (db) => db.query(`DELETE FROM ${t.a}.sources`))).rejects.toThrow(/read-only|permission/i)
+    await expect(
+      viewer.store.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.b, prefix: 'secret' }, q)),
+    ).rejects.toThrow(/permission|denied|privilege/i)
+    await expect(
+      viewer.store.asRole(readerRoleOf(t.a), (db) => db.query('SELECT * FROM pggraph_admin.viewer_users')),
+    ).rejects.toThrow(/permission denied/i)
+    await expect(
+      viewer.store.asRole(readerRoleOf(t.a), (db) => db.query(`DELETE FROM ${t.a}.sources`)),
+    ).rejects.toThrow(/read-only|permission/i)
   })
 })
