@@ -55,9 +55,15 @@ const naive = await timeIt(3, () => renderGraph('database.transactions', month, 
 console.log(`\n### 30-day 1-minute chart, ${rawPoints.toLocaleString('en')} points, ${opts.width}×${opts.height}\n`)
 console.log('| variant | points in | median render | SVG size | vs floor | naive / ours |')
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
-console.log(`| ours (min/max per pixel) | ${rawPoints} | ${ours.ms.toFixed(1)} ms | ${kb(ours.result)} | ${(ours.ms / base.ms).toFixed(2)}× | ${(naive.ms / ours.ms).toFixed(1)}× |`)
-console.log(`| floor (${floorPoints} points) | ${floorPoints} | ${base.ms.toFixed(1)} ms | ${kb(base.result)} | 1.00× | |`)
-console.log(`| naive Vega-Lite, raw points | ${rawPoints} | ${naive.ms.toFixed(1)} ms | ${kb(naive.result)} | ${(naive.ms / base.ms).toFixed(1)}× | 1.0× |`)
+console.log(
+  `| ours (min/max per pixel) | ${rawPoints} | ${ours.ms.toFixed(1)} ms | ${kb(ours.result)} | ${(ours.ms / base.ms).toFixed(2)}× | ${(naive.ms / ours.ms).toFixed(1)}× |`,
+)
+console.log(
+  `| floor (${floorPoints} points) | ${floorPoints} | ${base.ms.toFixed(1)} ms | ${kb(base.result)} | 1.00× | |`,
+)
+console.log(
+  `| naive Vega-Lite, raw points | ${rawPoints} | ${naive.ms.toFixed(1)} ms | ${kb(naive.result)} | ${(naive.ms / base.ms).toFixed(1)}× | 1.0× |`,
+)
 
 // 2. Dashboards.
 const all = graphNames()
@@ -88,4 +94,6 @@ t0 = performance.now()
 await renderDashboard(pick(all.length), dataByName, { ...dash, workers: 2 })
 const oneOff = performance.now() - t0
 await pool.close()
-console.log(`\nFirst dashboard on a new pool (workers starting and warming up): ${coldPool.toFixed(0)} ms; one-off workers for one ${all.length}-graph dashboard: ${oneOff.toFixed(0)} ms.`)
+console.log(
+  `\nFirst dashboard on a new pool (workers starting and warming up): ${coldPool.toFixed(0)} ms; one-off workers for one ${all.length}-graph dashboard: ${oneOff.toFixed(0)} ms.`,
+)

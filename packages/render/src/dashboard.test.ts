@@ -10,7 +10,15 @@ const opts = { width: 480, height: 180 } as const
 describe('renderDashboard', () => {
   it('gives the same bytes as renderGraph, in this thread and on worker threads', async () => {
     const data = new Map(names.slice(0, 3).map((n) => [n, syntheticSet(n)]))
-    const expected = await Promise.all(names.map((n) => renderGraph(n, data.get(n) ?? { graph: n, from: 0, to: 1, sets: [], reason: 'This graph was not loaded for the dashboard.' }, opts)))
+    const expected = await Promise.all(
+      names.map((n) =>
+        renderGraph(
+          n,
+          data.get(n) ?? { graph: n, from: 0, to: 1, sets: [], reason: 'This graph was not loaded for the dashboard.' },
+          opts,
+        ),
+      ),
+    )
     const inline = await renderDashboard(names, data, opts)
     expect([...inline.keys()]).toEqual(names)
     expect([...inline.values()]).toEqual(expected)

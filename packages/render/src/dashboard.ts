@@ -62,9 +62,19 @@ export async function renderDashboard(
 ): Promise<Map<GraphName, string>> {
   const get = (n: GraphName): SeriesSet | GraphData | undefined =>
     dataByName instanceof Map ? dataByName.get(n) : (dataByName as Partial<Record<GraphName, SeriesSet | GraphData>>)[n]
-  const size: RenderOptions = { width: options.width, height: options.height, ...(options.theme ? { theme: options.theme } : {}) }
+  const size: RenderOptions = {
+    width: options.width,
+    height: options.height,
+    ...(options.theme ? { theme: options.theme } : {}),
+  }
   const specs: GraphSpec[] = names.map((n) => {
-    const data = get(n) ?? { graph: n, from: 0, to: 1, sets: [], reason: 'This graph was not loaded for the dashboard.' }
+    const data = get(n) ?? {
+      graph: n,
+      from: 0,
+      to: 1,
+      sets: [],
+      reason: 'This graph was not loaded for the dashboard.',
+    }
     return sizedSpec(graphSpec(n, data, options), size)
   })
   let raw: string[]

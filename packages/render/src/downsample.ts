@@ -21,7 +21,11 @@ export type DownsampleMethod = 'lttb' | 'minmax'
  * const smooth = downsample(series.points, 800, 'lttb') // ≤ 800 points
  * ```
  */
-export function downsample(points: readonly SeriesPoint[], width: number, method: DownsampleMethod = 'minmax'): SeriesPoint[] {
+export function downsample(
+  points: readonly SeriesPoint[],
+  width: number,
+  method: DownsampleMethod = 'minmax',
+): SeriesPoint[] {
   const px = Math.max(1, Math.floor(width))
   const limit = method === 'minmax' ? 2 * px : px
   if (points.length <= limit) return points.slice()
@@ -128,7 +132,12 @@ function lttb(data: readonly SeriesPoint[], threshold: number): SeriesPoint[] {
  * kept). Stacked areas need this: every series then shares the same timestamps, so the stack
  * never mixes one series' point with another's missing one.
  */
-export function downsampleToGrid(points: readonly SeriesPoint[], from: number, to: number, buckets: number): SeriesPoint[] {
+export function downsampleToGrid(
+  points: readonly SeriesPoint[],
+  from: number,
+  to: number,
+  buckets: number,
+): SeriesPoint[] {
   const n = Math.max(1, Math.floor(buckets))
   const span = Math.max(1, to - from)
   const out: SeriesPoint[] = []

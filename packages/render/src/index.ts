@@ -23,7 +23,17 @@ export {
 } from './catalog/lines.js'
 export { GRAPH_GROUPS, type GraphDefinition, type GraphGroup, type GraphQuery, type GraphSpecOptions } from './graph.js'
 export { downsample, type DownsampleMethod } from './downsample.js'
-export { barSpec, mergeEvents, noDataSpec, timeseriesSpec, type BarLayout, type Limit, type Line, type Marker, type TimeseriesLayout } from './spec.js'
+export {
+  barSpec,
+  mergeEvents,
+  noDataSpec,
+  timeseriesSpec,
+  type BarLayout,
+  type Limit,
+  type Line,
+  type Marker,
+  type TimeseriesLayout,
+} from './spec.js'
 export { FONT_FAMILY, themes, vegaConfig, type Theme, type ThemeName } from './theme.js'
 export { axisFormat, type AxisFormat } from './units.js'
 export { dejavuWidth } from './text-width.js'

@@ -30,7 +30,10 @@ export interface GraphRange {
 export function resolveGraph(graph: GraphName | GraphDefinition): GraphDefinition {
   if (typeof graph !== 'string') return graph
   if (!isGraphName(graph)) {
-    throw new PggraphError('NOT_FOUND', `There is no graph named "${String(graph)}". Known graphs: ${Object.keys(graphCatalog).join(', ')}.`)
+    throw new PggraphError(
+      'NOT_FOUND',
+      `There is no graph named "${String(graph)}". Known graphs: ${Object.keys(graphCatalog).join(', ')}.`,
+    )
   }
   return graphCatalog[graph]
 }
@@ -46,10 +49,19 @@ export function resolveGraph(graph: GraphName | GraphDefinition): GraphDefinitio
  * const svg = await renderGraph('database.transactions', data, { width: 800, height: 240 })
  * ```
  */
-export async function loadGraphData(graph: GraphName | GraphDefinition, read: SeriesReader, range: GraphRange): Promise<GraphData> {
+export async function loadGraphData(
+  graph: GraphName | GraphDefinition,
+  read: SeriesReader,
+  range: GraphRange,
+): Promise<GraphData> {
   const def = resolveGraph(graph)
   const empty = (): SeriesSet => ({ from: range.from, to: range.to, series: [], events: [] })
-  const major = range.serverVersion === undefined ? undefined : range.serverVersion >= 10_000 ? Math.floor(range.serverVersion / 10_000) : range.serverVersion
+  const major =
+    range.serverVersion === undefined
+      ? undefined
+      : range.serverVersion >= 10_000
+        ? Math.floor(range.serverVersion / 10_000)
+        : range.serverVersion
   if (def.minServerVersion !== undefined && major !== undefined && major < def.minServerVersion) {
     return {
       graph: def.name,
@@ -63,7 +75,12 @@ export async function loadGraphData(graph: GraphName | GraphDefinition, read: Se
   const sets = await Promise.all(
     def.queries.map(async (q) => {
       try {
-        return await read({ ...q, from: range.from, to: range.to, ...(range.points === undefined ? {} : { points: range.points }) })
+        return await read({
+          ...q,
+          from: range.from,
+          to: range.to,
+          ...(range.points === undefined ? {} : { points: range.points }),
+        })
       } catch (err) {
         if (err instanceof PggraphError && err.code === 'NOT_FOUND') {
           missing.push(q.metric)
@@ -75,7 +92,11 @@ export async function loadGraphData(graph: GraphName | GraphDefinition, read: Se
   )
   const base = { graph: def.name, from: range.from, to: range.to, sets }
   if (missing.length === 0) return base
-  const what = def.requires?.map((r) => ('extension' in r ? ` (it needs the ${r.extension} extension)` : '')).join('') ?? ''
+  const what =
+    def.requires?.map((r) => ('extension' in r ? ` (it needs the ${r.extension} extension)` : '')).join('') ?? ''
   const version = def.minServerVersion ? ` (it needs PostgreSQL ${def.minServerVersion} or newer)` : ''
-  return { ...base, reason: `${[...new Set(missing)].join(', ')} was never collected into this store${what}${version}.` }
+  return {
+    ...base,
+    reason: `${[...new Set(missing)].join(', ')} was never collected into this store${what}${version}.`,
+  }
 }

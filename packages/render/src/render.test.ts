@@ -10,7 +10,9 @@ const opts = { width: 800, height: 260 } as const
 /** Parse SVG as XML (throwing on any error) and return the text of every <text>, <title>, <desc>. */
 export function svgTexts(svg: string): string[] {
   const errors: string[] = []
-  const doc = new DOMParser({ onError: (level, msg) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(svg, 'image/svg+xml')
+  const doc = new DOMParser({
+    onError: (level, msg) => void (level !== 'warning' && errors.push(msg)),
+  }).parseFromString(svg, 'image/svg+xml')
   expect(errors).toEqual([])
   expect(doc.documentElement?.nodeName).toBe('svg')
   const out: string[] = []
@@ -56,8 +58,21 @@ const expectedLines: Partial<Record<GraphName, string[]>> = {
   'io.checkpoints': ['timed', 'requested'],
   'io.buffers_written': ['checkpointer', 'background writer', 'allocated'],
   'io.writes_by_backend_type': ['autovacuum worker', 'background writer', 'checkpointer', 'client backend'],
-  'wal.replication_lag': ['write standby1', 'write standby2', 'flush standby1', 'flush standby2', 'replay standby1', 'replay standby2'],
-  'tables.seq_scans': ['app.public.customers', 'app.public.events', 'app.public.line_items', 'app.public.orders', 'app.public.sessions'],
+  'wal.replication_lag': [
+    'write standby1',
+    'write standby2',
+    'flush standby1',
+    'flush standby2',
+    'replay standby1',
+    'replay standby2',
+  ],
+  'tables.seq_scans': [
+    'app.public.customers',
+    'app.public.events',
+    'app.public.line_items',
+    'app.public.orders',
+    'app.public.sessions',
+  ],
   'statements.total_time': [
     'INSERT INTO events (kind, payload) VALUES ($1, $2)',
     'SELECT * FROM orders WHERE customer_id = $1 ORDER BY create…',
@@ -141,17 +156,27 @@ describe('rendering', () => {
 
   it('escapes names in the SVG', async () => {
     const set = syntheticSet('wal.replication_lag')
-    const odd = { ...set, series: set.series.map((s) => ({ ...s, labels: { ...s.labels, application_name: `a<b>&"c"` } })) }
+    const odd = {
+      ...set,
+      series: set.series.map((s) => ({ ...s, labels: { ...s.labels, application_name: `a<b>&"c"` } })),
+    }
     const svg = await renderGraph('wal.replication_lag', odd, opts)
     expect(svgTexts(svg)).toContain('replay a<b>&"c"')
   })
 
   it('writes PNG of the requested size with the bundled font', async () => {
-    const png = await renderGraph('database.transactions', syntheticSet('database.transactions'), { ...opts, format: 'png' })
+    const png = await renderGraph('database.transactions', syntheticSet('database.transactions'), {
+      ...opts,
+      format: 'png',
+    })
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
     const view = new DataView(png.buffer, png.byteOffset)
     expect([view.getUint32(16), view.getUint32(20)]).toEqual([800, 260])
-    const twice = await renderGraph('database.transactions', syntheticSet('database.transactions'), { ...opts, format: 'png', scale: 2 })
+    const twice = await renderGraph('database.transactions', syntheticSet('database.transactions'), {
+      ...opts,
+      format: 'png',
+      scale: 2,
+    })
     expect(new DataView(twice.buffer, twice.byteOffset).getUint32(16)).toBe(1600)
   })
 

@@ -14,7 +14,11 @@ function isGraphData(data: SeriesSet | GraphData): data is GraphData {
  * for a custom renderer. `data` is a {@link GraphData} from {@link loadGraphData}, or a
  * {@link SeriesSet} holding the graph's series (matched by metric and column).
  */
-export function graphSpec(graph: GraphName | GraphDefinition, data: SeriesSet | GraphData, options: GraphSpecOptions): GraphSpec {
+export function graphSpec(
+  graph: GraphName | GraphDefinition,
+  data: SeriesSet | GraphData,
+  options: GraphSpecOptions,
+): GraphSpec {
   const def = resolveGraph(graph)
   const sets = isGraphData(data) ? data.sets : def.queries.map(() => data)
   const reason = options.noDataReason ?? (isGraphData(data) ? data.reason : undefined)
@@ -51,14 +55,23 @@ export function renderGraph(
   data: SeriesSet | GraphData,
   options: RenderGraphOptions & { format: 'png' },
 ): Promise<Uint8Array>
-export function renderGraph(graph: GraphName | GraphDefinition, data: SeriesSet | GraphData, options: RenderGraphOptions): Promise<string | Uint8Array>
+export function renderGraph(
+  graph: GraphName | GraphDefinition,
+  data: SeriesSet | GraphData,
+  options: RenderGraphOptions,
+): Promise<string | Uint8Array>
 export async function renderGraph(
   graph: GraphName | GraphDefinition,
   data: SeriesSet | GraphData,
   options: RenderGraphOptions,
 ): Promise<string | Uint8Array> {
   const spec = graphSpec(graph, data, options)
-  const size: RenderOptions = { width: options.width, height: options.height, ...(options.theme ? { theme: options.theme } : {}) }
-  if (options.format === 'png') return pngRenderer(options.scale === undefined ? {} : { scale: options.scale }).render(spec, size)
+  const size: RenderOptions = {
+    width: options.width,
+    height: options.height,
+    ...(options.theme ? { theme: options.theme } : {}),
+  }
+  if (options.format === 'png')
+    return pngRenderer(options.scale === undefined ? {} : { scale: options.scale }).render(spec, size)
   return svgRenderer.render(spec, size)
 }

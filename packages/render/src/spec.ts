@@ -28,6 +28,8 @@ export interface TimeseriesLayout {
   readonly axis: AxisFormat
   readonly mark: 'line' | 'area'
   readonly limits?: readonly Limit[]
+  /** y scale bounds: `zero: false` lets the axis start near the data (a hit ratio near 100%). */
+  readonly yScale?: { readonly zero?: boolean; readonly domainMax?: number }
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
@@ -103,7 +105,13 @@ export function mergeEvents(events: readonly SeriesEvent[], from: number, to: nu
     else groups.push([e])
   }
   return groups.map((g) => {
-    const texts = [...new Set(g.sort((a, b) => (a.kind === b.kind ? (a.label < b.label ? -1 : 1) : a.kind === 'restart' ? -1 : 1)).map(eventText))]
+    const texts = [
+      ...new Set(
+        g
+          .sort((a, b) => (a.kind === b.kind ? (a.label < b.label ? -1 : 1) : a.kind === 'restart' ? -1 : 1))
+          .map(eventText),
+      ),
+    ]
     const extra = texts.length - 1
     return { t: g[0]!.t, label: extra > 0 ? `${texts[0]!} (+${extra} more)` : texts[0]!, full: texts.join('; ') }
   })
@@ -119,7 +127,13 @@ function fit(text: string, room: number): string {
   return n < 4 ? '' : `${text.slice(0, n)}…`
 }
 
-function eventLayers(markers: readonly Marker[], from: number, to: number, plotWidth: number, theme: Theme): Record<string, unknown>[] {
+function eventLayers(
+  markers: readonly Marker[],
+  from: number,
+  to: number,
+  plotWidth: number,
+  theme: Theme,
+): Record<string, unknown>[] {
   if (markers.length === 0) return []
   const x = { field: 't', type: 'temporal' }
   const px = markers.map((m) => ((m.t - from) / Math.max(1, to - from)) * plotWidth)
@@ -138,7 +152,15 @@ function eventLayers(markers: readonly Marker[], from: number, to: number, plotW
       : [
           {
             data: { values, format: { parse: null } },
-            mark: { type: 'text', align, baseline: 'top', dx: align === 'left' ? 3 : -3, dy: 2, fontSize: MARKER_FONT, color: theme.marker },
+            mark: {
+              type: 'text',
+              align,
+              baseline: 'top',
+              dx: align === 'left' ? 3 : -3,
+              dy: 2,
+              fontSize: MARKER_FONT,
+              color: theme.marker,
+            },
             encoding: { x, y: { value: 0 }, text: { field: 'label' } },
           },
         ]
@@ -207,6 +229,7 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
         field: 'v',
         type: 'quantitative',
         axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL },
+        ...(layout.yScale ? { scale: layout.yScale } : {}),
         ...(layout.mark === 'area' ? { stack: 'zero' } : { stack: null }),
       },
       color: {
@@ -214,7 +237,11 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
         type: 'nominal',
         // A scale domain orders the legend without a per-row sort formula.
         scale: { domain: names },
-        legend: { title: null, symbolType: layout.mark === 'area' ? 'square' : 'stroke', ...legendLayout(names, options.width) },
+        legend: {
+          title: null,
+          symbolType: layout.mark === 'area' ? 'square' : 'stroke',
+          ...legendLayout(names, options.width),
+        },
       },
     },
   }
@@ -225,7 +252,11 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
     (events.length > 0 ? ` Marked: ${events.join('; ')}.` : '')
   return {
     ...frame(layout.title, description, options),
-    layer: [main, ...limitLayers(layout.limits ?? [], theme), ...eventLayers(markers, layout.from, layout.to, plotWidth, theme)],
+    layer: [
+      main,
+      ...limitLayers(layout.limits ?? [], theme),
+      ...eventLayers(markers, layout.from, layout.to, plotWidth, theme),
+    ],
   }
 }
 
@@ -244,10 +275,23 @@ export function barSpec(layout: BarLayout, options: GraphSpecOptions): GraphSpec
   return {
     ...frame(layout.title, description, options),
     data: { values: layout.bars.map((b) => ({ s: b.name, v: b.value })) },
-    mark: { type: 'bar', color: theme.palette[0], height: Math.max(2, Math.min(18, Math.floor((0.7 * (options.height - 60)) / Math.max(1, layout.bars.length)))) },
+    mark: {
+      type: 'bar',
+      color: theme.palette[0],
+      height: Math.max(2, Math.min(18, Math.floor((0.7 * (options.height - 60)) / Math.max(1, layout.bars.length)))),
+    },
     encoding: {
-      y: { field: 's', type: 'nominal', sort: '-x', axis: { title: null, labelLimit: Math.round(options.width * 0.4) } },
-      x: { field: 'v', type: 'quantitative', axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL } },
+      y: {
+        field: 's',
+        type: 'nominal',
+        sort: '-x',
+        axis: { title: null, labelLimit: Math.round(options.width * 0.4) },
+      },
+      x: {
+        field: 'v',
+        type: 'quantitative',
+        axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL },
+      },
     },
   }
 }
@@ -281,11 +325,19 @@ export function noDataSpec(title: string, reason: string, options: GraphSpecOpti
     layer: [
       {
         mark: { type: 'text', fontSize: 14, fontWeight: 'bold', color: theme.foreground, baseline: 'bottom' },
-        encoding: { text: { value: 'No data' }, x: { value: { expr: 'width / 2' } }, y: { value: { expr: 'height / 2 - 4' } } },
+        encoding: {
+          text: { value: 'No data' },
+          x: { value: { expr: 'width / 2' } },
+          y: { value: { expr: 'height / 2 - 4' } },
+        },
       },
       {
         mark: { type: 'text', fontSize: 11, color: theme.muted, baseline: 'top', lineHeight: 15 },
-        encoding: { text: { value: lines }, x: { value: { expr: 'width / 2' } }, y: { value: { expr: 'height / 2 + 4' } } },
+        encoding: {
+          text: { value: lines },
+          x: { value: { expr: 'width / 2' } },
+          y: { value: { expr: 'height / 2 + 4' } },
+        },
       },
     ],
   }

@@ -1,6 +1,8 @@
 /** Escape text for XML character data and attribute values. */
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === '"' ? '&quot;' : '&apos;'))
+  return s.replace(/[<>&"']/g, (c) =>
+    c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === '"' ? '&quot;' : '&apos;',
+  )
 }
 
 /**
@@ -19,7 +21,10 @@ export function finishSvg(svg: string, title: string, desc: string): string {
     return id
   })
   // Vega writes path coordinates to 1/1000 px; 1/10 px is invisible and a third smaller.
-  out = out.replace(/ d="([^"]*)"/g, (_m, d: string) => ` d="${d.replace(/(\d+\.\d)\d+/g, (n) => trimZero(Number(n).toFixed(1)))}"`)
+  out = out.replace(
+    / d="([^"]*)"/g,
+    (_m, d: string) => ` d="${d.replace(/(\d+\.\d)\d+/g, (n) => trimZero(Number(n).toFixed(1)))}"`,
+  )
   const open = out.indexOf('>', out.indexOf('<svg'))
   if (open < 0) return out
   let tag = out.slice(0, open)

@@ -14,19 +14,11 @@ const SI = '~s'
  * (`per`), so every graph labels its axis the same way.
  */
 export function axisFormat(unit: Unit, per?: 'second' | 'minute' | 'hour'): AxisFormat {
-  const suffix = per === undefined ? '' : `/${per === 'second' ? 's' : per === 'minute' ? 'min' : 'h'}`
-  switch (unit) {
-    case 'bytes':
-      return { format: SI, title: `bytes${suffix}` }
-    case 'ratio':
-      return { format: '.0%', title: 'ratio' }
-    case 'percent':
-      return { format: '~r', title: '%' }
-    case 'seconds':
-      return { format: ',.3~r', title: `seconds${suffix}` }
-    case 'ms':
-      return { format: SI, title: `ms${suffix}` }
-    default:
-      return { format: SI, title: `${unit}${suffix}` }
-  }
+  const suffix = per === undefined ? '' : `/${PER[per]}`
+  if (unit === 'ratio') return { format: '.0%', title: 'ratio' }
+  if (unit === 'percent') return { format: '~r', title: '%' }
+  // Durations in seconds read better as plain numbers (0.05, 3,600) than SI (50m).
+  return { format: unit === 'seconds' ? ',.3~r' : SI, title: `${unit}${suffix}` }
 }
+
+const PER = { second: 's', minute: 'min', hour: 'h' } as const

@@ -5,7 +5,12 @@ import { rawSvg } from './vega-raw.js'
 /** Title and description of a spec, for the SVG's `<title>` and `<desc>`. */
 export function specText(spec: GraphSpec): { title: string; desc: string } {
   const t = spec['title']
-  const title = typeof t === 'string' ? t : t && typeof t === 'object' && 'text' in t ? String((t as { text: unknown }).text) : 'pggraph graph'
+  const title =
+    typeof t === 'string'
+      ? t
+      : t && typeof t === 'object' && 'text' in t
+        ? String((t as { text: unknown }).text)
+        : 'pggraph graph'
   const d = spec['description']
   return { title, desc: typeof d === 'string' ? d : title }
 }
@@ -23,7 +28,11 @@ export async function vegaLiteToSvg(spec: GraphSpec): Promise<string> {
   try {
     return await rawSvg(spec)
   } catch (err) {
-    throw new PggraphError('RENDER', `The graph could not be rendered: ${(err as Error).message}. Check the graph's toSpec.`, { cause: err })
+    throw new PggraphError(
+      'RENDER',
+      `The graph could not be rendered: ${(err as Error).message}. Check the graph's toSpec.`,
+      { cause: err },
+    )
   }
 }
 

@@ -29,12 +29,42 @@ function hash(s: string): number {
 
 /** Typical levels of columns, so pictures look like a real server. */
 const LEVEL: Record<string, number> = {
-  xact_commit: 420, xact_rollback: 4, blks_hit: 95_000, blks_read: 1_800, tup_returned: 160_000, tup_fetched: 42_000,
-  tup_inserted: 900, tup_updated: 650, tup_deleted: 120, temp_files: 0.02, temp_bytes: 2.5e6, deadlocks: 0.0004,
-  conflicts: 0.0002, size_bytes: 48e9, xid_age: 180e6, backends: 12, locks: 14, max_xact_age: 35, num_timed: 1 / 300,
-  num_requested: 1 / 2400, buffers_written: 380, buffers_clean: 140, buffers_alloc: 900, reads: 1_200, writes: 300,
-  extends: 40, wal_bytes: 3.2e6, write_lag: 0.004, flush_lag: 0.009, replay_lag: 0.03, retained_bytes: 900e6,
-  seq_scan: 0.8, n_dead_tup: 40_000, total_bytes: 6e9, idx_scan: 90, total_exec_time: 260,
+  xact_commit: 420,
+  xact_rollback: 4,
+  blks_hit: 95_000,
+  blks_read: 1_800,
+  tup_returned: 160_000,
+  tup_fetched: 42_000,
+  tup_inserted: 900,
+  tup_updated: 650,
+  tup_deleted: 120,
+  temp_files: 0.02,
+  temp_bytes: 2.5e6,
+  deadlocks: 0.0004,
+  conflicts: 0.0002,
+  size_bytes: 48e9,
+  xid_age: 180e6,
+  backends: 12,
+  locks: 14,
+  max_xact_age: 35,
+  num_timed: 1 / 300,
+  num_requested: 1 / 2400,
+  buffers_written: 380,
+  buffers_clean: 140,
+  buffers_alloc: 900,
+  reads: 1_200,
+  writes: 300,
+  extends: 40,
+  wal_bytes: 3.2e6,
+  write_lag: 0.004,
+  flush_lag: 0.009,
+  replay_lag: 0.03,
+  retained_bytes: 900e6,
+  seq_scan: 0.8,
+  n_dead_tup: 40_000,
+  total_bytes: 6e9,
+  idx_scan: 90,
+  total_exec_time: 260,
 }
 
 /** Label sets per metric for graphs that are not summed over all rows. */
@@ -48,17 +78,40 @@ const LABELS: Record<string, readonly Record<string, string>[]> = {
     { datname: '', backend_type: 'autovacuum launcher', state: '' },
   ],
   pg_stat_activity_wait: [
-    { wait_event_type: 'Client', wait_event: 'ClientRead' }, { wait_event_type: 'Lock', wait_event: 'transactionid' },
-    { wait_event_type: 'LWLock', wait_event: 'WALWrite' }, { wait_event_type: 'IO', wait_event: 'DataFileRead' },
+    { wait_event_type: 'Client', wait_event: 'ClientRead' },
+    { wait_event_type: 'Lock', wait_event: 'transactionid' },
+    { wait_event_type: 'LWLock', wait_event: 'WALWrite' },
+    { wait_event_type: 'IO', wait_event: 'DataFileRead' },
     { wait_event_type: 'Activity', wait_event: 'WalWriterMain' },
   ],
-  pg_locks: ['AccessShareLock', 'RowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'].map((mode) => ({ locktype: 'relation', mode, granted: 'true' })),
-  pg_stat_io: ['client backend', 'autovacuum worker', 'background writer', 'checkpointer'].map((b) => ({ backend_type: b, object: 'relation', context: 'normal' })),
+  pg_locks: ['AccessShareLock', 'RowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'].map((mode) => ({
+    locktype: 'relation',
+    mode,
+    granted: 'true',
+  })),
+  pg_stat_io: ['client backend', 'autovacuum worker', 'background writer', 'checkpointer'].map((b) => ({
+    backend_type: b,
+    object: 'relation',
+    context: 'normal',
+  })),
   pg_stat_replication: [{ application_name: 'standby1' }, { application_name: 'standby2' }],
   pg_replication_slots: [{ slot_name: 'standby1' }, { slot_name: 'cdc_export' }],
-  pg_stat_user_tables: ['orders', 'customers', 'line_items', 'events', 'sessions', '(other)'].map((r) => ({ datname: 'app', schemaname: r === '(other)' ? '' : 'public', relname: r })),
-  pg_stat_user_indexes: ['orders_pkey', 'orders_customer_idx', 'events_created_idx', 'sessions_token_idx', 'line_items_legacy_idx'].map((i) => ({
-    datname: 'app', schemaname: 'public', relname: i.split('_')[0]!, indexrelname: i,
+  pg_stat_user_tables: ['orders', 'customers', 'line_items', 'events', 'sessions', '(other)'].map((r) => ({
+    datname: 'app',
+    schemaname: r === '(other)' ? '' : 'public',
+    relname: r,
+  })),
+  pg_stat_user_indexes: [
+    'orders_pkey',
+    'orders_customer_idx',
+    'events_created_idx',
+    'sessions_token_idx',
+    'line_items_legacy_idx',
+  ].map((i) => ({
+    datname: 'app',
+    schemaname: 'public',
+    relname: i.split('_')[0]!,
+    indexrelname: i,
   })),
   pg_stat_statements: [
     'SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2',
@@ -77,8 +130,28 @@ export interface SyntheticOptions {
   readonly events?: boolean
 }
 
-const GAUGE_UNIT: Record<string, Unit> = { size_bytes: 'bytes', total_bytes: 'bytes', retained_bytes: 'bytes', xid_age: 'xids', backends: 'connections', locks: 'count', n_dead_tup: 'tuples' }
-const GAUGES = new Set(['size_bytes', 'xid_age', 'backends', 'locks', 'max_xact_age', 'write_lag', 'flush_lag', 'replay_lag', 'retained_bytes', 'n_dead_tup', 'total_bytes'])
+const GAUGE_UNIT: Record<string, Unit> = {
+  size_bytes: 'bytes',
+  total_bytes: 'bytes',
+  retained_bytes: 'bytes',
+  xid_age: 'xids',
+  backends: 'connections',
+  locks: 'count',
+  n_dead_tup: 'tuples',
+}
+const GAUGES = new Set([
+  'size_bytes',
+  'xid_age',
+  'backends',
+  'locks',
+  'max_xact_age',
+  'write_lag',
+  'flush_lag',
+  'replay_lag',
+  'retained_bytes',
+  'n_dead_tup',
+  'total_bytes',
+])
 
 function points(column: string, key: string, o: Required<SyntheticOptions>): SeriesPoint[] {
   const rnd = prng(hash(`${column}|${key}`))
@@ -115,7 +188,11 @@ export function syntheticSet(name: GraphName, options: SyntheticOptions = {}): S
       const gauge = GAUGES.has(column)
       for (const labels of labelSets) {
         series.push({
-          metric: q.metric, column, labels, kind: gauge ? 'gauge' : 'rate', unit: GAUGE_UNIT[column] ?? 'count',
+          metric: q.metric,
+          column,
+          labels,
+          kind: gauge ? 'gauge' : 'rate',
+          unit: GAUGE_UNIT[column] ?? 'count',
           points: points(column, JSON.stringify(labels) + q.metric, o),
         })
       }

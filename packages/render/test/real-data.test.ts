@@ -15,7 +15,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function texts(svg: string): string[] {
   const errors: string[] = []
-  const doc = new DOMParser({ onError: (level, msg) => void (level !== 'warning' && errors.push(msg)) }).parseFromString(svg, 'image/svg+xml')
+  const doc = new DOMParser({
+    onError: (level, msg) => void (level !== 'warning' && errors.push(msg)),
+  }).parseFromString(svg, 'image/svg+xml')
   expect(errors).toEqual([])
   const out: string[] = []
   for (const tag of ['text', 'title', 'desc']) {
@@ -53,79 +55,93 @@ async function workload(url: string, round: number): Promise<void> {
   }
 }
 
-describe.each(pgServers().map((s) => [`pg${s.major}${s.kind === 'local' ? '-local' : ''}`, s] as [string, ServerInfo]))('%s', (_name, server) => {
-  it('renders every catalog graph from collected, stored and read data', { timeout: 180_000 }, async () => {
-    await withDatabase(server, async (url) => {
-      const dir = mkdtempSync(join(tmpdir(), 'pggraph-render-'))
-      const store = await openStore(`pglite:${dir}`)
-      const slot = randomName('slot')
-      const db = await connect(url)
-      const holder = await connect(url)
-      try {
-        await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, customer int, amount int)`)
-        await db.query(`CREATE INDEX orders_customer_unused ON orders (customer)`)
-        await db.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).catch(() => undefined)
-        const slotMade = await db.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]).then(
-          () => true,
-          () => false,
-        )
-        await holder.query(`BEGIN; LOCK TABLE orders IN ACCESS SHARE MODE; SELECT txid_current()`)
-        const ns = { schema: randomName('s'), prefix: 'srv' }
-        await installStore(store, ns)
+describe.each(pgServers().map((s) => [`pg${s.major}${s.kind === 'local' ? '-local' : ''}`, s] as [string, ServerInfo]))(
+  '%s',
+  (_name, server) => {
+    it('renders every catalog graph from collected, stored and read data', { timeout: 180_000 }, async () => {
+      await withDatabase(server, async (url) => {
+        const dir = mkdtempSync(join(tmpdir(), 'pggraph-render-'))
+        const store = await openStore(`pglite:${dir}`)
+        const slot = randomName('slot')
+        const db = await connect(url)
+        const holder = await connect(url)
+        try {
+          await db.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, customer int, amount int)`)
+          await db.query(`CREATE INDEX orders_customer_unused ON orders (customer)`)
+          await db.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).catch(() => undefined)
+          const slotMade = await db.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]).then(
+            () => true,
+            () => false,
+          )
+          await holder.query(`BEGIN; LOCK TABLE orders IN ACCESS SHARE MODE; SELECT txid_current()`)
+          const ns = { schema: randomName('s'), prefix: 'srv' }
+          await installStore(store, ns)
 
-        const snaps: Snapshot[] = []
-        for (let round = 0; round < 4; round++) {
-          if (round === 3) await db.query(`SELECT pg_stat_reset()`)
-          await workload(url, round)
-          if (round === 1) await db.query('CHECKPOINT')
-          await sleep(1_100)
-          const snap = await collect(db, { collectors: defaultCollectors() })
-          await writeSnapshot(store, ns, snap)
-          snaps.push(snap as Snapshot)
-        }
-        const major = Math.floor(snaps[0]!.server.versionNum / 10_000)
-        const started = Date.parse(snaps[0]!.server.startTime)
-        const from = Math.min(started, Date.parse(snaps[0]!.takenAt)) - 60_000
-        const to = Date.parse(snaps[snaps.length - 1]!.takenAt) + 60_000
-        const empty = allowedEmpty(major, snaps)
-        if (!slotMade) empty['wal.retained'] = 'pg_replication_slots'
+          const snaps: Snapshot[] = []
+          for (let round = 0; round < 4; round++) {
+            if (round === 3) await db.query(`SELECT pg_stat_reset()`)
+            await workload(url, round)
+            if (round === 1) await db.query('CHECKPOINT')
+            await sleep(1_100)
+            const snap = await collect(db, { collectors: defaultCollectors() })
+            await writeSnapshot(store, ns, snap)
+            snaps.push(snap as Snapshot)
+          }
+          const major = Math.floor(snaps[0]!.server.versionNum / 10_000)
+          const started = Date.parse(snaps[0]!.server.startTime)
+          const from = Math.min(started, Date.parse(snaps[0]!.takenAt)) - 60_000
+          const to = Date.parse(snaps[snaps.length - 1]!.takenAt) + 60_000
+          const empty = allowedEmpty(major, snaps)
+          if (!slotMade) empty['wal.retained'] = 'pg_replication_slots'
 
-        for (const name of graphNames()) {
-          const def = graphCatalog[name]
-          const data = await loadGraphData(name, (q) => readSeries(store, ns, q), { from, to, serverVersion: snaps[0]!.server.versionNum })
-          const spec = graphSpec(name, data, { width: 720, height: 240 })
-          const svg = await renderGraph(name, data, { width: 720, height: 240 })
-          const t = texts(svg)
-          expect(t, name).toContain(def.title)
-          if (String(spec['description']).startsWith('No data:')) {
-            expect(Object.keys(empty), `${name} has no data on PostgreSQL ${major}`).toContain(name)
-            expect(t.join(' '), name).toContain(empty[name]!)
-            continue
+          for (const name of graphNames()) {
+            const def = graphCatalog[name]
+            const data = await loadGraphData(name, (q) => readSeries(store, ns, q), {
+              from,
+              to,
+              serverVersion: snaps[0]!.server.versionNum,
+            })
+            const spec = graphSpec(name, data, { width: 720, height: 240 })
+            const svg = await renderGraph(name, data, { width: 720, height: 240 })
+            const t = texts(svg)
+            expect(t, name).toContain(def.title)
+            if (String(spec['description']).startsWith('No data:')) {
+              expect(Object.keys(empty), `${name} has no data on PostgreSQL ${major}`).toContain(name)
+              expect(t.join(' '), name).toContain(empty[name]!)
+              continue
+            }
+            expect(t, name).toContain(def.axisTitle)
+            if (def.mark === 'bar') {
+              expect(t.join(' '), name).toContain('orders_customer_unused')
+              continue
+            }
+            expect(
+              t.some((x) => x.startsWith('restart: server restarted')),
+              `${name} marks the restart`,
+            ).toBe(true)
+            const layer = (spec['layer'] as { encoding?: { color?: { scale?: { domain?: string[] } } } }[])[0]
+            const lines = layer?.encoding?.color?.scale?.domain ?? []
+            expect(lines.length, name).toBeGreaterThan(0)
+            for (const l of lines) expect(t, `${name}: ${l}`).toContain(l)
           }
-          expect(t, name).toContain(def.axisTitle)
-          if (def.mark === 'bar') {
-            expect(t.join(' '), name).toContain('orders_customer_unused')
-            continue
-          }
-          expect(t.some((x) => x.startsWith('restart: server restarted')), `${name} marks the restart`).toBe(true)
-          const layer = (spec['layer'] as { encoding?: { color?: { scale?: { domain?: string[] } } } }[])[0]
-          const lines = layer?.encoding?.color?.scale?.domain ?? []
-          expect(lines.length, name).toBeGreaterThan(0)
-          for (const l of lines) expect(t, `${name}: ${l}`).toContain(l)
+          // A statistics reset in the range is marked on the database graphs.
+          const tx = await renderGraph(
+            'database.transactions',
+            await loadGraphData('database.transactions', (q) => readSeries(store, ns, q), { from, to }),
+            {
+              width: 720,
+              height: 240,
+            },
+          )
+          expect(texts(tx).join(' ')).toContain('pg_stat_database reset (')
+        } finally {
+          await holder.end().catch(() => undefined)
+          await db.query(`SELECT pg_drop_replication_slot($1)`, [slot]).catch(() => undefined)
+          await db.end()
+          await store.end()
+          rmSync(dir, { recursive: true, force: true })
         }
-        // A statistics reset in the range is marked on the database graphs.
-        const tx = await renderGraph('database.transactions', await loadGraphData('database.transactions', (q) => readSeries(store, ns, q), { from, to }), {
-          width: 720,
-          height: 240,
-        })
-        expect(texts(tx).join(' ')).toContain('pg_stat_database reset (')
-      } finally {
-        await holder.end().catch(() => undefined)
-        await db.query(`SELECT pg_drop_replication_slot($1)`, [slot]).catch(() => undefined)
-        await db.end()
-        await store.end()
-        rmSync(dir, { recursive: true, force: true })
-      }
+      })
     })
-  })
-})
+  },
+)

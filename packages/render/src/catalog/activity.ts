@@ -9,7 +9,8 @@ export const activityGraphs = [
     name: 'activity.connections',
     title: 'Connections by state',
     group: 'activity',
-    description: 'Client sessions by state (active, idle, idle in transaction, ...), stacked; the top is the number of client connections.',
+    description:
+      'Client sessions by state (active, idle, idle in transaction, ...), stacked; the top is the number of client connections.',
     queries: [graphQuery(pgStatActivity, ['backends'], { labels: { backend_type: 'client backend' } })],
     unit: 'connections',
     mark: 'area',
@@ -19,7 +20,8 @@ export const activityGraphs = [
     name: 'activity.wait_events',
     title: 'Sessions waiting, by wait event type',
     group: 'activity',
-    description: 'Backends waiting, by wait event type (Lock, LWLock, IO, Client, ...), stacked. Idle sessions wait on Client.',
+    description:
+      'Backends waiting, by wait event type (Lock, LWLock, IO, Client, ...), stacked. Idle sessions wait on Client.',
     queries: [graphQuery(pgStatActivityWait, ['backends'])],
     unit: 'sessions',
     mark: 'area',

@@ -22,10 +22,12 @@ export const databaseGraphs = [
     name: 'database.cache_hit_ratio',
     title: 'Buffer cache hit ratio',
     group: 'overview',
-    description: 'Share of block reads served from shared buffers (blks_hit / (blks_hit + blks_read)), all databases together.',
+    description:
+      'Share of block reads served from shared buffers (blks_hit / (blks_hit + blks_read)), all databases together.',
     queries: [graphQuery(pgStatDatabase, ['blks_hit', 'blks_read'], { aggregate: 'sum' })],
     unit: 'ratio',
     axisTitle: 'hit ratio',
+    yScale: { zero: false, domainMax: 1 },
     lines: ratioLine('hit ratio', 'blks_hit', 'blks_read'),
   }),
   timeseries({
@@ -33,12 +35,22 @@ export const databaseGraphs = [
     title: 'Rows per second',
     group: 'overview',
     description: 'Rows returned, fetched, inserted, updated and deleted per second, all databases together.',
-    queries: [graphQuery(pgStatDatabase, ['tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted'], { aggregate: 'sum' })],
+    queries: [
+      graphQuery(pgStatDatabase, ['tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted'], {
+        aggregate: 'sum',
+      }),
+    ],
     unit: 'tuples',
     per: 'second',
     axisTitle: 'rows/s',
     lines: columnLines(
-      { tup_returned: 'returned', tup_fetched: 'fetched', tup_inserted: 'inserted', tup_updated: 'updated', tup_deleted: 'deleted' },
+      {
+        tup_returned: 'returned',
+        tup_fetched: 'fetched',
+        tup_inserted: 'inserted',
+        tup_updated: 'updated',
+        tup_deleted: 'deleted',
+      },
       { sum: true },
     ),
   }),
@@ -46,7 +58,8 @@ export const databaseGraphs = [
     name: 'database.size',
     title: 'Database size',
     group: 'overview',
-    description: 'Size on disk of each database (pg_database_size); a steady climb is growth, a cliff is a drop or a VACUUM FULL.',
+    description:
+      'Size on disk of each database (pg_database_size); a steady climb is growth, a cliff is a drop or a VACUUM FULL.',
     queries: [graphQuery(pgDatabase, ['size_bytes'])],
     unit: 'bytes',
     lines: labelLines(['size_bytes'], ['datname']),

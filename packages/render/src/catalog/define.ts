@@ -23,6 +23,8 @@ export interface TimeseriesConfig<N extends string> extends Common<N> {
   readonly mark?: 'line' | 'area'
   readonly lines: LineBuilder
   readonly limits?: readonly Limit[]
+  /** y scale bounds, e.g. `{ zero: false, domainMax: 1 }` for a ratio near 100%. */
+  readonly yScale?: { readonly zero?: boolean; readonly domainMax?: number }
 }
 
 /** A graph of horizontal bars computed from the series (not over time). */
@@ -42,7 +44,9 @@ export function noDataReason(def: Pick<GraphDefinition, 'queries' | 'minServerVe
   if (def.minServerVersion) why.push(`This graph needs PostgreSQL ${def.minServerVersion} or newer.`)
   for (const r of def.requires ?? []) {
     if ('extension' in r) {
-      why.push(`It needs the ${r.extension} extension: add it to shared_preload_libraries and run CREATE EXTENSION ${r.extension}.`)
+      why.push(
+        `It needs the ${r.extension} extension: add it to shared_preload_libraries and run CREATE EXTENSION ${r.extension}.`,
+      )
     } else why.push(`It needs the ${r.privilege} privilege.`)
   }
   if (!def.minServerVersion && !def.requires?.length) why.push('Check that the collector ran during this range.')
@@ -104,6 +108,7 @@ export function timeseries<const N extends string>(c: TimeseriesConfig<N>): Grap
           axis: { format: fmt.format, title: base.axisTitle },
           mark: c.mark ?? 'line',
           ...(c.limits ? { limits: c.limits } : {}),
+          ...(c.yScale ? { yScale: c.yScale } : {}),
         },
         options,
       )
@@ -125,7 +130,10 @@ export function bars<const N extends string>(c: BarsConfig<N>): GraphDefinition<
         return noDataSpec(c.title, options.noDataReason ?? (hasRows ? c.emptyReason : noDataReason(c)), options)
       }
       const fmt = axisFormat(c.unit, c.per)
-      return barSpec({ title: c.title, description: c.description, bars: list, axis: { format: fmt.format, title: base.axisTitle } }, options)
+      return barSpec(
+        { title: c.title, description: c.description, bars: list, axis: { format: fmt.format, title: base.axisTitle } },
+        options,
+      )
     },
   }
 }

@@ -7,7 +7,14 @@ import { tableGraphs } from './tables.js'
 import { statementGraphs } from './statements.js'
 import { walGraphs } from './wal.js'
 
-const all = [...databaseGraphs, ...activityGraphs, ...ioGraphs, ...walGraphs, ...tableGraphs, ...statementGraphs] as const
+const all = [
+  ...databaseGraphs,
+  ...activityGraphs,
+  ...ioGraphs,
+  ...walGraphs,
+  ...tableGraphs,
+  ...statementGraphs,
+] as const
 
 /** The name of a catalog graph, e.g. `'database.transactions'`. */
 export type GraphName = (typeof all)[number]['name']

@@ -9,7 +9,8 @@ export const ioGraphs = [
     name: 'io.checkpoints',
     title: 'Checkpoints',
     group: 'io',
-    description: 'Checkpoints per hour: timed (checkpoint_timeout) and requested (WAL volume or explicit); many requested ones mean max_wal_size is too small.',
+    description:
+      'Checkpoints per hour: timed (checkpoint_timeout) and requested (WAL volume or explicit); many requested ones mean max_wal_size is too small.',
     queries: [graphQuery(pgStatCheckpointer, ['num_timed', 'num_requested'])],
     unit: 'checkpoints',
     per: 'hour',
@@ -19,8 +20,12 @@ export const ioGraphs = [
     name: 'io.buffers_written',
     title: 'Buffers written',
     group: 'io',
-    description: 'Shared buffers written per second by the checkpointer and the background writer, and buffers allocated.',
-    queries: [graphQuery(pgStatCheckpointer, ['buffers_written']), graphQuery(pgStatBgwriter, ['buffers_clean', 'buffers_alloc'])],
+    description:
+      'Shared buffers written per second by the checkpointer and the background writer, and buffers allocated.',
+    queries: [
+      graphQuery(pgStatCheckpointer, ['buffers_written']),
+      graphQuery(pgStatBgwriter, ['buffers_clean', 'buffers_alloc']),
+    ],
     unit: 'buffers',
     per: 'second',
     lines: allLines(
@@ -32,7 +37,8 @@ export const ioGraphs = [
     name: 'io.reads_by_backend_type',
     title: 'Reads by backend type',
     group: 'io',
-    description: 'Read operations per second by backend type (pg_stat_io, PostgreSQL 16 and newer), all objects and contexts together.',
+    description:
+      'Read operations per second by backend type (pg_stat_io, PostgreSQL 16 and newer), all objects and contexts together.',
     queries: [graphQuery(pgStatIo, ['reads'])],
     unit: 'operations',
     per: 'second',
@@ -44,7 +50,8 @@ export const ioGraphs = [
     name: 'io.writes_by_backend_type',
     title: 'Writes by backend type',
     group: 'io',
-    description: 'Write and extend operations per second by backend type (pg_stat_io, PostgreSQL 16 and newer); client backends writing means the background writer falls behind.',
+    description:
+      'Write and extend operations per second by backend type (pg_stat_io, PostgreSQL 16 and newer); client backends writing means the background writer falls behind.',
     queries: [graphQuery(pgStatIo, ['writes', 'extends'])],
     unit: 'operations',
     per: 'second',

@@ -6,14 +6,22 @@ import type { Line } from '../spec.js'
 export type LineBuilder = (sets: readonly SeriesSet[], queries: readonly GraphQuery[]) => Line[]
 
 /** The series of query `i` for `column` (filtered by metric, so one merged set works too). */
-export function seriesOf(sets: readonly SeriesSet[], queries: readonly GraphQuery[], i: number, column: string): Series[] {
+export function seriesOf(
+  sets: readonly SeriesSet[],
+  queries: readonly GraphQuery[],
+  i: number,
+  column: string,
+): Series[] {
   const q = queries[i]
   const set = sets[i]
   if (!q || !set) return []
   return set.series.filter((s) => s.metric === q.metric && s.column === column && labelsMatch(s.labels, q.labels))
 }
 
-function labelsMatch(have: Readonly<Record<string, string>>, want: Readonly<Record<string, string>> | undefined): boolean {
+function labelsMatch(
+  have: Readonly<Record<string, string>>,
+  want: Readonly<Record<string, string>> | undefined,
+): boolean {
   if (!want) return true
   return Object.entries(want).every(([k, v]) => have[k] === undefined || have[k] === v)
 }
@@ -71,7 +79,8 @@ export function columnLines(names: Readonly<Record<string, string>>, o: ColumnLi
       if (o.sum || found.length === 1) {
         out.push({ name: display, points: scale(combine(found.map((s) => s.points)), o.scale ?? 1) })
       } else {
-        for (const s of found) out.push({ name: `${display} ${labelText(s.labels, o.labelKeys)}`, points: scale(s.points, o.scale ?? 1) })
+        for (const s of found)
+          out.push({ name: `${display} ${labelText(s.labels, o.labelKeys)}`, points: scale(s.points, o.scale ?? 1) })
       }
     }
     return out
@@ -116,7 +125,13 @@ export function labelLines(columns: readonly string[], keys: readonly string[], 
       .map((name) => ({ name, points: scale(combine(groups.get(name)!, o.op ?? 'sum'), o.scale ?? 1) }))
     if (o.limit === undefined || lines.length <= o.limit) return lines
     const avg = new Map(lines.map((l) => [l.name, mean(l.points)]))
-    const keep = new Set(lines.slice().sort((a, b) => avg.get(b.name)! - avg.get(a.name)! || (a.name < b.name ? -1 : 1)).slice(0, o.limit).map((l) => l.name))
+    const keep = new Set(
+      lines
+        .slice()
+        .sort((a, b) => avg.get(b.name)! - avg.get(a.name)! || (a.name < b.name ? -1 : 1))
+        .slice(0, o.limit)
+        .map((l) => l.name),
+    )
     return lines.filter((l) => keep.has(l.name))
   }
 }

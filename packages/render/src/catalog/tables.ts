@@ -56,7 +56,8 @@ export const tableGraphs = [
     name: 'indexes.unused',
     title: 'Unused indexes',
     group: 'indexes',
-    description: 'Indexes not scanned once in this time range, by size: candidates to drop (check standbys and rare reports first).',
+    description:
+      'Indexes not scanned once in this time range, by size: candidates to drop (check standbys and rare reports first).',
     queries: [graphQuery(pgStatUserIndexes, ['idx_scan', 'size_bytes'])],
     unit: 'bytes',
     axisTitle: 'index size (bytes)',
@@ -67,7 +68,9 @@ export const tableGraphs = [
         return null
       }
       const keys = index
-      const sizes = new Map(seriesOf(sets, queries, 0, 'size_bytes').map((s) => [labelText(s.labels, keys), last(s.points)]))
+      const sizes = new Map(
+        seriesOf(sets, queries, 0, 'size_bytes').map((s) => [labelText(s.labels, keys), last(s.points)]),
+      )
       return seriesOf(sets, queries, 0, 'idx_scan')
         .filter((s) => !isOther(s.labels))
         .filter((s) => s.points.some((p) => p.v !== null) && s.points.every((p) => p.v === null || p.v === 0))

@@ -20,11 +20,15 @@ export const walGraphs = [
     name: 'wal.replication_lag',
     title: 'Replication lag',
     group: 'wal',
-    description: 'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
+    description:
+      'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
     queries: [graphQuery(pgStatReplication, ['write_lag', 'flush_lag', 'replay_lag'])],
     unit: 'seconds',
     axisTitle: 'lag (seconds)',
-    lines: columnLines({ write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' }, { labelKeys: ['application_name'] }),
+    lines: columnLines(
+      { write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' },
+      { labelKeys: ['application_name'] },
+    ),
   }),
   timeseries({
     name: 'wal.retained',
