@@ -208,7 +208,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
     const usage = await spool.usage()
     const problems: string[] = []
     if (targetError) problems.push(targetError)
-    if (storeError) problems.push(`${storeError}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`)
+    if (storeError) problems.push(`${(storeError as string).replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`)
     if (quarantined.length) problems.push(`${quarantined.length} snapshot(s) quarantined in ${config.quarantineDir}`)
     if (corrupt.length) problems.push(`${corrupt.length} corrupt spool file(s) moved to ${spool.corruptDir}`)
     const reason = problems.length ? problems.join('; ') : null

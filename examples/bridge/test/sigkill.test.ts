@@ -42,21 +42,35 @@ describe('bridge killed at random points', () => {
       retry_max_delay: '100ms',
     })
     const taken: string[] = []
+    // One undisturbed run measures how long a cycle takes here (start-up included), so the
+    // kills land anywhere from start-up to the final unlink on a fast or a loaded machine.
+    const t0 = Date.now()
+    const first = await runCli(['run', '--config', config, '-v'])
+    const cycleMs = Date.now() - t0
+    expect(first.code, first.stderr).toBe(0)
+    taken.push(...spooled(first.stdout))
     let killed = 0
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < 18; i++) {
       const child = startCli(['run', '--config', config, '-v'])
       const done = finished(child)
-      // Node starts in ~100-200 ms and a cycle takes ~100-300 ms more: this range lands
-      // everywhere from start-up to the final unlink.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 80 + rand() * 420)
+      // Three kinds of moment, in turn: any time from start-up on; just after the snapshot
+      // is spooled (while the store write runs); just after the store committed it (while
+      // the spool file is being removed and the state written).
+      const phase = (['start', 'spooled', 'stored'] as const)[i % 3]!
+      let timer: NodeJS.Timeout | undefined
+      const arm = (ms: number): void => {
+        timer ??= setTimeout(() => child.kill('SIGKILL'), ms)
+      }
+      if (phase === 'start') arm(rand() * cycleMs)
+      else child.stdout!.on('data', (d: Buffer) => d.toString().includes(`${phase} `) && arm(rand() * 30))
       const r = await done
       clearTimeout(timer)
       if (r.signal === 'SIGKILL') killed++
       else expect(r.code, `seed ${seed}, run ${i}: ${r.stderr}`).toBe(0)
       taken.push(...spooled(r.stdout))
     }
-    expect(killed, `seed ${seed}`).toBeGreaterThan(3)
-    if (process.env["DEBUG_KILL"]) console.log({ killed, taken: taken.length })
+    expect(killed, `seed ${seed}`).toBeGreaterThan(0)
+    if (process.env['DEBUG_KILL']) console.log({ killed, taken: taken.length, cycleMs })
 
     const last = await runCli(['run', '--config', config, '-v'])
     expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0)

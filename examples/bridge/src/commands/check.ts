@@ -131,7 +131,7 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
   if (targetClock && storeClock) {
     const skew = targetClock.value - targetClock.midMs - (storeClock.value - storeClock.midMs)
     const abs = Math.abs(skew)
-    const text = `clock: the target is ${formatDuration(abs)} ${skew >= 0 ? 'ahead of' : 'behind'} the store`
+    const text = abs < 1000 ? `clock: the target and the store agree (within ${Math.round(abs)} ms)` : `clock: the target is ${formatDuration(abs)} ${skew >= 0 ? 'ahead of' : 'behind'} the store`
     const fix = 'run NTP (chrony or systemd-timesyncd) on both servers.'
     report.line(abs > 240_000 ? '✗' : abs > 30_000 ? '!' : '✓', text, fix)
   }
