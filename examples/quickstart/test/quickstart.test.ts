@@ -4,18 +4,20 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DOMParser } from '@xmldom/xmldom'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '@pggraph/store'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const main = join(root, 'examples', 'quickstart', 'src', 'main.ts')
+// tsx runs the sources directly (no build needed); resolved from the repo, not the temp cwd.
+const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
 const work = mkdtempSync(join(tmpdir(), 'pggraph-qs-test-'))
 
 function runQuickstart(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', main, ...args], {
+    const child = spawn(process.execPath, ['--conditions=development', '--import', tsx, main, ...args], {
       cwd: work,
       env: { ...process.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
