@@ -1,0 +1,228 @@
+// Viewer benchmark: a dashboard of all overview graphs for a system with 30 days of 1-minute
+// data. Cold page time (every graph read from the store and rendered) against warm page time
+// (the same page again: graphs from the in-memory cache), and an autocannon load test of warm
+// dashboard requests (the page plus its graph images) on loopback. Run:
+//   node --conditions=development --import tsx examples/viewer/bench/dashboard.bench.ts
+// PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
+import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { resolve } from 'node:path'
+import pg from 'pg'
+import { builtinMetrics } from '@pggraph/collector'
+import type { MetricDefinition } from '@pggraph/core'
+import { installStore, openStore } from '@pggraph/store'
+import { addUser, openStoreAccess } from '../src/index.js'
+
+const ADMIN_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const DAYS = 30
+const RUNS = 5
+const SCHEMA = 'vbench'
+const PREFIX = 'sys1'
+const DATABASES = ['app', 'postgres', 'reporting', 'template1']
+
+const admin = new pg.Client({ connectionString: ADMIN_URL })
+await admin.connect()
+const dbName = `bench_viewer_${process.pid}`
+await admin.query(`CREATE DATABASE ${dbName}`)
+const u = new URL(ADMIN_URL)
+u.pathname = `/${dbName}`
+const storeUrl = u.toString()
+let child: ReturnType<typeof spawn> | undefined
+
+/** SQL expression of a synthetic value: counters grow (with per-database slope), gauges wander. */
+function valueSql(kind: 'counter' | 'gauge', unit: string, i: number): string {
+  // A daily rhythm: rate = k * (1 + 0.5 sin), integrated, so the counter only grows.
+  const k = `(length(d) * ${(20 / (i + 1)).toFixed(3)})`
+  const e = `extract(epoch FROM ts - $1::timestamptz)`
+  if (kind === 'counter') return `(${e} * ${k} - 0.5 * ${k} * 13751 * cos(${e} / 13751))::float8`
+  if (unit === 'bytes') return `(1e9 * length(d) + extract(epoch FROM ts - $1::timestamptz) * 500 * length(d))::float8`
+  return `(5 + 4 * sin(extract(epoch FROM ts) / ${1800 + i * 97}) + random())::float8`
+}
+
+async function load(): Promise<{ rows: number; ms: number }> {
+  const store = await openStore(storeUrl, { max: 1 })
+  try {
+    await installStore(store, { schema: SCHEMA, prefix: PREFIX, host: 'bench.example', database: 'app' })
+    const t0 = performance.now()
+    const to = Math.floor(Date.now() / 60_000) * 60_000
+    const from = to - DAYS * 86_400_000
+    const range = [new Date(from).toISOString(), new Date(to).toISOString()]
+    const metrics = builtinMetrics.filter(
+      (m: MetricDefinition) => m.name === 'pg_stat_database' || m.name === 'pg_database',
+    )
+    let rows = 0
+    for (const m of metrics) {
+      for (let d = 0; d <= DAYS; d++) {
+        await store.query(`SELECT ${SCHEMA}.pggraph_add_partition($1, $2::date)`, [
+          `${PREFIX}_${m.name}`,
+          new Date(from + d * 86_400_000).toISOString().slice(0, 10),
+        ])
+      }
+      const values = Object.entries(m.values)
+      const cols = ['"time"', 'datname', ...values.map(([c]) => `"${c}"`), ...(m.statsReset ? ['stats_reset'] : [])]
+      const exprs = [
+        'ts',
+        'd',
+        ...values.map(([, v], i) => valueSql(v.kind, v.unit, i)),
+        ...(m.statsReset ? ['NULL'] : []),
+      ]
+      const r = await store.query(
+        `INSERT INTO ${SCHEMA}.${PREFIX}_${m.name} (${cols.join(', ')})
+         SELECT ${exprs.join(', ')} FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts,
+              unnest($3::text[]) d`,
+        [...range, DATABASES],
+      )
+      rows += (r as unknown as { rowCount: number }).rowCount
+    }
+    await store
+      .query(`SELECT ${SCHEMA}.pggraph_add_partition($1, $2::date)`, [`${PREFIX}_snapshots`, range[1]!.slice(0, 10)])
+      .catch(() => {})
+    await store.query(
+      `INSERT INTO ${SCHEMA}.${PREFIX}_snapshots ("time", server_version_num, server_version, start_time)
+       SELECT ts, 170004, '17.4', $1::timestamptz - interval '1 day'
+         FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts`,
+      range,
+    )
+    await store.query(
+      `UPDATE ${SCHEMA}.sources SET first_seen = $1, last_seen = $2, last_received = now(), server_version = '17.4', server_version_num = 170004, interval_seconds = 60 WHERE prefix = $3`,
+      [...range, PREFIX],
+    )
+    await store.query(`ANALYZE`)
+    return { rows, ms: performance.now() - t0 }
+  } finally {
+    await store.end()
+  }
+}
+
+/** A logged-in session against the viewer: the cookie header. */
+async function login(base: string): Promise<string> {
+  const page = await fetch(`${base}/login`)
+  const cookie = page.headers.getSetCookie()[0]!.split(';')[0]!
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!
+  const r = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, user: 'bench', password: 'bench-password-1' }).toString(),
+  })
+  if (r.status !== 303) throw new Error(`login failed: ${r.status}`)
+  return r.headers.getSetCookie()[0]!.split(';')[0]!
+}
+
+/** Load a page the way a browser does: the HTML, then its images, 6 at a time. */
+async function pageTime(base: string, cookie: string, path: string): Promise<{ ms: number; images: string[] }> {
+  const t = performance.now()
+  const res = await fetch(base + path, { headers: { cookie } })
+  if (res.status !== 200) throw new Error(`${path}: ${res.status}`)
+  const images = [...(await res.text()).matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'))
+  const queue = [...images]
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        const r = await fetch(base + p, { headers: { cookie } })
+        const body = await r.text()
+        if (r.status !== 200 || !body.includes('<svg')) throw new Error(`${p}: ${r.status}`)
+        if (body.includes('No data')) throw new Error(`${p} rendered a "no data" panel: the benchmark data is wrong`)
+      }
+    }),
+  )
+  return { ms: performance.now() - t, images }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+try {
+  const loaded = await load()
+  const access = await openStoreAccess(storeUrl, { poolSize: 1 })
+  await addUser(access, { user: 'bench', schema: SCHEMA, password: 'bench-password-1' })
+  await access.end()
+
+  // The viewer in its own process, as `serve` runs it, so the load generator does not share its event loop.
+  const entry = resolve(import.meta.dirname, '../src/index.ts')
+  child = spawn(
+    process.execPath,
+    [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { startViewer } = await import(${JSON.stringify(entry)}); const { url } = await startViewer({ store: ${JSON.stringify(storeUrl)}, port: 0, log: () => {} }); console.log(url)`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const base = await new Promise<string>((ok, fail) => {
+    child!.stdout!.once('data', (d: Buffer) => ok(d.toString().trim()))
+    child!.once('exit', (c) => fail(new Error(`viewer exited with ${c}`)))
+  })
+  const cookie = await login(base)
+  const dash = `/s/${SCHEMA}/${PREFIX}`
+  await pageTime(base, cookie, `${dash}?range=1h`) // JIT and connection warm-up, not measured
+
+  // Cold: each run a different 30-day range (a cache miss for every graph), same amount of data.
+  const cold: number[] = []
+  let images: string[] = []
+  const end = Math.floor(Date.now() / 60_000) * 60_000
+  for (let i = 0; i < RUNS; i++) {
+    const to = end - i * 60_000
+    const r = await pageTime(base, cookie, `${dash}?from=${to - DAYS * 86_400_000}&to=${to}`)
+    cold.push(r.ms)
+    images = r.images
+  }
+  // Warm: the last page again, graphs from the cache.
+  const warm: number[] = []
+  const lastTo = end - (RUNS - 1) * 60_000
+  for (let i = 0; i < RUNS * 4; i++)
+    warm.push((await pageTime(base, cookie, `${dash}?from=${lastTo - DAYS * 86_400_000}&to=${lastTo}`)).ms)
+  const c = median(cold)
+  const w = median(warm)
+
+  // Load: autocannon cycles through the page and its images, warm, 10 connections, 10 s.
+  const autocannon = createRequire(import.meta.url)('autocannon') as (
+    opts: Record<string, unknown>,
+  ) => Promise<{
+    requests: { average: number; total: number }
+    latency: { p99: number; p50: number }
+    throughput: { average: number }
+    non2xx: number
+    errors: number
+  }>
+  const page = `${dash}?from=${lastTo - DAYS * 86_400_000}&to=${lastTo}`
+  const loadTest = await autocannon({
+    url: base,
+    connections: 10,
+    duration: 10,
+    headers: { cookie },
+    requests: [{ method: 'GET', path: page }, ...images.map((p) => ({ method: 'GET', path: p }))],
+  })
+  const sample = await fetch(base + images[0]!, { headers: { cookie } })
+  await writeFile(resolve(import.meta.dirname, '../../../test-output/viewer-bench-30d.svg'), await sample.text()).catch(
+    () => {},
+  )
+  const { rows: v } = await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
+  console.log(
+    `Store: PostgreSQL ${v[0]!.v.split(' ')[0]}, ${loaded.rows.toLocaleString('en-US')} metric rows (${DAYS} days x 1440 snapshots x ${DATABASES.length} databases, 2 metrics) loaded in ${(loaded.ms / 1000).toFixed(1)} s`,
+  )
+  console.log(
+    `Dashboard: ${images.length} overview graphs, 800 x 260 px, each page load = 1 HTML + ${images.length} SVG requests (6 in parallel, like a browser)`,
+  )
+  console.log('')
+  console.log(
+    '| dashboard (30 days, 1-minute data) | cold page | warm page | warm vs cold | load test: requests/s | p50 | p99 | non-2xx |',
+  )
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log(
+    `| overview, ${images.length} graphs | ${c.toFixed(0)} ms | ${w.toFixed(1)} ms | ${(c / w).toFixed(0)}x faster | ${loadTest.requests.average.toFixed(0)} req/s (${(loadTest.requests.average / (images.length + 1)).toFixed(0)} dashboards/s, ${(loadTest.throughput.average / 1e6).toFixed(0)} MB/s) | ${loadTest.latency.p50} ms | ${loadTest.latency.p99} ms | ${loadTest.non2xx + loadTest.errors} |`,
+  )
+  if (c / w < 10) console.log(`\nWARNING: warm is only ${(c / w).toFixed(1)}x faster than cold (target 10x).`)
+} finally {
+  child?.kill('SIGTERM')
+  await new Promise((r) => setTimeout(r, 300))
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+  for (const r of (
+    await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'vbench\\_%'`)
+  ).rows)
+    await admin.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
+  await admin.end()
+}
