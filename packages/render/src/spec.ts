@@ -37,12 +37,14 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
 const AXIS_ALLOWANCE = 70
 
 /**
- * Pixel buckets per line: the full plot width for one or two lines; less for many lines or
- * stacked areas (whose paths carry two edges), so a graph stays near 4 points per pixel column
- * in total and its SVG small. A quarter of the width is the floor: still finer than the eye.
+ * Pixel-column buckets per line. A graph gets a budget of about two points per pixel column in
+ * total: one line gets min and max of every column; two lines get min and max of every second
+ * column each (still every peak, placed within a pixel); more lines or stacked areas (whose paths
+ * carry two edges) get fewer, never below a quarter of the width. Vega's cost grows with the
+ * points it draws, and so does the SVG, so this keeps both near the fixed cost of a graph.
  */
 export function bucketsPerLine(plotWidth: number, lines: number, mark: 'line' | 'area'): number {
-  const share = (2 * plotWidth) / Math.max(1, lines) / (mark === 'area' ? 2 : 1)
+  const share = plotWidth / Math.max(1, lines) / (mark === 'area' ? 2 : 1)
   return Math.round(Math.min(plotWidth, Math.max(plotWidth / 4, share)))
 }
 

@@ -3,7 +3,7 @@
 // docs/graphs.md. Deterministic: running it twice changes nothing.
 // Run from the repository root: node --conditions=development --import tsx packages/render/test/generate-docs-graphs.ts
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { emptySet, MINUTE, syntheticSet } from './fixtures.js'
+import { DAY, emptySet, MINUTE, syntheticSet, T0 } from './fixtures.js'
 import { graphCatalog, graphNames, renderGraph } from '../src/index.js'
 
 const out = new URL('../../../docs/graphs/', import.meta.url)
@@ -30,6 +30,16 @@ writeFileSync(
     ...size,
     theme: 'dark',
   }),
+)
+// A month of 1-minute data, downsampled (the default) and drawn raw: they should look alike.
+const month = syntheticSet('database.transactions', { from: T0, to: T0 + 30 * DAY })
+writeFileSync(
+  new URL('month-downsampled.png', out),
+  await renderGraph('database.transactions', month, { ...size, format: 'png' }),
+)
+writeFileSync(
+  new URL('month-raw.png', out),
+  await renderGraph('database.transactions', month, { ...size, format: 'png', downsample: false }),
 )
 console.log(
   '| graph | group | title | reads | y axis | needs |\n| --- | --- | --- | --- | --- | --- |\n' + rows.join('\n'),
