@@ -355,3 +355,33 @@ describe('tampering', () => {
     expect((await alice.request('/login', { method: 'PUT' })).status).toBe(405)
   })
 })
+
+describe('HTTPS', () => {
+  it('serves TLS with --tls-cert/--tls-key: Secure __Host- cookie and HSTS', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const https = await import('node:https')
+    const cert = await readFile(new URL('./fixtures/localhost-cert.pem', import.meta.url))
+    const key = await readFile(new URL('./fixtures/localhost-key.pem', import.meta.url))
+    const v = await createViewer({ store: access, tls: { cert, key }, log: () => {} })
+    const url = await v.listen(0)
+    try {
+      expect(url).toMatch(/^https:\/\//)
+      const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>(
+        (ok, fail) => {
+          https
+            .get(`${url}/login`, { ca: cert, servername: 'localhost' }, (r) => {
+              r.resume()
+              ok({ status: r.statusCode!, headers: r.headers })
+            })
+            .on('error', fail)
+        },
+      )
+      expect(res.status).toBe(200)
+      const cookie = (res.headers['set-cookie'] as string[])[0]!
+      expect(cookie).toMatch(/^__Host-pggraph=[A-Za-z0-9_-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/)
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/)
+    } finally {
+      await v.close()
+    }
+  })
+})
