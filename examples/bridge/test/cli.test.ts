@@ -5,8 +5,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anyServer } from '../../../test/servers/index.js'
-import { createStore, ensureBuilt, finished, runCli, startCli, writeConfig, type TestStore } from './helpers.js'
+import { createStore, ensureBuilt, finished, ownServer, runCli, startCli, type TestStore, writeConfig } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pggraph-cli-'))
 const base = {
@@ -82,7 +81,7 @@ describe('pggraph-bridge command line', () => {
 describe('run --loop', () => {
   let store: TestStore
   beforeAll(async () => {
-    store = await createStore(anyServer().url)
+    store = await createStore(ownServer().url)
   })
   afterAll(async () => {
     await store?.drop()
@@ -91,7 +90,7 @@ describe('run --loop', () => {
   it('keeps the lock (a second run exits at once), aligns cycles, and stops cleanly on SIGTERM', async () => {
     const d = mkdtempSync(join(tmpdir(), 'pggraph-loop-'))
     const config = writeConfig(d, {
-      target_url: anyServer().url,
+      target_url: ownServer().url,
       store_url: store.writerUrl,
       schema: store.schema,
       prefix: store.prefix,

@@ -6,20 +6,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Snapshot } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anyServer, connect } from '../../../test/servers/index.js'
+import { connect } from '../../../test/servers/index.js'
 import { loadConfig } from '../src/config.js'
 import { runCycle, type CycleResult } from '../src/cycle.js'
 import { Spool } from '../src/spool.js'
 import { collectFromTarget } from '../src/target.js'
-import { createStore, TcpProxy, type TestStore } from './helpers.js'
+import { createStore, ownServer, TcpProxy, type TestStore } from './helpers.js'
 
 describe('store connection cut mid-write', () => {
   let store: TestStore
   let proxy: TcpProxy
 
   beforeAll(async () => {
-    store = await createStore(anyServer().url)
-    proxy = await TcpProxy.start(new URL(anyServer().url).port ? Number(new URL(anyServer().url).port) : 5432)
+    store = await createStore(ownServer().url)
+    proxy = await TcpProxy.start(new URL(ownServer().url).port ? Number(new URL(ownServer().url).port) : 5432)
   })
   afterAll(async () => {
     await proxy?.down()
@@ -30,7 +30,7 @@ describe('store connection cut mid-write', () => {
     loadConfig({
       env: {},
       flags: {
-        target_url: anyServer().url,
+        target_url: ownServer().url,
         store_url: proxy.url(store.writerUrl),
         schema: store.schema,
         prefix: store.prefix,
@@ -88,8 +88,8 @@ describe('spool bound', () => {
   let proxy: TcpProxy
 
   beforeAll(async () => {
-    store = await createStore(anyServer().url)
-    proxy = await TcpProxy.start(Number(new URL(anyServer().url).port || 5432))
+    store = await createStore(ownServer().url)
+    proxy = await TcpProxy.start(Number(new URL(ownServer().url).port || 5432))
   })
   afterAll(async () => {
     await proxy?.down()
@@ -97,7 +97,7 @@ describe('spool bound', () => {
   })
 
   it('drops the oldest whole snapshots when full, and pushes the count with the next snapshot', async () => {
-    const sample = await collectFromTarget({ targetUrl: anyServer().url })
+    const sample = await collectFromTarget({ targetUrl: ownServer().url })
     const size = Spool.encode(sample).length
     const t0 = Date.now() - 60_000
     let n = 0
@@ -106,7 +106,7 @@ describe('spool bound', () => {
     const config = loadConfig({
       env: {},
       flags: {
-        target_url: anyServer().url,
+        target_url: ownServer().url,
         store_url: proxy.url(store.writerUrl),
         schema: store.schema,
         prefix: store.prefix,

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { installStore, openStore } from '@pggraph/store'
 import { binDir, freePort, startServer, type RunningServer } from '../../../test/servers/pg-server.js'
-import { connect, randomName, urlWith } from '../../../test/servers/index.js'
+import { connect, pgServers, randomName, urlWith } from '../../../test/servers/index.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const bridgeDir = join(here, '..')
@@ -308,4 +308,15 @@ export class TcpProxy {
     client.on('error', close).on('close', close)
     upstream.on('error', close).on('close', close)
   }
+}
+
+/**
+ * A test server of this run only (embedded, started by the global setup), rather than the
+ * machine's shared PostgreSQL, whose connection slots other test runs may be using up.
+ */
+export function ownServer(): { url: string; major: number } {
+  const all = pgServers().filter((s) => s.kind === 'embedded')
+  const s = all[all.length - 1] ?? pgServers()[0]
+  if (!s) throw new Error('no PostgreSQL server for tests')
+  return s
 }

@@ -5,8 +5,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anyServer } from '../../../test/servers/index.js'
-import { createStore, ensureBuilt, finished, runCli, startCli, writeConfig, type TestStore } from './helpers.js'
+import { createStore, ensureBuilt, finished, ownServer, runCli, startCli, type TestStore, writeConfig } from './helpers.js'
 
 const spooled = (stdout: string): string[] => [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
 
@@ -20,7 +19,7 @@ describe('bridge killed at random points', () => {
   let store: TestStore
   beforeAll(async () => {
     await ensureBuilt()
-    store = await createStore(anyServer().url)
+    store = await createStore(ownServer().url)
   })
   afterAll(async () => {
     await store?.drop()
@@ -32,7 +31,7 @@ describe('bridge killed at random points', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pggraph-kill-'))
     const spoolDir = join(dir, 'spool')
     const config = writeConfig(dir, {
-      target_url: anyServer().url,
+      target_url: ownServer().url,
       store_url: store.writerUrl,
       schema: store.schema,
       prefix: store.prefix,

@@ -4,8 +4,7 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anyServer } from '../../../test/servers/index.js'
-import { createStore, ensureBuilt, restartableServer, runCli, writeConfig, type RestartableServer, type TestStore } from './helpers.js'
+import { createStore, ensureBuilt, ownServer, restartableServer, type RestartableServer, runCli, type TestStore, writeConfig } from './helpers.js'
 
 const spooled = (stdout: string): string[] => [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
 
@@ -28,7 +27,7 @@ describe('store outage', () => {
   it('spools while the store is down and replays every snapshot once, in order, when it is back', async () => {
     const spoolDir = join(dir, 'spool')
     const config = writeConfig(dir, {
-      target_url: anyServer().url,
+      target_url: ownServer().url,
       store_url: store.writerUrl,
       schema: store.schema,
       prefix: store.prefix,

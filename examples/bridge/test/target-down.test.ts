@@ -4,8 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anyServer } from '../../../test/servers/index.js'
-import { createStore, ensureBuilt, restartableServer, runCli, writeConfig, type RestartableServer, type TestStore } from './helpers.js'
+import { createStore, ensureBuilt, ownServer, restartableServer, type RestartableServer, runCli, type TestStore, writeConfig } from './helpers.js'
 
 describe('target down', () => {
   let target: RestartableServer
@@ -13,7 +12,7 @@ describe('target down', () => {
   beforeAll(async () => {
     await ensureBuilt()
     target = await restartableServer(16)
-    store = await createStore(anyServer().url)
+    store = await createStore(ownServer().url)
   })
   afterAll(async () => {
     await store?.drop()

@@ -7,9 +7,8 @@ import { chownSync, chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { anyServer } from '../../../test/servers/index.js'
 import { startServer, type RunningServer } from '../../../test/servers/pg-server.js'
-import { createStore, ensureBuilt, runCli, serverTempDir, writeConfig, type TestStore } from './helpers.js'
+import { createStore, ensureBuilt, ownServer, runCli, serverTempDir, type TestStore, writeConfig } from './helpers.js'
 
 const asRoot = process.getuid?.() === 0
 
@@ -54,7 +53,7 @@ describe('TLS to the store', () => {
     const u = new URL(store.writerUrl)
     u.hostname = storeHost
     return writeConfig(dir, {
-      target_url: anyServer().url,
+      target_url: ownServer().url,
       store_url: u.toString(),
       schema: store.schema,
       prefix: store.prefix,
