@@ -56,7 +56,7 @@ const drawn = (graphSpec('database.transactions', month, opts)['layer'] as { dat
   .values.length
 console.log(`\n### 30-day 1-minute chart, ${rawPoints.toLocaleString('en')} points, ${opts.width}×${opts.height}\n`)
 console.log('| variant | points in | points drawn | median render | SVG size | vs floor | naive / ours |')
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
 console.log(
   `| ours (min/max per pixel column) | ${rawPoints} | ${drawn} | ${ours.ms.toFixed(1)} ms | ${kb(ours.result)} | ${(ours.ms / base.ms).toFixed(2)}× | ${(naive.ms / ours.ms).toFixed(1)}× |`,
 )
