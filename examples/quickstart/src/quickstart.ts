@@ -7,9 +7,10 @@ import { installStore, openStore, type Namespace } from '@pggraph/store'
 import { createViewer, type Viewer } from '@pggraph/viewer'
 import type { QuickstartOptions } from './options.js'
 import { Progress, bar } from './progress.js'
+import { sleep } from './sleep.js'
 import { writeReport, type Report } from './report.js'
 import { startEmbeddedTarget, type Target } from './target.js'
-import { prepareWorkload, runWorkload, type WorkloadStats } from './workload.js'
+import { findPgbench, prepareWorkload, runWorkload, type WorkloadStats } from './workload.js'
 
 /** What a quickstart run produced. */
 export interface QuickstartResult {
@@ -24,12 +25,6 @@ export interface QuickstartResult {
 /** The tenant and system the quickstart stores its snapshots under. */
 export const QUICKSTART_SCHEMA = 'demo'
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((r) => {
-    if (signal.aborted) return r()
-    const t = setTimeout(r, ms)
-    signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true })
-  })
 
 /** Make a login role with only pg_monitor on the embedded target: the bridge never needs more. */
 async function monitorUrl(adminUrl: string): Promise<string> {
@@ -93,8 +88,9 @@ export async function runQuickstart(
   let loadDone: Promise<void> = Promise.resolve()
   if (target) {
     await prepareWorkload(target.adminUrl)
-    loadDone = runWorkload(target.adminUrl, stopLoad.signal, load).catch((err: unknown) => progress.line(`workload stopped: ${(err as Error).message}`))
-    progress.line(`workload started (${(await Promise.resolve(load)).engine === 'pgbench' ? 'pgbench + ' : ''}app clients, a long transaction, rollbacks)`)
+    const pgbench = await findPgbench()
+    loadDone = runWorkload(target.adminUrl, stopLoad.signal, load, pgbench).catch((err: unknown) => progress.line(`workload stopped: ${(err as Error).message}`))
+    progress.line(`workload ${pgbench ? `pgbench (${pgbench}) + ` : ''}app clients, a long transaction, rollbacks`)
   }
 
   const config = loadConfig({

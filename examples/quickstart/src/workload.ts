@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { sleep } from './sleep.js'
 
 /** What the workload did, for the summary line. */
 export interface WorkloadStats {
@@ -11,7 +12,8 @@ export interface WorkloadStats {
   engine: 'pgbench' | 'built-in'
 }
 
-async function findPgbench(): Promise<string | undefined> {
+/** The machine's `pgbench` (next to `pg_config --bindir`, or in the usual places), if any. */
+export async function findPgbench(): Promise<string | undefined> {
   try {
     const { stdout } = await promisify(execFile)('pg_config', ['--bindir'])
     const p = join(stdout.trim(), 'pgbench')
@@ -49,8 +51,7 @@ export async function prepareWorkload(adminUrl: string): Promise<void> {
  * for the TPC-B-like load, plus our own clients for reads, updates, deletes, a rollback now
  * and then, and one long-running transaction (so "longest transaction" has something to show).
  */
-export async function runWorkload(adminUrl: string, signal: AbortSignal, stats: WorkloadStats): Promise<void> {
-  const pgbench = await findPgbench()
+export async function runWorkload(adminUrl: string, signal: AbortSignal, stats: WorkloadStats, pgbench?: string): Promise<void> {
   const tasks: Promise<void>[] = [mixedClient(adminUrl, signal, stats), longTransaction(adminUrl, signal)]
   if (pgbench) {
     stats.engine = 'pgbench'
@@ -121,10 +122,7 @@ async function longTransaction(adminUrl: string, signal: AbortSignal): Promise<v
       await db.query('BEGIN')
       await db.query('SELECT count(*) FROM shop_customers')
       // Hold the transaction open for up to 20 s, as a slow report would.
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 20_000)
-        signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true })
-      })
+      await sleep(20_000, signal)
       await db.query('COMMIT')
     }
   } finally {
