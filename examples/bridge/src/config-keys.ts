@@ -5,7 +5,8 @@
  */
 
 /** How a key's value is written: `duration` is `"60s"`, `bytes` is `"100MB"`. */
-export type ConfigKeyType = 'string' | 'url' | 'identifier' | 'duration' | 'bytes' | 'boolean' | 'integer' | 'databases' | 'path'
+export type ConfigKeyType =
+  'string' | 'url' | 'identifier' | 'duration' | 'bytes' | 'boolean' | 'integer' | 'databases' | 'path'
 
 /** One configuration key. */
 export interface ConfigKey {
@@ -33,22 +34,67 @@ const k = (key: string, type: ConfigKeyType, doc: string, extra: Partial<ConfigK
 
 /** The configuration keys, in the order the docs and the example file list them. */
 export const CONFIG_KEYS = [
-  k('target_url', 'url', 'The monitored server: a postgres:// URL of a role with pg_monitor (not a superuser).', { flag: 'target' }),
-  k('databases', 'databases', 'Databases whose per-database metrics (tables, indexes, functions) are collected: "all", or a list. Default: the target URL\'s database only.'),
-  k('store_url', 'url', 'The store: a postgres:// URL of the writer role made by `pggraph-bridge install` (or pglite:./dir).', { flag: 'store' }),
+  k('target_url', 'url', 'The monitored server: a postgres:// URL of a role with pg_monitor (not a superuser).', {
+    flag: 'target',
+  }),
+  k(
+    'databases',
+    'databases',
+    'Databases whose per-database metrics (tables, indexes, functions) are collected: "all", or a list. Default: the target URL\'s database only.',
+  ),
+  k(
+    'store_url',
+    'url',
+    'The store: a postgres:// URL of the writer role made by `pggraph-bridge install` (or pglite:./dir).',
+    { flag: 'store' },
+  ),
   k('schema', 'identifier', 'The tenant schema in the store.'),
-  k('prefix', 'identifier', 'This monitored system\'s prefix inside the schema.'),
-  k('ca_file', 'path', 'PEM file of the CA that signed the store\'s certificate. Default: the system\'s trusted CAs.'),
-  k('tls_server_name', 'string', 'Host name to verify the store\'s certificate against, when store_url uses an IP or an alias. Default: the host of store_url.'),
-  k('insecure', 'boolean', 'Send to the store in plain text, without TLS. Only for a store on the same host or a private network; warns on every run.', { default: false }),
-  k('interval', 'duration', 'Time between cycles with `run --loop` (cycles are aligned to it), and the expected cadence reported to `check`.', { default: '60s' }),
-  k('spool_dir', 'path', 'Folder where snapshots wait until the store has committed them. Default: $STATE_DIRECTORY (systemd), else ~/.local/state/pggraph-bridge/<schema>.<prefix>.'),
-  k('spool_max_bytes', 'bytes', 'The spool never grows beyond this; the oldest whole snapshots are dropped first (and counted).', { default: '100MB' }),
-  k('spool_max_age', 'duration', 'Snapshots older than this are dropped from the spool (and counted).', { default: '7d' }),
-  k('quarantine_dir', 'path', 'Folder for snapshots the store refused permanently (permission, bad data). Default: <spool_dir>/quarantine.'),
+  k('prefix', 'identifier', "This monitored system's prefix inside the schema."),
+  k('ca_file', 'path', "PEM file of the CA that signed the store's certificate. Default: the system's trusted CAs."),
+  k(
+    'tls_server_name',
+    'string',
+    "Host name to verify the store's certificate against, when store_url uses an IP or an alias. Default: the host of store_url.",
+  ),
+  k(
+    'insecure',
+    'boolean',
+    'Send to the store in plain text, without TLS. Only for a store on the same host or a private network; warns on every run.',
+    { default: false },
+  ),
+  k(
+    'interval',
+    'duration',
+    'Time between cycles with `run --loop` (cycles are aligned to it), and the expected cadence reported to `check`.',
+    { default: '60s' },
+  ),
+  k(
+    'spool_dir',
+    'path',
+    'Folder where snapshots wait until the store has committed them. Default: $STATE_DIRECTORY (systemd), else ~/.local/state/pggraph-bridge/<schema>.<prefix>.',
+  ),
+  k(
+    'spool_max_bytes',
+    'bytes',
+    'The spool never grows beyond this; the oldest whole snapshots are dropped first (and counted).',
+    { default: '100MB' },
+  ),
+  k('spool_max_age', 'duration', 'Snapshots older than this are dropped from the spool (and counted).', {
+    default: '7d',
+  }),
+  k(
+    'quarantine_dir',
+    'path',
+    'Folder for snapshots the store refused permanently (permission, bad data). Default: <spool_dir>/quarantine.',
+  ),
   k('connect_timeout', 'duration', 'How long to wait for a connection to the target or the store.', { default: '10s' }),
   k('statement_timeout', 'duration', 'statement_timeout for each query on the target.', { default: '5s' }),
-  k('retry_attempts', 'integer', 'Write attempts per snapshot for transient store errors (connection lost, serialization, too many connections, shutdown).', { default: 4 }),
+  k(
+    'retry_attempts',
+    'integer',
+    'Write attempts per snapshot for transient store errors (connection lost, serialization, too many connections, shutdown).',
+    { default: 4 },
+  ),
   k('retry_max_delay', 'duration', 'Cap of the jittered exponential backoff between attempts.', { default: '10s' }),
 ] as const satisfies readonly ConfigKey[]
 

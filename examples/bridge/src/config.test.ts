@@ -30,7 +30,14 @@ function error(fn: () => unknown): string {
 describe('loadConfig', () => {
   it('reads a file, applies defaults and places the spool', () => {
     const c = loadConfig({ file: file(base), env: { HOME: '/home/x', XDG_STATE_HOME: '/state' } })
-    expect(c).toMatchObject({ schema: 'acme', prefix: 'web1', intervalMs: 60_000, spoolMaxBytes: 100_000_000, insecure: false, retryAttempts: 4 })
+    expect(c).toMatchObject({
+      schema: 'acme',
+      prefix: 'web1',
+      intervalMs: 60_000,
+      spoolMaxBytes: 100_000_000,
+      insecure: false,
+      retryAttempts: 4,
+    })
     expect(c.spoolDir).toBe('/state/pggraph-bridge/acme.web1')
     expect(c.quarantineDir).toBe('/state/pggraph-bridge/acme.web1/quarantine')
     expect(c.warnings).toEqual([])
@@ -55,8 +62,12 @@ describe('loadConfig', () => {
 
   it('names an unknown key and the file, with a suggestion', () => {
     const f = file(`${base}intervall = "60s"\n`)
-    expect(error(() => loadConfig({ file: f, env: {} }))).toMatch(new RegExp(`Unknown key "intervall" in ${f}.*did you mean "interval"`))
-    expect(error(() => loadConfig({ file: file(`${base}[target]\nurl = "x"\n`), env: {} }))).toMatch(/Unknown section "target"/)
+    expect(error(() => loadConfig({ file: f, env: {} }))).toMatch(
+      new RegExp(`Unknown key "intervall" in ${f}.*did you mean "interval"`),
+    )
+    expect(error(() => loadConfig({ file: file(`${base}[target]\nurl = "x"\n`), env: {} }))).toMatch(
+      /Unknown section "target"/,
+    )
   })
 
   it('names the key, the file and the expected type of a wrong value', () => {
@@ -64,18 +75,34 @@ describe('loadConfig', () => {
     expect(error(() => loadConfig({ file: f, env: {} }))).toBe(
       `Invalid value for "interval" in ${f}: expected a duration such as "60s", "5m" or "1h", got "sixty".`,
     )
-    expect(error(() => loadConfig({ file: file(`${base}insecure = "maybe"\n`), env: {} }))).toMatch(/"insecure" in .*expected true or false/)
-    expect(error(() => loadConfig({ file: file(`${base}retry_attempts = 0\n`), env: {} }))).toMatch(/"retry_attempts".*whole number/)
-    expect(error(() => loadConfig({ file: file(base.replace('"acme"', '"Acme-1"')), env: {} }))).toMatch(/"schema" in .*not allowed/)
-    expect(error(() => loadConfig({ file: file(base.replace('postgres://w@', 'mysql://w@')), env: {} }))).toMatch(/"store_url".*postgres:\/\//)
-    expect(error(() => loadConfig({ file: file(base), env: { PGGRAPH_SPOOL_MAX_BYTES: 'lots' } }))).toMatch(/PGGRAPH_SPOOL_MAX_BYTES \(environment\).*size/)
-    expect(error(() => loadConfig({ file: file(base), env: {}, flags: { interval: 'soon' } }))).toMatch(/^Invalid value for --interval/)
+    expect(error(() => loadConfig({ file: file(`${base}insecure = "maybe"\n`), env: {} }))).toMatch(
+      /"insecure" in .*expected true or false/,
+    )
+    expect(error(() => loadConfig({ file: file(`${base}retry_attempts = 0\n`), env: {} }))).toMatch(
+      /"retry_attempts".*whole number/,
+    )
+    expect(error(() => loadConfig({ file: file(base.replace('"acme"', '"Acme-1"')), env: {} }))).toMatch(
+      /"schema" in .*not allowed/,
+    )
+    expect(error(() => loadConfig({ file: file(base.replace('postgres://w@', 'mysql://w@')), env: {} }))).toMatch(
+      /"store_url".*postgres:\/\//,
+    )
+    expect(error(() => loadConfig({ file: file(base), env: { PGGRAPH_SPOOL_MAX_BYTES: 'lots' } }))).toMatch(
+      /PGGRAPH_SPOOL_MAX_BYTES \(environment\).*size/,
+    )
+    expect(error(() => loadConfig({ file: file(base), env: {}, flags: { interval: 'soon' } }))).toMatch(
+      /^Invalid value for --interval/,
+    )
   })
 
   it('names a missing value and every place to set it', () => {
     const f = file(base.replace(/^prefix.*$/m, ''))
-    expect(error(() => loadConfig({ file: f, env: {} }))).toBe(`Missing value for "prefix": set prefix in ${f}, PGGRAPH_PREFIX in the environment, or --prefix.`)
-    expect(error(() => loadConfig({ env: {} }))).toMatch(/Missing value for "target_url": give --target, set PGGRAPH_TARGET_URL/)
+    expect(error(() => loadConfig({ file: f, env: {} }))).toBe(
+      `Missing value for "prefix": set prefix in ${f}, PGGRAPH_PREFIX in the environment, or --prefix.`,
+    )
+    expect(error(() => loadConfig({ env: {} }))).toMatch(
+      /Missing value for "target_url": give --target, set PGGRAPH_TARGET_URL/,
+    )
   })
 
   it('reports bad TOML and a missing file with the path', () => {
@@ -87,7 +114,9 @@ describe('loadConfig', () => {
   it('warns when a file holding a password is readable by others', () => {
     const secret = base.replace('postgres://w@', 'postgres://w:s3cret@')
     const open = file(secret, 0o644)
-    expect(loadConfig({ file: open, env: {} }).warnings[0]).toMatch(new RegExp(`${open} holds a password and is readable .*chmod 600`))
+    expect(loadConfig({ file: open, env: {} }).warnings[0]).toMatch(
+      new RegExp(`${open} holds a password and is readable .*chmod 600`),
+    )
     expect(loadConfig({ file: file(secret, 0o600), env: {} }).warnings).toEqual([])
     expect(loadConfig({ file: file(base, 0o644), env: {} }).warnings).toEqual([])
   })

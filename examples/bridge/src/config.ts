@@ -79,14 +79,17 @@ function readFile(file: string): Record<string, unknown> {
     text = readFileSync(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') fail(`The config file ${file} does not exist: check the path given to --config (or PGGRAPH_CONFIG).`)
+    if (code === 'ENOENT')
+      fail(`The config file ${file} does not exist: check the path given to --config (or PGGRAPH_CONFIG).`)
     fail(`The config file ${file} cannot be read (${code ?? String(err)}): check its permissions.`)
   }
   try {
     return parseToml(text) as Record<string, unknown>
   } catch (err) {
     if (err instanceof TomlError) {
-      fail(`The config file ${file} is not valid TOML (line ${err.line}, column ${err.column}): ${err.message.split('\n')[0]}`)
+      fail(
+        `The config file ${file} is not valid TOML (line ${err.line}, column ${err.column}): ${err.message.split('\n')[0]}`,
+      )
     }
     throw err
   }
@@ -109,8 +112,7 @@ function describe(v: unknown): string {
 
 function convert(spec: ConfigKey, found: Found): unknown {
   const { value: v, where } = found
-  const bad = (expected: string): never =>
-    fail(`Invalid value for ${where}: expected ${expected}, got ${describe(v)}.`)
+  const bad = (expected: string): never => fail(`Invalid value for ${where}: expected ${expected}, got ${describe(v)}.`)
   switch (spec.type) {
     case 'string':
     case 'path':
@@ -249,7 +251,9 @@ export function resolveConfig(sources: ConfigSources = {}): ConfigValues {
 /** Throw the "missing value" error for `key`, saying every place it can be set. */
 export function missing(key: ConfigKeyName, file: string | undefined): never {
   const spec = CONFIG_KEYS.find((c) => c.key === key)!
-  const where = file ? `set ${key} in ${file}, ${spec.env} in the environment, or --${spec.flag}` : `give --${spec.flag}, set ${spec.env}, or use --config FILE with ${key} = ...`
+  const where = file
+    ? `set ${key} in ${file}, ${spec.env} in the environment, or --${spec.flag}`
+    : `give --${spec.flag}, set ${spec.env}, or use --config FILE with ${key} = ...`
   fail(`Missing value for "${key}": ${where}.`)
 }
 

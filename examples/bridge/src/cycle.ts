@@ -64,11 +64,20 @@ export function lockPath(config: Pick<BridgeConfig, 'spoolDir'>): string {
 
 /** The spool of a configuration. */
 export function spoolOf(config: BridgeConfig): Spool {
-  return new Spool({ dir: config.spoolDir, maxBytes: config.spoolMaxBytes, maxAgeMs: config.spoolMaxAgeMs, quarantineDir: config.quarantineDir })
+  return new Spool({
+    dir: config.spoolDir,
+    maxBytes: config.spoolMaxBytes,
+    maxAgeMs: config.spoolMaxAgeMs,
+    quarantineDir: config.quarantineDir,
+  })
 }
 
 /** One line saying why the store failed, with the fix when known. */
-export function describeStoreError(err: unknown, link: StoreLink, config: Pick<BridgeConfig, 'schema' | 'prefix'>): string {
+export function describeStoreError(
+  err: unknown,
+  link: StoreLink,
+  config: Pick<BridgeConfig, 'schema' | 'prefix'>,
+): string {
   const tls = explainTlsError(err, link)
   if (tls) return `store: ${tls}`
   const msg = oneLine(err)
@@ -152,7 +161,14 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
         try {
           if (targetError) {
             const usage = await spool.usage()
-            const health: BridgeHealth = { lastSuccess: state.lastSuccess, spoolFiles: usage.files, spoolBytes: usage.bytes, dropped: state.dropped, retries, lastError: targetError }
+            const health: BridgeHealth = {
+              lastSuccess: state.lastSuccess,
+              spoolFiles: usage.files,
+              spoolBytes: usage.bytes,
+              dropped: state.dropped,
+              retries,
+              lastError: targetError,
+            }
             await recordSourceError(db, ns, targetError, health).catch((err: unknown) => {
               storeError = describeStoreError(err, link, config)
             })
@@ -177,10 +193,14 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
               spoolBytes: usage.bytes,
               dropped: state.dropped,
               retries,
-              lastError: state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : targetError,
+              lastError:
+                state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : targetError,
             }
             try {
-              await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, { onRetry, ...(options.signal ? { signal: options.signal } : {}) })
+              await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, {
+                onRetry,
+                ...(options.signal ? { signal: options.signal } : {}),
+              })
             } catch (err) {
               if (classifyError(err) === 'permanent') {
                 const reason = `the store refused snapshot ${snap.takenAt} for good: ${oneLine(err)}`
@@ -208,7 +228,10 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
     const usage = await spool.usage()
     const problems: string[] = []
     if (targetError) problems.push(targetError)
-    if (storeError) problems.push(`${(storeError as string).replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`)
+    if (storeError)
+      problems.push(
+        `${(storeError as string).replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`,
+      )
     if (quarantined.length) problems.push(`${quarantined.length} snapshot(s) quarantined in ${config.quarantineDir}`)
     if (corrupt.length) problems.push(`${corrupt.length} corrupt spool file(s) moved to ${spool.corruptDir}`)
     const reason = problems.length ? problems.join('; ') : null

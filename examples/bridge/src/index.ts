@@ -14,7 +14,15 @@
  */
 export { CONFIG_KEYS, configKey, type ConfigKey, type ConfigKeyName, type ConfigKeyType } from './config-keys.js'
 export { loadConfig, resolveConfig, type BridgeConfig, type ConfigSources, type ConfigValues } from './config.js'
-export { describeStoreError, lockPath, monitoredHost, runCycle, spoolOf, type CycleOptions, type CycleResult } from './cycle.js'
+export {
+  describeStoreError,
+  lockPath,
+  monitoredHost,
+  runCycle,
+  spoolOf,
+  type CycleOptions,
+  type CycleResult,
+} from './cycle.js'
 export { nextTick, runLoop, type LoopOptions } from './loop.js'
 export { RunLock } from './lock.js'
 export { backoffDelay, classifyError, oneLine, withRetry, type ErrorClass, type RetryPolicy } from './retry.js'

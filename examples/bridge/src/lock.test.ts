@@ -12,7 +12,10 @@ describe('RunLock', () => {
     const path = lockFile()
     const first = await RunLock.acquire(path)
     // Same pid counts as alive: a second acquire in this process is refused too.
-    await expect(RunLock.acquire(path)).rejects.toMatchObject({ code: 'BUSY', message: expect.stringMatching(new RegExp(`pid ${process.pid}`)) })
+    await expect(RunLock.acquire(path)).rejects.toMatchObject({
+      code: 'BUSY',
+      message: expect.stringMatching(new RegExp(`pid ${process.pid}`)),
+    })
     await first.release()
     const again = await RunLock.acquire(path)
     await again.release()
@@ -31,7 +34,10 @@ describe('RunLock', () => {
 
   it('takes over a lock whose pid now belongs to another process (pid reuse)', async () => {
     const path = lockFile()
-    writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname(), procStart: '1', since: '2026-01-01T00:00:00Z' }))
+    writeFileSync(
+      path,
+      JSON.stringify({ pid: process.pid, host: hostname(), procStart: '1', since: '2026-01-01T00:00:00Z' }),
+    )
     const lock = await RunLock.acquire(path)
     await lock.release()
   })

@@ -61,7 +61,12 @@ export class RunLock {
   /** Take the lock at `path`, or throw `PggraphError('BUSY')` naming the holder. */
   static async acquire(path: string): Promise<RunLock> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-    const info: LockInfo = { pid: process.pid, host: hostname(), procStart: procStart(process.pid), since: new Date().toISOString() }
+    const info: LockInfo = {
+      pid: process.pid,
+      host: hostname(),
+      procStart: procStart(process.pid),
+      since: new Date().toISOString(),
+    }
     // Not named like the spool's temporary files, which a lock holder removes as crash leftovers.
     const tmp = join(dirname(path), `.lock-${process.pid}-${Date.now()}`)
     await writeFile(tmp, JSON.stringify(info), { mode: 0o600 })
@@ -92,7 +97,10 @@ export class RunLock {
         if (moved && alive(moved) && moved.pid !== holder?.pid) {
           await link(aside, path).catch(() => {})
           await unlink(aside).catch(() => {})
-          throw new PggraphError('BUSY', `Another pggraph-bridge run (pid ${moved.pid}) took ${path} first: this run exits.`)
+          throw new PggraphError(
+            'BUSY',
+            `Another pggraph-bridge run (pid ${moved.pid}) took ${path} first: this run exits.`,
+          )
         }
         await unlink(aside).catch(() => {})
       }

@@ -23,12 +23,13 @@ Options:
 Exit codes: 0 ok, 1 the cycle or a check failed, 2 usage or configuration mistake,
 3 another run holds the lock. Docs: docs/bridge.md`
 
-const COMMANDS: Readonly<Record<string, { run: (args: readonly string[], io: Io) => Promise<number>; help: string }>> = {
-  run: { run: runCommand, help: RUN_HELP },
-  collect: { run: collectCommand, help: COLLECT_HELP },
-  check: { run: checkCommand, help: CHECK_HELP },
-  install: { run: installCommand, help: INSTALL_HELP },
-}
+const COMMANDS: Readonly<Record<string, { run: (args: readonly string[], io: Io) => Promise<number>; help: string }>> =
+  {
+    run: { run: runCommand, help: RUN_HELP },
+    collect: { run: collectCommand, help: COLLECT_HELP },
+    check: { run: checkCommand, help: CHECK_HELP },
+    install: { run: installCommand, help: INSTALL_HELP },
+  }
 
 /**
  * Run the `pggraph-bridge` command line with `argv` (without `node` and the script) and return

@@ -9,7 +9,10 @@ export class Prompter {
   }
 
   /** Ask until the answer passes `check` (which returns an error message or `undefined`). */
-  async ask(question: string, options: { default?: string; check?: (answer: string) => string | undefined } = {}): Promise<string> {
+  async ask(
+    question: string,
+    options: { default?: string; check?: (answer: string) => string | undefined } = {},
+  ): Promise<string> {
     for (;;) {
       const shown = options.default ? `${question} [${options.default}]: ` : `${question}: `
       const answer = (await this.rl.question(shown)).trim() || options.default || ''

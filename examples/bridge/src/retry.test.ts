@@ -6,8 +6,10 @@ const pgError = (code: string): Error => Object.assign(new Error(`server said ${
 
 describe('classifyError', () => {
   it('retries connection, serialization, resource and shutdown errors', () => {
-    for (const code of ['08006', '08001', '40001', '40P01', '53300', '57P01', '57P03']) expect(classifyError(pgError(code))).toBe('transient')
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']) expect(classifyError(pgError(code))).toBe('transient')
+    for (const code of ['08006', '08001', '40001', '40P01', '53300', '57P01', '57P03'])
+      expect(classifyError(pgError(code))).toBe('transient')
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'])
+      expect(classifyError(pgError(code))).toBe('transient')
     expect(classifyError(new Error('Connection terminated unexpectedly'))).toBe('transient')
   })
   it('quarantines permission and bad data, also wrapped in a PggraphError whose code looks like a SQLSTATE', () => {
@@ -19,7 +21,11 @@ describe('classifyError', () => {
   it('neither retries nor quarantines a store that is not set up for this bridge', () => {
     for (const code of ['28P01', '3F000', '42P01', '42883']) expect(classifyError(pgError(code))).toBe('blocked')
     expect(classifyError(new PggraphError('STORE', 'no prefix', { cause: pgError('42883') }))).toBe('blocked')
-    expect(classifyError(Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }))).toBe('blocked')
+    expect(
+      classifyError(
+        Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }),
+      ),
+    ).toBe('blocked')
   })
 })
 
@@ -32,11 +38,35 @@ describe('backoff', () => {
   })
   it('retries only transient errors, up to the attempts', async () => {
     let calls = 0
-    await expect(withRetry(async () => { calls++; throw pgError('08006') }, { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).rejects.toThrow(/08006/)
+    await expect(
+      withRetry(
+        async () => {
+          calls++
+          throw pgError('08006')
+        },
+        { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      ),
+    ).rejects.toThrow(/08006/)
     expect(calls).toBe(3)
     calls = 0
-    await expect(withRetry(async () => { calls++; throw pgError('42501') }, { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).rejects.toThrow()
+    await expect(
+      withRetry(
+        async () => {
+          calls++
+          throw pgError('42501')
+        },
+        { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      ),
+    ).rejects.toThrow()
     expect(calls).toBe(1)
-    expect(await withRetry(async (a) => { if (a < 2) throw pgError('40001'); return a }, { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 })).toBe(2)
+    expect(
+      await withRetry(
+        async (a) => {
+          if (a < 2) throw pgError('40001')
+          return a
+        },
+        { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      ),
+    ).toBe(2)
   })
 })

@@ -81,7 +81,8 @@ export function classifyError(err: unknown): ErrorClass {
     if (state === '42501' || state.startsWith('22') || state.startsWith('23')) return 'permanent'
     // 08 connection, 40 serialization/deadlock, 53 resources (too many connections),
     // 57 operator intervention (shutdown, cannot connect now), 55P03 lock not available, 58 system error
-    if (/^(08|40|53|57|58)/.test(state) || state === '55P03' || state === '25P03' || state === '57014') return 'transient'
+    if (/^(08|40|53|57|58)/.test(state) || state === '55P03' || state === '25P03' || state === '57014')
+      return 'transient'
     // 28 authorization (login refused), 3D000 no database, 3F000 no schema, 42P01 no table,
     // 42883 no function: the store is not installed or not for this role.
     if (/^(28|3D|3F)/.test(state) || state === '42P01' || state === '42883') return 'blocked'
@@ -137,7 +138,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
-  hooks: { onRetry?: (err: unknown, attempt: number, delayMs: number) => void | Promise<void>; signal?: AbortSignal } = {},
+  hooks: {
+    onRetry?: (err: unknown, attempt: number, delayMs: number) => void | Promise<void>
+    signal?: AbortSignal
+  } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -9,7 +9,14 @@ function snap(t: number, rows = 1): Snapshot {
   return {
     format: 1,
     takenAt: new Date(t).toISOString(),
-    server: { versionNum: 170000, version: '17.0', startTime: '2026-01-01T00:00:00Z', systemIdentifier: '1', timeline: 1, inRecovery: false },
+    server: {
+      versionNum: 170000,
+      version: '17.0',
+      startTime: '2026-01-01T00:00:00Z',
+      systemIdentifier: '1',
+      timeline: 1,
+      inRecovery: false,
+    },
     databases: ['postgres'],
     resets: [],
     metrics: { pg_stat_database: Array.from({ length: rows }, (_, i) => ({ datname: `db${i}`, xact_commit: t })) },
@@ -19,7 +26,13 @@ function snap(t: number, rows = 1): Snapshot {
 }
 const T0 = Date.parse('2026-11-28T06:00:00Z')
 const spoolAt = (opts: Partial<{ maxBytes: number; maxAgeMs: number; now: () => number }> = {}): Spool =>
-  new Spool({ dir: mkdtempSync(join(tmpdir(), 'pggraph-spool-')), maxBytes: 1e9, maxAgeMs: 1e12, now: () => T0 + 3600e3, ...opts })
+  new Spool({
+    dir: mkdtempSync(join(tmpdir(), 'pggraph-spool-')),
+    maxBytes: 1e9,
+    maxAgeMs: 1e12,
+    now: () => T0 + 3600e3,
+    ...opts,
+  })
 
 describe('Spool', () => {
   it('keeps snapshots durably and lists them oldest first, whatever the order they were put in', async () => {
@@ -27,7 +40,9 @@ describe('Spool', () => {
     await spool.init()
     for (const t of [T0 + 2000, T0, T0 + 1000]) await spool.put(snap(t))
     const list = await spool.list()
-    expect(await Promise.all(list.map(async (e) => (await spool.read(e)).takenAt))).toEqual([T0, T0 + 1000, T0 + 2000].map((t) => new Date(t).toISOString()))
+    expect(await Promise.all(list.map(async (e) => (await spool.read(e)).takenAt))).toEqual(
+      [T0, T0 + 1000, T0 + 2000].map((t) => new Date(t).toISOString()),
+    )
     await spool.remove(list[0]!)
     expect((await spool.usage()).files).toBe(2)
   })

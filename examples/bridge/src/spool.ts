@@ -40,7 +40,10 @@ const NAME = /^(\d{15})-[0-9a-f]{8}\.snap$/
 
 /** A spool file that is torn or altered: it is set aside, never sent. */
 export class SpoolCorruptError extends PggraphError {
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super('INVALID_SNAPSHOT', `Spool file ${file} is corrupt (${reason}): it was moved aside and will not be sent.`)
   }
 }
@@ -99,7 +102,8 @@ export class Spool {
     const m = nl > 0 ? HEADER.exec(text.slice(0, nl)) : null
     if (!m) throw new Error('no valid header line')
     const body = text.slice(nl + 1)
-    if (Buffer.byteLength(body) !== Number(m[2])) throw new Error(`truncated: ${Buffer.byteLength(body)} of ${m[2]} bytes`)
+    if (Buffer.byteLength(body) !== Number(m[2]))
+      throw new Error(`truncated: ${Buffer.byteLength(body)} of ${m[2]} bytes`)
     if (createHash('sha256').update(body).digest('hex') !== m[1]) throw new Error('checksum mismatch')
     return parseSnapshot(JSON.parse(body))
   }

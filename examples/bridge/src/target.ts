@@ -50,7 +50,9 @@ export async function connectTarget(url: string, options: TargetOptions = {}): P
     await client.connect()
   } catch (err) {
     await client.end().catch(() => {})
-    throw new PggraphError('CONNECT', `Cannot connect to the target ${shortUrl(u.toString())}: ${oneLine(err)}`, { cause: err })
+    throw new PggraphError('CONNECT', `Cannot connect to the target ${shortUrl(u.toString())}: ${oneLine(err)}`, {
+      cause: err,
+    })
   }
   return client
 }
@@ -88,7 +90,9 @@ export async function collectFromTarget(config: CollectConfig): Promise<Snapshot
 }
 
 /** A query on the target for `check`: the role's facts. */
-export async function targetFacts(db: Queryable): Promise<{ user: string; version: string; superuser: boolean; pgMonitor: boolean; now: string }> {
+export async function targetFacts(
+  db: Queryable,
+): Promise<{ user: string; version: string; superuser: boolean; pgMonitor: boolean; now: string }> {
   const r = await db.query<{ user: string; version: string; superuser: boolean; pg_monitor: boolean; now: string }>(
     `SELECT current_user AS user, current_setting('server_version') AS version,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,

@@ -8,11 +8,18 @@ describe('storeLink', () => {
   it('verifies the certificate and the host name by default', () => {
     const link = storeLink({ storeUrl: 'postgres://w:p@store.example.com:5433/pggraph', insecure: false })
     expect(link.mode).toBe('verify-full')
-    expect(link.ssl).toMatchObject({ rejectUnauthorized: true, servername: 'store.example.com', host: 'store.example.com' })
+    expect(link.ssl).toMatchObject({
+      rejectUnauthorized: true,
+      servername: 'store.example.com',
+      host: 'store.example.com',
+    })
     expect(link.warnings).toEqual([])
   })
   it('removes sslmode and friends from the URL, with a warning', () => {
-    const link = storeLink({ storeUrl: 'postgres://w@store.example.com/pggraph?sslmode=disable&application_name=x', insecure: false })
+    const link = storeLink({
+      storeUrl: 'postgres://w@store.example.com/pggraph?sslmode=disable&application_name=x',
+      insecure: false,
+    })
     expect(link.url).toBe('postgres://w@store.example.com/pggraph?application_name=x')
     expect(link.mode).toBe('verify-full')
     expect(link.warnings[0]).toMatch(/sslmode ignored/)
@@ -20,13 +27,22 @@ describe('storeLink', () => {
   it('uses the CA file and tls_server_name, and no SNI for an IP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pggraph-tls-'))
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
-    const link = storeLink({ storeUrl: 'postgres://w@10.0.0.5/pggraph', caFile: join(dir, 'ca.pem'), tlsServerName: 'store.internal', insecure: false })
+    const link = storeLink({
+      storeUrl: 'postgres://w@10.0.0.5/pggraph',
+      caFile: join(dir, 'ca.pem'),
+      tlsServerName: 'store.internal',
+      insecure: false,
+    })
     expect(link.ssl).toMatchObject({ host: 'store.internal', servername: 'store.internal' })
     const ip = storeLink({ storeUrl: 'postgres://w@10.0.0.5/pggraph', insecure: false })
     expect(ip.ssl && 'servername' in ip.ssl).toBe(false)
-    expect(() => storeLink({ storeUrl: 'postgres://w@h/db', caFile: join(dir, 'missing.pem'), insecure: false })).toThrow(/missing\.pem cannot be read/)
+    expect(() =>
+      storeLink({ storeUrl: 'postgres://w@h/db', caFile: join(dir, 'missing.pem'), insecure: false }),
+    ).toThrow(/missing\.pem cannot be read/)
     writeFileSync(join(dir, 'junk.pem'), 'hello')
-    expect(() => storeLink({ storeUrl: 'postgres://w@h/db', caFile: join(dir, 'junk.pem'), insecure: false })).toThrow(/no PEM certificate/)
+    expect(() => storeLink({ storeUrl: 'postgres://w@h/db', caFile: join(dir, 'junk.pem'), insecure: false })).toThrow(
+      /no PEM certificate/,
+    )
   })
   it('goes plain text only when insecure, and says so', () => {
     const link = storeLink({ storeUrl: 'postgres://w@store.example.com/pggraph', insecure: true })

@@ -20,7 +20,17 @@ export interface StoreLink {
 
 // The libpq TLS parameters pg would otherwise interpret from the URL, with a meaning that has
 // changed between pg versions: removed, so only the options built below are in force.
-const URL_TLS_PARAMS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'sslcrl', 'sslnegotiation', 'sslpassword', 'uselibpqcompat']
+const URL_TLS_PARAMS = [
+  'ssl',
+  'sslmode',
+  'sslcert',
+  'sslkey',
+  'sslrootcert',
+  'sslcrl',
+  'sslnegotiation',
+  'sslpassword',
+  'uselibpqcompat',
+]
 
 /**
  * Build the TLS options of the link to the store explicitly: certificate verification against
@@ -41,7 +51,13 @@ export function storeLink(options: {
   readonly insecure: boolean
 }): StoreLink {
   if (options.storeUrl.startsWith('pglite:')) {
-    return { url: options.storeUrl, ssl: false, mode: 'local', description: 'embedded store (no network)', warnings: [] }
+    return {
+      url: options.storeUrl,
+      ssl: false,
+      mode: 'local',
+      description: 'embedded store (no network)',
+      warnings: [],
+    }
   }
   const u = new URL(options.storeUrl)
   const warnings: string[] = []
@@ -75,7 +91,10 @@ export function storeLink(options: {
       )
     }
     if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
-      throw new PggraphError('CONFIG', `ca_file ${options.caFile} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA certificate in PEM form.`)
+      throw new PggraphError(
+        'CONFIG',
+        `ca_file ${options.caFile} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA certificate in PEM form.`,
+      )
     }
   }
   const name = options.tlsServerName ?? host
@@ -104,7 +123,9 @@ export function explainTlsError(err: unknown, link: StoreLink): string | undefin
   }
   if (
     typeof code === 'string' &&
-    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$/.test(code)
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$/.test(
+      code,
+    )
   ) {
     return `The store's certificate could not be verified (${code}) with ${link.description}: set ca_file to the CA that signed the store's certificate.`
   }

@@ -5,7 +5,16 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, ensureBuilt, finished, ownServer, runCli, startCli, type TestStore, writeConfig } from './helpers.js'
+import {
+  createStore,
+  ensureBuilt,
+  finished,
+  ownServer,
+  runCli,
+  startCli,
+  type TestStore,
+  writeConfig,
+} from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pggraph-cli-'))
 const base = {
@@ -20,7 +29,10 @@ function toml(text: string): string {
   writeFileSync(p, text, { mode: 0o600 })
   return p
 }
-const lines = (o: Record<string, unknown>): string => Object.entries(o).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') + '\n'
+const lines = (o: Record<string, unknown>): string =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+    .join('\n') + '\n'
 
 beforeAll(ensureBuilt)
 
@@ -42,14 +54,32 @@ describe('pggraph-bridge command line', () => {
     const f = toml(lines({ ...base, intervall: '60s' }))
     const cases: [string[], RegExp][] = [
       [['run', '--config', f], new RegExp(`Unknown key "intervall" in ${f} \\(did you mean "interval"\\?\\)`)],
-      [['run', '--config', toml(lines({ ...base, interval: 'soon' }))], /Invalid value for "interval" in .*: expected a duration such as "60s"/],
-      [['run', '--config', toml(lines({ ...base, retry_attempts: 'three' }))], /Invalid value for "retry_attempts" in .*: expected a whole number/],
-      [['run', '--config', toml(lines({ ...base, prefix: 'Web-1' }))], /Invalid value for "prefix" in .*: The prefix name "Web-1" is not allowed/],
-      [['run', '--config', toml(lines({ ...base, store_url: 'mysql://x@h/db' }))], /Invalid value for "store_url" in .*: expected a postgres:\/\/ URL/],
-      [['run', '--config', toml(lines({ ...base, schema: 'x' }).replace(/^schema.*\n/m, ''))], /Missing value for "schema": set schema in .*, PGGRAPH_SCHEMA in the environment, or --schema\./],
+      [
+        ['run', '--config', toml(lines({ ...base, interval: 'soon' }))],
+        /Invalid value for "interval" in .*: expected a duration such as "60s"/,
+      ],
+      [
+        ['run', '--config', toml(lines({ ...base, retry_attempts: 'three' }))],
+        /Invalid value for "retry_attempts" in .*: expected a whole number/,
+      ],
+      [
+        ['run', '--config', toml(lines({ ...base, prefix: 'Web-1' }))],
+        /Invalid value for "prefix" in .*: The prefix name "Web-1" is not allowed/,
+      ],
+      [
+        ['run', '--config', toml(lines({ ...base, store_url: 'mysql://x@h/db' }))],
+        /Invalid value for "store_url" in .*: expected a postgres:\/\/ URL/,
+      ],
+      [
+        ['run', '--config', toml(lines({ ...base, schema: 'x' }).replace(/^schema.*\n/m, ''))],
+        /Missing value for "schema": set schema in .*, PGGRAPH_SCHEMA in the environment, or --schema\./,
+      ],
       [['run', '--config', toml('schema = "acme\n')], /is not valid TOML \(line 1/],
       [['run', '--config', join(dir, 'nope.toml')], /The config file .*nope\.toml does not exist/],
-      [['run', '--config', toml(lines({ ...base, ca_file: join(dir, 'none.pem') }))], /ca_file .*none\.pem cannot be read \(ENOENT\)/],
+      [
+        ['run', '--config', toml(lines({ ...base, ca_file: join(dir, 'none.pem') }))],
+        /ca_file .*none\.pem cannot be read \(ENOENT\)/,
+      ],
       [['run', '--target', 'postgres://x@h/db'], /Missing value for "store_url": give --store, set PGGRAPH_STORE_URL/],
       [['run', '--config', f, '--intervall', '5s'], /Unknown option '--intervall'.*pggraph-bridge run --help/],
       [['frobnicate'], /unknown command "frobnicate"/],
@@ -68,11 +98,15 @@ describe('pggraph-bridge command line', () => {
   })
 
   it('warns when the config file holds a password and others can read it', async () => {
-    const f = toml(lines({ ...base, store_url: 'postgres://w:secret@127.0.0.1:1/pggraph', insecure: true, retry_attempts: 1 }))
+    const f = toml(
+      lines({ ...base, store_url: 'postgres://w:secret@127.0.0.1:1/pggraph', insecure: true, retry_attempts: 1 }),
+    )
     chmodSync(f, 0o644)
     const r = await runCli(['run', '--config', f])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(new RegExp(`warning: ${f} holds a password and is readable by group or others \\(mode 644\\): run \`chmod 600`))
+    expect(r.stderr).toMatch(
+      new RegExp(`warning: ${f} holds a password and is readable by group or others \\(mode 644\\): run \`chmod 600`),
+    )
     expect(r.stderr).toMatch(/warning: insecure = true/)
     expect(r.stderr).toMatch(/^pggraph-bridge: target: Cannot connect to the target .*; store: .*wait in/m)
   })
@@ -106,7 +140,9 @@ describe('run --loop', () => {
     const started = Date.now()
     const second = await runCli(['run', '--config', config])
     expect(second.code).toBe(3)
-    expect(second.stderr).toMatch(new RegExp(`Another pggraph-bridge run \\(pid ${loop.pid}, since .*\\) holds .*bridge\\.lock: this run exits`))
+    expect(second.stderr).toMatch(
+      new RegExp(`Another pggraph-bridge run \\(pid ${loop.pid}, since .*\\) holds .*bridge\\.lock: this run exits`),
+    )
     expect(Date.now() - started).toBeLessThan(5000)
 
     loop.kill('SIGTERM')

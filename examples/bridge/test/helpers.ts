@@ -2,7 +2,17 @@
 // that keep their data across stop/start, a store installed per test, and a TCP proxy that
 // can refuse or cut connections.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -31,7 +41,10 @@ export async function ensureBuilt(): Promise<void> {
   const cli = join(bridgeDir, 'dist', 'cli.js')
   const stale = (): boolean => {
     if (!existsSync(cli)) return true
-    const sources = [join(bridgeDir, 'src'), ...['core', 'collector', 'store'].map((p) => join(repo, 'packages', p, 'src'))]
+    const sources = [
+      join(bridgeDir, 'src'),
+      ...['core', 'collector', 'store'].map((p) => join(repo, 'packages', p, 'src')),
+    ]
     return Math.max(...sources.map(newest)) > statSync(cli).mtimeMs
   }
   if (!stale()) return
@@ -41,13 +54,17 @@ export async function ensureBuilt(): Promise<void> {
       mkdirSync(lockDir)
       break
     } catch {
-      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })!.mtimeMs > 120_000) rmSync(lockDir, { recursive: true, force: true })
+      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })!.mtimeMs > 120_000)
+        rmSync(lockDir, { recursive: true, force: true })
       await new Promise((r) => setTimeout(r, 200))
     }
   }
   try {
     if (!stale()) return
-    const r = spawnSync(process.execPath, [join(repo, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: bridgeDir, encoding: 'utf8' })
+    const r = spawnSync(process.execPath, [join(repo, 'node_modules', 'tsup', 'dist', 'cli-default.js')], {
+      cwd: bridgeDir,
+      encoding: 'utf8',
+    })
     if (r.status !== 0) throw new Error(`building the bridge failed:\n${r.stdout}\n${r.stderr}`)
   } finally {
     rmSync(lockDir, { recursive: true, force: true })
@@ -63,13 +80,18 @@ export interface CliResult {
 }
 
 /** Run the built CLI to completion. */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return finished(startCli(args, options.env), options.timeoutMs ?? 60_000)
 }
 
 /** Start the built CLI (to kill it or signal it). Environment: a clean one without PGGRAPH_* from the caller. */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PGGRAPH_') && !k.startsWith('PG'))) as Record<string, string>
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PGGRAPH_') && !k.startsWith('PG')),
+  ) as Record<string, string>
   return spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
@@ -115,15 +137,22 @@ export interface RestartableServer {
 }
 
 /** initdb a data folder of `major` and return a server that can be stopped and started again. */
-export async function restartableServer(major: number, settings: Record<string, string> = {}): Promise<RestartableServer> {
+export async function restartableServer(
+  major: number,
+  settings: Record<string, string> = {},
+): Promise<RestartableServer> {
   const base = serverTempDir(`pggraph-bridge-pg${major}-`)
   const dataDir = join(base, 'data')
-  const r = spawnSync(join(binDir(major), 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], {
-    cwd: base,
-    encoding: 'utf8',
-    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-  })
+  const r = spawnSync(
+    join(binDir(major), 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+    {
+      cwd: base,
+      encoding: 'utf8',
+      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    },
+  )
   if (r.status !== 0) throw new Error(`initdb failed: ${r.stdout}${r.stderr}`)
   const port = await freePort()
   let server: RunningServer | undefined
@@ -191,17 +220,26 @@ export async function createStore(serverUrl: string): Promise<TestStore> {
     adminUrl,
     writerUrl,
     snapshotTimes: async () =>
-      (await query<{ t: Date }>(`SELECT time AS t FROM ${schema}.${prefix}_snapshots ORDER BY received_at, time`)).map((r) => r.t.toISOString()),
+      (await query<{ t: Date }>(`SELECT time AS t FROM ${schema}.${prefix}_snapshots ORDER BY received_at, time`)).map(
+        (r) => r.t.toISOString(),
+      ),
     duplicateRows: async (metric, label) =>
       Number(
-        (await query<{ d: string }>(`SELECT count(*) - count(DISTINCT (time, ${label})) AS d FROM ${schema}.${prefix}_${metric}`))[0]!.d,
+        (
+          await query<{ d: string }>(
+            `SELECT count(*) - count(DISTINCT (time, ${label})) AS d FROM ${schema}.${prefix}_${metric}`,
+          )
+        )[0]!.d,
       ),
-    lastError: async () => (await query<{ e: string | null }>(`SELECT last_error AS e FROM ${schema}.sources WHERE prefix = '${prefix}'`))[0]?.e ?? null,
+    lastError: async () =>
+      (await query<{ e: string | null }>(`SELECT last_error AS e FROM ${schema}.sources WHERE prefix = '${prefix}'`))[0]
+        ?.e ?? null,
     async drop() {
       const c = await connect(serverUrl).catch(() => undefined)
       if (!c) return
       await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => {})
-      for (const role of [`${schema}_writer`, `${schema}_reader`, `${schema}_owner`]) await c.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {})
+      for (const role of [`${schema}_writer`, `${schema}_reader`, `${schema}_owner`])
+        await c.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {})
       await c.end()
     },
   }
@@ -210,7 +248,13 @@ export async function createStore(serverUrl: string): Promise<TestStore> {
 /** Write a bridge config file (mode 0600) and return its path. */
 export function writeConfig(dir: string, values: Record<string, string | number | boolean>): string {
   const path = join(dir, `bridge-${randomName('c')}.toml`)
-  writeFileSync(path, Object.entries(values).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 })
+  writeFileSync(
+    path,
+    Object.entries(values)
+      .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  )
   return path
 }
 
@@ -230,7 +274,10 @@ export class TcpProxy {
   /** Connections cut so far. */
   cut = 0
 
-  private constructor(readonly port: number, private readonly targetPort: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly targetPort: number,
+  ) {}
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const p = new TcpProxy(await freePort(), targetPort)

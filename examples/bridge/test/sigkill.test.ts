@@ -5,14 +5,23 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, ensureBuilt, finished, ownServer, runCli, startCli, type TestStore, writeConfig } from './helpers.js'
+import {
+  createStore,
+  ensureBuilt,
+  finished,
+  ownServer,
+  runCli,
+  startCli,
+  type TestStore,
+  writeConfig,
+} from './helpers.js'
 
 const spooled = (stdout: string): string[] => [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
 
 // A small deterministic generator, so a failure can be replayed with the printed seed.
 function random(seed: number): () => number {
   let s = seed >>> 0
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
 }
 
 describe('bridge killed at random points', () => {

@@ -4,7 +4,16 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, ensureBuilt, ownServer, restartableServer, type RestartableServer, runCli, type TestStore, writeConfig } from './helpers.js'
+import {
+  createStore,
+  ensureBuilt,
+  ownServer,
+  restartableServer,
+  type RestartableServer,
+  runCli,
+  type TestStore,
+  writeConfig,
+} from './helpers.js'
 
 const spooled = (stdout: string): string[] => [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
 

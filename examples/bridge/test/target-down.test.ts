@@ -4,7 +4,16 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, ensureBuilt, ownServer, restartableServer, type RestartableServer, runCli, type TestStore, writeConfig } from './helpers.js'
+import {
+  createStore,
+  ensureBuilt,
+  ownServer,
+  restartableServer,
+  type RestartableServer,
+  runCli,
+  type TestStore,
+  writeConfig,
+} from './helpers.js'
 
 describe('target down', () => {
   let target: RestartableServer
@@ -33,8 +42,13 @@ describe('target down', () => {
     await target.stop()
     const down = await runCli(['run', '--config', config])
     expect(down.code).toBe(1)
-    const lines = down.stderr.trim().split('\n').filter((l) => !l.includes('warning'))
-    expect(lines).toEqual([`pggraph-bridge: target: Cannot connect to the target 127.0.0.1:${target.port}/postgres: connect ECONNREFUSED 127.0.0.1:${target.port}`])
+    const lines = down.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.includes('warning'))
+    expect(lines).toEqual([
+      `pggraph-bridge: target: Cannot connect to the target 127.0.0.1:${target.port}/postgres: connect ECONNREFUSED 127.0.0.1:${target.port}`,
+    ])
     expect(await store.lastError()).toMatch(/target: Cannot connect to the target .*ECONNREFUSED/)
     expect(await store.snapshotTimes()).toEqual([])
 

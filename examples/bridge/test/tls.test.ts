@@ -19,17 +19,65 @@ function openssl(cwd: string, ...args: string[]): void {
 /** A CA, and a server certificate for DNS name `localhost` signed by it; plus an unrelated CA. */
 function makeCertificates(dir: string): { ca: string; otherCa: string; cert: string; key: string } {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  openssl(dir, 'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=pggraph test CA')
-  openssl(dir, 'req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=pggraph other CA')
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=pggraph test CA',
+  )
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'other.key',
+    '-out',
+    'other.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=pggraph other CA',
+  )
   openssl(dir, 'req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost')
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost\n')
-  openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext')
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  )
   // PostgreSQL runs as nobody when we are root, and refuses a key others can read.
   for (const f of ['server.pem', 'server.key']) {
     if (asRoot) chownSync(join(dir, f), 65534, 65534)
     chmodSync(join(dir, f), 0o600)
   }
-  return { ca: join(dir, 'ca.pem'), otherCa: join(dir, 'other.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') }
+  return {
+    ca: join(dir, 'ca.pem'),
+    otherCa: join(dir, 'other.pem'),
+    cert: join(dir, 'server.pem'),
+    key: join(dir, 'server.key'),
+  }
 }
 
 describe('TLS to the store', () => {
@@ -71,7 +119,9 @@ describe('TLS to the store', () => {
     const r = await runCli(['run', '--config', byIp])
     expect(r.code, r.stderr).toBe(0)
     const check = await runCli(['check', '--config', byIp])
-    expect(check.stdout).toMatch(new RegExp(`^✓ TLS verified: verify-full against ${certs.ca} \\(localhost\\), TLSv1\\.[23]$`, 'm'))
+    expect(check.stdout).toMatch(
+      new RegExp(`^✓ TLS verified: verify-full against ${certs.ca} \\(localhost\\), TLSv1\\.[23]$`, 'm'),
+    )
     expect(await store.snapshotTimes()).toHaveLength(2)
   })
 
@@ -79,7 +129,9 @@ describe('TLS to the store', () => {
     const before = (await store.snapshotTimes()).length
     const r = await runCli(['run', '--config', config('localhost', { ca_file: certs.otherCa })])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/^pggraph-bridge: store: The store's certificate could not be verified \(\w+\) with verify-full against .*other\.pem \(localhost\): set ca_file to the CA that signed the store's certificate; 1 snapshot\(s\) wait in/m)
+    expect(r.stderr).toMatch(
+      /^pggraph-bridge: store: The store's certificate could not be verified \(\w+\) with verify-full against .*other\.pem \(localhost\): set ca_file to the CA that signed the store's certificate; 1 snapshot\(s\) wait in/m,
+    )
     expect(await store.snapshotTimes()).toHaveLength(before)
     // Fixed config: the waiting snapshot goes through with the new one.
     const fixed = await runCli(['run', '--config', config('localhost', { ca_file: certs.ca })])
@@ -90,7 +142,9 @@ describe('TLS to the store', () => {
   it('refuses a certificate for another host name', async () => {
     const r = await runCli(['run', '--config', config('127.0.0.1', { ca_file: certs.ca })])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/store: The store's certificate is not valid for the name the bridge connects to .*set tls_server_name/)
+    expect(r.stderr).toMatch(
+      /store: The store's certificate is not valid for the name the bridge connects to .*set tls_server_name/,
+    )
   })
 
   it('sends in plain text only when insecure, and warns on every run', async () => {
@@ -98,7 +152,9 @@ describe('TLS to the store', () => {
     for (let i = 0; i < 2; i++) {
       const r = await runCli(['run', '--config', f])
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stderr).toMatch(/^pggraph-bridge: warning: insecure = true: snapshots and the writer's password go to the store at 127\.0\.0\.1 in plain text/)
+      expect(r.stderr).toMatch(
+        /^pggraph-bridge: warning: insecure = true: snapshots and the writer's password go to the store at 127\.0\.0\.1 in plain text/,
+      )
     }
   })
 })

@@ -46,7 +46,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; midMs: number
 }
 
 async function clockOf(db: Queryable): Promise<{ value: number; midMs: number }> {
-  const r = await timed(() => db.query<{ t: string }>(`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS t`))
+  const r = await timed(() =>
+    db.query<{ t: string }>(`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS t`),
+  )
   return { value: Number(r.value.rows[0]!.t), midMs: r.midMs }
 }
 
@@ -79,7 +81,10 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
     const db = await connectTarget(config.targetUrl, { connectTimeoutMs: config.connectTimeoutMs })
     try {
       const facts = await targetFacts(db)
-      report.line('✓', `target reachable: PostgreSQL ${facts.version} at ${shortUrl(config.targetUrl)} as ${facts.user}`)
+      report.line(
+        '✓',
+        `target reachable: PostgreSQL ${facts.version} at ${shortUrl(config.targetUrl)} as ${facts.user}`,
+      )
       report.line(
         facts.pgMonitor ? '✓' : '✗',
         `target role ${facts.user} ${facts.pgMonitor ? 'has' : 'lacks'} pg_monitor`,
@@ -95,28 +100,46 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
       await db.end().catch(() => {})
     }
   } catch (err) {
-    report.line('✗', `target: ${oneLine(err)}`, 'check target_url (host, port, database, user), that the server runs and that pg_hba.conf lets this host in.')
+    report.line(
+      '✗',
+      `target: ${oneLine(err)}`,
+      'check target_url (host, port, database, user), that the server runs and that pg_hba.conf lets this host in.',
+    )
   }
 
   // Store.
   const link = storeLink(config)
   for (const w of link.warnings) report.line('!', w)
   let storeClock: { value: number; midMs: number } | undefined
-  const db = await openStore(link.url, { ssl: link.ssl, applicationName: 'pggraph-bridge', connectTimeoutMs: config.connectTimeoutMs, max: 1 }).catch(
-    (err: unknown) => {
-      report.line('✗', describeStoreError(err, link, config))
-      return undefined
-    },
-  )
+  const db = await openStore(link.url, {
+    ssl: link.ssl,
+    applicationName: 'pggraph-bridge',
+    connectTimeoutMs: config.connectTimeoutMs,
+    max: 1,
+  }).catch((err: unknown) => {
+    report.line('✗', describeStoreError(err, link, config))
+    return undefined
+  })
   if (db) {
     try {
-      const who = await db.query<{ user: string; version: string }>(`SELECT current_user AS user, current_setting('server_version') AS version`)
-      report.line('✓', `store reachable: PostgreSQL ${who.rows[0]!.version}${db.kind === 'pglite' ? ' (embedded)' : ` at ${shortUrl(link.url)}`} as ${who.rows[0]!.user}`)
+      const who = await db.query<{ user: string; version: string }>(
+        `SELECT current_user AS user, current_setting('server_version') AS version`,
+      )
+      report.line(
+        '✓',
+        `store reachable: PostgreSQL ${who.rows[0]!.version}${db.kind === 'pglite' ? ' (embedded)' : ` at ${shortUrl(link.url)}`} as ${who.rows[0]!.user}`,
+      )
       if (link.mode === 'verify-full') {
-        const ssl = await db.query<{ version: string | null }>(`SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)
+        const ssl = await db.query<{ version: string | null }>(
+          `SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()`,
+        )
         report.line('✓', `TLS verified: ${link.description}, ${ssl.rows[0]?.version ?? 'TLS'}`)
       } else if (link.mode === 'insecure') {
-        report.line('✗', 'the link to the store is plain text (insecure = true)', 'enable ssl on the store, copy its CA certificate here, set ca_file and remove insecure.')
+        report.line(
+          '✗',
+          'the link to the store is plain text (insecure = true)',
+          'enable ssl on the store, copy its CA certificate here, set ca_file and remove insecure.',
+        )
       }
       await writerChecks(db, config, who.rows[0]!.user, report)
       storeClock = await clockOf(db)
@@ -131,7 +154,10 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
   if (targetClock && storeClock) {
     const skew = targetClock.value - targetClock.midMs - (storeClock.value - storeClock.midMs)
     const abs = Math.abs(skew)
-    const text = abs < 1000 ? `clock: the target and the store agree (within ${Math.round(abs)} ms)` : `clock: the target is ${formatDuration(abs)} ${skew >= 0 ? 'ahead of' : 'behind'} the store`
+    const text =
+      abs < 1000
+        ? `clock: the target and the store agree (within ${Math.round(abs)} ms)`
+        : `clock: the target is ${formatDuration(abs)} ${skew >= 0 ? 'ahead of' : 'behind'} the store`
     const fix = 'run NTP (chrony or systemd-timesyncd) on both servers.'
     report.line(abs > 240_000 ? '✗' : abs > 30_000 ? '!' : '✓', text, fix)
   }
@@ -164,7 +190,9 @@ async function writerChecks(db: Queryable, config: BridgeConfig, user: string, r
   const can = row.usage && (row.writable?.length ?? 0) > 0
   report.line(
     can ? '✓' : '✗',
-    can ? `writer ${user} can write ${config.schema}.${config.prefix} (${row.writable!.slice(0, 3).join(', ')})` : `writer ${user} cannot write ${config.schema}.${config.prefix}`,
+    can
+      ? `writer ${user} can write ${config.schema}.${config.prefix} (${row.writable!.slice(0, 3).join(', ')})`
+      : `writer ${user} cannot write ${config.schema}.${config.prefix}`,
     `run \`${install}\` and use the writer role it prints in store_url.`,
   )
   // Anything else this role can read or change, outside its own prefix: none is expected.
@@ -202,13 +230,26 @@ async function spoolChecks(config: BridgeConfig, report: Report): Promise<void> 
     `spool ${config.spoolDir}: ${usage.files} waiting (${formatBytes(usage.bytes)} of ${formatBytes(config.spoolMaxBytes)})${usage.files ? `, oldest ${formatDuration(age)} old` : ''}; last success ${state.lastSuccess ?? 'never'}`,
     'the store has been unreachable: see the last error below; the spool is sent by the next run that reaches it.',
   )
-  if (state.dropped) report.line('!', `${state.dropped} snapshot(s) dropped so far because the spool was full or too old`, 'raise spool_max_bytes / spool_max_age, or fix the store link sooner.')
+  if (state.dropped)
+    report.line(
+      '!',
+      `${state.dropped} snapshot(s) dropped so far because the spool was full or too old`,
+      'raise spool_max_bytes / spool_max_age, or fix the store link sooner.',
+    )
   if (state.lastError) report.line('!', `last error (${state.lastErrorAt}): ${state.lastError}`)
   const q = await spool.quarantined()
   if (q.files) {
-    report.line('✗', `${q.files} snapshot(s) in quarantine ${spool.quarantineDir} (the store refused them; reasons in *.reason.txt)`, `fix the cause, then move them back into ${config.spoolDir} to resend.`)
+    report.line(
+      '✗',
+      `${q.files} snapshot(s) in quarantine ${spool.quarantineDir} (the store refused them; reasons in *.reason.txt)`,
+      `fix the cause, then move them back into ${config.spoolDir} to resend.`,
+    )
   }
   const c = await spool.corrupt()
-  if (c.files) report.line('!', `${c.files} corrupt spool file(s) set aside in ${spool.corruptDir}`, 'check the disk; these files cannot be sent and may be deleted.')
+  if (c.files)
+    report.line(
+      '!',
+      `${c.files} corrupt spool file(s) set aside in ${spool.corruptDir}`,
+      'check the disk; these files cannot be sent and may be deleted.',
+    )
 }
-

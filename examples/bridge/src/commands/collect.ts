@@ -45,7 +45,9 @@ export async function collectCommand(args: readonly string[], io: Io): Promise<n
     io.out(JSON.stringify(snapshot, null, values['pretty'] ? 2 : undefined))
     return EXIT.ok
   }
-  io.out(`PostgreSQL ${snapshot.server.version} at ${snapshot.takenAt}, ${snapshot.stats.durationMs} ms, ${snapshot.stats.roundTrips} round trips`)
+  io.out(
+    `PostgreSQL ${snapshot.server.version} at ${snapshot.takenAt}, ${snapshot.stats.durationMs} ms, ${snapshot.stats.roundTrips} round trips`,
+  )
   const names = Object.keys(snapshot.metrics).sort()
   const width = Math.max(0, ...names.map((n) => n.length)) + 2
   for (const name of names) io.out(`  ${name.padEnd(width)}${snapshot.metrics[name]!.length} rows`)

@@ -75,16 +75,28 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     if (interactive) {
       prompter = new Prompter(io.stdin, io.stdout)
       store ??= await prompter.ask('Store URL (a superuser, e.g. postgres://postgres@store.example.com/pggraph)', {
-        check: (v) => (/^(postgres(ql)?:\/\/|pglite:)/.test(v) ? undefined : 'use postgres://user@host/db or pglite:./dir'),
+        check: (v) =>
+          /^(postgres(ql)?:\/\/|pglite:)/.test(v) ? undefined : 'use postgres://user@host/db or pglite:./dir',
       })
       schema ??= await prompter.ask('Tenant schema (one per customer, e.g. acme)', { check: identifier('schema') })
       prefix ??= await prompter.ask('Prefix of this monitored system (e.g. web1)', { check: identifier('prefix') })
-      writerRole ??= await prompter.ask('Writer role', { default: `${schema}_${prefix}_writer`, check: identifier('role') })
+      writerRole ??= await prompter.ask('Writer role', {
+        default: `${schema}_${prefix}_writer`,
+        check: identifier('role'),
+      })
     } else if (values['yes'] !== true) {
-      throw new PggraphError('CONFIG', 'Not a terminal: give --store, --schema and --prefix and add --yes to install without confirmation.')
+      throw new PggraphError(
+        'CONFIG',
+        'Not a terminal: give --store, --schema and --prefix and add --yes to install without confirmation.',
+      )
     }
-    for (const [name, v] of [['store', store], ['schema', schema], ['prefix', prefix]] as const) {
-      if (!v) throw new PggraphError('CONFIG', `Missing --${name}: run \`pggraph-bridge install --help\` for the options.`)
+    for (const [name, v] of [
+      ['store', store],
+      ['schema', schema],
+      ['prefix', prefix],
+    ] as const) {
+      if (!v)
+        throw new PggraphError('CONFIG', `Missing --${name}: run \`pggraph-bridge install --help\` for the options.`)
     }
     validateIdentifier(schema, 'schema')
     validateIdentifier(prefix, 'prefix')
@@ -95,7 +107,9 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
 
     io.out(`Plan for the store ${store!.startsWith('pglite:') ? store : shortUrl(store!)} (${link.description}):`)
     io.out(`  schema ${schema}: created if missing, tables ${schema}.${prefix}_* created or completed`)
-    io.out(`  writer role ${writerRole ?? `${schema}_${prefix}_writer`}: may only add snapshots for ${schema}.${prefix} (password generated if the role is new)`)
+    io.out(
+      `  writer role ${writerRole ?? `${schema}_${prefix}_writer`}: may only add snapshots for ${schema}.${prefix} (password generated if the role is new)`,
+    )
     io.out(`  reader role ${readerRole ?? `${schema}_reader`}: may only read schema ${schema}`)
     if (prompter && !(await prompter.confirm('Apply?'))) {
       io.out('Nothing changed.')
@@ -134,7 +148,9 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     io.out('1. On the store, add to pg_hba.conf (then reload PostgreSQL):')
     for (const l of steps.pgHba) io.out(`     ${l}`)
     io.out('')
-    io.out(`2. On the monitored server, save as /etc/pggraph/bridge.toml (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password'}):`)
+    io.out(
+      `2. On the monitored server, save as /etc/pggraph/bridge.toml (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password'}):`,
+    )
     io.out('')
     io.out(indent(steps.bridgeConfig))
     io.out('')

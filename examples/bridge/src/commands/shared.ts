@@ -49,13 +49,16 @@ export function configOptions(keys: readonly ConfigKeyName[]): Options {
     help: { type: 'boolean', short: 'h' },
   }
   for (const spec of CONFIG_KEYS as readonly ConfigKey[]) {
-    if (keys.includes(spec.key as ConfigKeyName)) options[spec.flag] = { type: spec.type === 'boolean' ? 'boolean' : 'string' }
+    if (keys.includes(spec.key as ConfigKeyName))
+      options[spec.flag] = { type: spec.type === 'boolean' ? 'boolean' : 'string' }
   }
   return options
 }
 
 /** The config-key flags found in parsed values, by key name. */
-export function flagsOf(values: Record<string, string | boolean | (string | boolean)[] | undefined>): Partial<Record<ConfigKeyName, string | boolean>> {
+export function flagsOf(
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>,
+): Partial<Record<ConfigKeyName, string | boolean>> {
   const flags: Partial<Record<ConfigKeyName, string | boolean>> = {}
   for (const spec of CONFIG_KEYS as readonly ConfigKey[]) {
     const v = values[spec.flag]
@@ -65,7 +68,12 @@ export function flagsOf(values: Record<string, string | boolean | (string | bool
 }
 
 /** parseArgs, turning its errors into `PggraphError('CONFIG')` that point at `--help`. */
-export function parse(command: string, args: readonly string[], options: Options, allowPositionals = false): ReturnType<typeof parseArgs> {
+export function parse(
+  command: string,
+  args: readonly string[],
+  options: Options,
+  allowPositionals = false,
+): ReturnType<typeof parseArgs> {
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true })
   } catch (err) {
@@ -97,7 +105,9 @@ function argName(s: ConfigKey): string {
       return 'PATH'
     case 'databases':
       return 'all|a,b'
-    default:
+    case 'boolean':
+    case 'identifier':
+    case 'string':
       return 'NAME'
   }
 }
