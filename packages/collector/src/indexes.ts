@@ -18,8 +18,9 @@ export const DEFAULT_TOP_INDEXES = 500
 
 /**
  * `pg_stat_user_indexes` with the `pg_statio_user_indexes` block counters and the size of each
- * index, in the database collected. The top N by scans and the top N by size are kept (`$1`,
- * default {@link DEFAULT_TOP_INDEXES}); the rest are summed into one row with `indexrelname` `(other)`.
+ * index, in the database collected. The top N by scans and the top N by size (`pg_class.relpages`)
+ * are kept (`$1`, default {@link DEFAULT_TOP_INDEXES}); the rest are summed into one row with
+ * `indexrelname` `(other)`, whose size is an estimate from `relpages`.
  */
 export const pgStatUserIndexes = {
   name: 'pg_stat_user_indexes',
@@ -32,13 +33,16 @@ export const pgStatUserIndexes = {
   queries: versioned(values, (v) =>
     topNQuery({
       source: `SELECT current_database()::text AS datname, s.schemaname::text AS schemaname, s.relname::text AS relname, s.indexrelname::text AS indexrelname,
-  ${selectList(values, v, { idx_blks_read: 'io.idx_blks_read', idx_blks_hit: 'io.idx_blks_hit', size_bytes: 'pg_relation_size(s.indexrelid)' }, 's.')}
-FROM pg_stat_user_indexes s JOIN pg_statio_user_indexes io ON io.indexrelid = s.indexrelid`,
+  ${selectList(values, v, { idx_blks_read: 'io.idx_blks_read', idx_blks_hit: 'io.idx_blks_hit', size_bytes: null }, 's.')},
+  s.indexrelid AS pggraph_relid, c.relpages::bigint * current_setting('block_size')::int AS pggraph_est
+FROM pg_stat_user_indexes s JOIN pg_statio_user_indexes io ON io.indexrelid = s.indexrelid JOIN pg_class c ON c.oid = s.indexrelid`,
       labels: ['datname', 'schemaname', 'relname', 'indexrelname'],
       other: { datname: 'current_database()::text', indexrelname: "'(other)'" },
       values,
       major: v,
-      rankBy: ['idx_scan', 'size_bytes'],
+      rankBy: ['idx_scan', 'pggraph_est'],
+      enrich: 'pg_relation_size(pggraph_relid) AS size_bytes',
+      otherExprs: { size_bytes: 'sum(pggraph_est)' },
     }),
   ),
 } as const satisfies MetricDefinition

@@ -7,7 +7,7 @@ import { MIN_SERVER_VERSION } from '@pggraph/core'
  *
  * @internal
  */
-export type ColumnExpr = string | ((major: number) => string | null)
+export type ColumnExpr = string | null | ((major: number) => string | null)
 
 /**
  * The select list of `values` for server `major`: each column that exists on that version

@@ -1,5 +1,5 @@
 import type { Collector, MetricDefinition } from '@pggraph/core'
-import { counter, gauge, present, selectList, versioned } from './sql.js'
+import { counter, gauge, selectList, versioned } from './sql.js'
 import { topNQuery } from './top-n.js'
 import { topOption, withParams } from './params.js'
 
@@ -53,26 +53,28 @@ const values = { ...stat, ...statio, ...sizes } as const
 /** The default number of tables kept by {@link tables} (by activity and by size each). */
 export const DEFAULT_TOP_TABLES = 500
 
-// Sizes are computed once per table (total = table + indexes): the size functions stat every
-// file of every fork, which is most of this query's cost on a large catalog.
+// The size functions stat every file of every fork: most of the cost on a large catalog. So the
+// ranking by size uses pg_class.relpages (as of the last VACUUM/ANALYZE), exact sizes are computed
+// only for the kept tables, and the (other) row sums the relpages estimates.
 const source = (
   v: number,
-) => `SELECT datname, schemaname, relname, ${[...present(stat, v), ...Object.keys(statio)].join(', ')},
-  table_bytes, indexes_bytes, toast_bytes, table_bytes + indexes_bytes AS total_bytes
-FROM (SELECT current_database()::text AS datname, s.schemaname::text AS schemaname, s.relname::text AS relname,
+) => `SELECT current_database()::text AS datname, s.schemaname::text AS schemaname, s.relname::text AS relname,
   ${selectList(stat, v, {}, 's.')}, ${Object.keys(statio)
     .map((c) => `io.${c}`)
-    .join(', ')},
-  pg_table_size(s.relid) AS table_bytes, pg_indexes_size(s.relid) AS indexes_bytes,
-  CASE WHEN c.reltoastrelid <> 0 THEN pg_total_relation_size(c.reltoastrelid) ELSE 0 END AS toast_bytes
+    .join(', ')}, s.relid AS pggraph_relid, c.reltoastrelid AS pggraph_toast,
+  (c.relpages + coalesce(t.relpages, 0))::bigint * current_setting('block_size')::int AS pggraph_est_table,
+  coalesce((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = s.relid), 0)::bigint
+    * current_setting('block_size')::int AS pggraph_est_indexes,
+  coalesce(t.relpages, 0)::bigint * current_setting('block_size')::int AS pggraph_est_toast
 FROM pg_stat_user_tables s JOIN pg_statio_user_tables io ON io.relid = s.relid JOIN pg_class c ON c.oid = s.relid
-OFFSET 0) pggraph_t`
+  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid`
 
 /**
  * `pg_stat_user_tables` with the `pg_statio_user_tables` block counters and the table, index and
  * TOAST sizes of each table, in the database collected. Only the top N tables by activity (rows
- * read and written) and the top N by size are kept (`$1`, default {@link DEFAULT_TOP_TABLES});
- * the rest are summed into one row with `relname` `(other)`.
+ * read and written) and the top N by size (`pg_class.relpages`) are kept (`$1`, default
+ * {@link DEFAULT_TOP_TABLES}); the rest are summed into one row with `relname` `(other)`, whose
+ * sizes are estimates from `relpages` (as of the last VACUUM or ANALYZE).
  */
 export const pgStatUserTables = {
   name: 'pg_stat_user_tables',
@@ -91,8 +93,17 @@ export const pgStatUserTables = {
       major: v,
       rankBy: [
         'coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del',
-        'total_bytes',
+        'pggraph_est_table + pggraph_est_indexes',
       ],
+      enrich: `pg_table_size(pggraph_relid) AS table_bytes, pg_indexes_size(pggraph_relid) AS indexes_bytes,
+  CASE WHEN pggraph_toast <> 0 THEN pg_total_relation_size(pggraph_toast) ELSE 0 END AS toast_bytes`,
+      finalExprs: { total_bytes: 'table_bytes + indexes_bytes' },
+      otherExprs: {
+        table_bytes: 'sum(pggraph_est_table)',
+        indexes_bytes: 'sum(pggraph_est_indexes)',
+        toast_bytes: 'sum(pggraph_est_toast)',
+        total_bytes: 'sum(pggraph_est_table + pggraph_est_indexes)',
+      },
     }),
   ),
 } as const satisfies MetricDefinition

@@ -54,6 +54,10 @@ describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
       const c = await connect(url)
       for (let i = 1; i <= 6; i++)
         await c.query(`CREATE TABLE top_${i} (x int); INSERT INTO top_${i} SELECT generate_series(1, ${i * 1000})`)
+      await c.query('ANALYZE') // sets relpages, which ranks by size and estimates the (other) sizes
+      const est = await c.query<{ b: string }>(
+        "SELECT sum(relpages)::bigint * current_setting('block_size')::int AS b FROM pg_class WHERE relname IN ('top_1', 'top_2', 'top_3', 'top_4')",
+      )
       await c.end()
       const db = await connect(url)
       let snap = await collect(db, { collectors: [tables({ top: 2 })] })
@@ -71,7 +75,10 @@ describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
       expect(rows.map((r) => r.relname).sort()).toEqual(['(other)', 'top_5', 'top_6'])
       const other = rows.find((r) => r.relname === '(other)')!
       expect(other).toMatchObject({ schemaname: '', n_tup_ins: 1000 + 2000 + 3000 + 4000 })
-      expect(other.total_bytes).toBeGreaterThan(0)
+      expect(other.total_bytes).toBe(Number(est.rows[0]!.b))
+      expect(other.total_bytes).toBeGreaterThan(4 * 8192)
+      const top6 = rows.find((r) => r.relname === 'top_6')!
+      expect(top6.total_bytes).toBe((top6.table_bytes ?? 0) + (top6.indexes_bytes ?? 0))
       expect(rows.reduce((s, r) => s + (r.n_tup_ins ?? 0), 0)).toBe(21000)
     })
   })
