@@ -179,9 +179,7 @@ try {
   const w = median(warm)
 
   // Load: autocannon cycles through the page and its images, warm, 10 connections, 10 s.
-  const autocannon = createRequire(import.meta.url)('autocannon') as (
-    opts: Record<string, unknown>,
-  ) => Promise<{
+  const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<{
     requests: { average: number; total: number }
     latency: { p99: number; p50: number }
     throughput: { average: number }

@@ -1,5 +1,5 @@
 import { validateIdentifier, type BridgeHealth } from '@pggraph/core'
-import { listSchemas, listSources } from '@pggraph/store'
+import { listSources } from '@pggraph/store'
 import type { StoreAccess } from './store-access.js'
 import type { ViewerIdentity } from './sessions.js'
 
@@ -64,9 +64,25 @@ export async function systemsOfSchema(store: StoreAccess, schema: string, now: n
     .sort((a, b) => a.prefix.localeCompare(b.prefix))
 }
 
+/**
+ * Every tenant schema of the store (schemas with the store's migrations table), from the
+ * catalog only: no tenant rows are read, and no privilege on the schemas is needed, so a
+ * least-privilege viewer login (NOINHERIT member of the reader roles) lists them too.
+ */
+export async function listTenantSchemas(store: StoreAccess): Promise<string[]> {
+  const r = await store.service((db) =>
+    db.query<{ nspname: string }>(
+      `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+        WHERE c.relname = 'pggraph_migrations' AND c.relkind = 'r' AND n.nspname ~ '^[a-z][a-z0-9_]*$'
+        ORDER BY 1`,
+    ),
+  )
+  return r.rows.map((x) => x.nspname)
+}
+
 /** The schemas `who` may open: their own, or every tenant for an admin. */
 export async function schemasOf(store: StoreAccess, who: ViewerIdentity): Promise<string[]> {
-  if (who.admin) return store.service((db) => listSchemas(db))
+  if (who.admin) return listTenantSchemas(store)
   return who.schema ? [who.schema] : []
 }
 

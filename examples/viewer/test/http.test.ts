@@ -10,6 +10,7 @@ import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
 
 const t = tenantNames()
 let drop: () => Promise<void>
+let storeUrl: string
 let access: StoreAccess
 let viewer: Viewer
 let base: string
@@ -22,6 +23,7 @@ const PW = 'a-long-password-1'
 beforeAll(async () => {
   const fresh = await freshPostgresStore(anyServer(), t)
   drop = fresh.drop
+  storeUrl = fresh.url
   await collectInto(
     fresh.store,
     fresh.url,
@@ -380,6 +382,44 @@ describe('HTTPS', () => {
       const cookie = (res.headers['set-cookie'] as string[])[0]!
       expect(cookie).toMatch(/^__Host-pggraph=[A-Za-z0-9_-]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax; Secure$/)
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/)
+    } finally {
+      await v.close()
+    }
+  })
+})
+
+describe('least-privilege viewer login', () => {
+  it('works as a NOINHERIT member of the reader roles, which by itself reads no tenant rows', async () => {
+    const role = `${t.a}_viewer`
+    const { connect, urlWith } = await import('../../../test/servers/index.js')
+    const su = await connect(storeUrl)
+    try {
+      await su.query(`CREATE ROLE ${role} LOGIN NOINHERIT`)
+      await su.query(`GRANT ${t.a}_reader, ${t.b}_reader TO ${role}`)
+      await su.query(`GRANT USAGE ON SCHEMA pggraph_admin TO ${role}`)
+      await su.query(`GRANT SELECT ON pggraph_admin.viewer_users TO ${role}`)
+    } finally {
+      await su.end()
+    }
+    const url = urlWith(storeUrl, { user: role })
+    const direct = await connect(url)
+    try {
+      await expect(direct.query(`SELECT * FROM ${t.a}.sources`)).rejects.toThrow(/permission denied/)
+    } finally {
+      await direct.end()
+    }
+    const v = await createViewer({ store: url, log: () => {} })
+    const vBase = await v.listen(0)
+    try {
+      const c = new Client(vBase)
+      expect((await c.login('alice', PW)).status).toBe(303)
+      expect((await c.get('/')).body).toContain(`/s/${t.a}/db1`)
+      const img = await c.get(`/s/${t.a}/db1/graph/database.transactions.svg?range=1h`)
+      expect(img.status).toBe(200)
+      expect(img.body).toContain('<svg')
+      const root = new Client(vBase)
+      expect((await root.login('root', PW)).status).toBe(303)
+      expect((await root.get('/')).body).toContain(`/s/${t.b}/secret`)
     } finally {
       await v.close()
     }
