@@ -19,7 +19,9 @@ describe('pggraph-bridge.example.toml', () => {
 
   it('has every key in the docs/bridge.md table, with its flag and environment variable', () => {
     const text = readFileSync(guide, 'utf8')
-    for (const k of CONFIG_KEYS) expect(text).toContain(`| \`${k.key}\` | \`--${k.flag}\` | \`${k.env}\` |`)
+    for (const k of CONFIG_KEYS) {
+      expect(text).toMatch(new RegExp(`\\| \`${k.key}\` +\\| \`--${k.flag}\` +\\| \`${k.env}\` +\\|`))
+    }
   })
 
   it('is a valid configuration', () => {
