@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { graphCatalog, graphNames, isGraphName, type GraphName } from './catalog/index.js'
+export { catalogGraphs, graphCatalog, graphNames, isGraphName, type GraphName } from './catalog/index.js'
 export { WRAPAROUND_LIMIT } from './catalog/database.js'
 export { timeseries, bars, noDataReason, type TimeseriesConfig, type BarsConfig } from './catalog/define.js'
 export { graphQuery, type GraphQueryOptions } from './catalog/query.js'

@@ -7,7 +7,8 @@ import { tableGraphs } from './tables.js'
 import { statementGraphs } from './statements.js'
 import { walGraphs } from './wal.js'
 
-const all = [
+/** Every built-in graph definition, in declaration order (see {@link graphCatalog} by name). */
+export const catalogGraphs = [
   ...databaseGraphs,
   ...activityGraphs,
   ...ioGraphs,
@@ -15,9 +16,10 @@ const all = [
   ...tableGraphs,
   ...statementGraphs,
 ] as const
+const all = catalogGraphs
 
 /** The name of a catalog graph, e.g. `'database.transactions'`. */
-export type GraphName = (typeof all)[number]['name']
+export type GraphName = (typeof catalogGraphs)[number]['name']
 
 /**
  * Every built-in graph by name: what it reads, its title and axis, and its spec function.
