@@ -148,6 +148,38 @@ async function main(): Promise<void> {
       `| connect + snapshot + close | ${f(m.collect)} ms | ${f(m.same)} ms | ${(m.collect / m.same).toFixed(2)}× | ${f(m.plain)} ms | ${(m.collect / m.plain).toFixed(2)}× | ${warm.snap.stats.roundTrips} / ${chosen.run.length + 3} |`,
     )
     console.log(`| snapshot on an open connection | ${f(m.collectOpen)} ms | | | | | |`)
+    // where the server's time goes: each metric's statement alone, in one transaction
+    const prof = new pg.Client(url)
+    prof.on('error', () => undefined)
+    await prof.connect()
+    await prof.query('BEGIN')
+    await probe(prof, 60000, 1000)
+    const cost: [string, number][] = []
+    for (const metric of chosen.run) {
+      const one = combine([metric])
+      const t = performance.now()
+      await prof.query(one.sql, one.params)
+      cost.push([metric.definition.name, performance.now() - t])
+    }
+    await prof.query('COMMIT')
+    await prof.end()
+    cost.sort((x, y) => y[1] - x[1])
+    console.log('')
+    console.log(
+      `Slowest metric statements alone: ${cost
+        .slice(0, 4)
+        .map(([n, ms]) => `${n} ${f(ms)} ms`)
+        .join(', ')}; all others together ${f(cost.slice(4).reduce((x, [, ms]) => x + ms, 0))} ms.`,
+    )
+    const pss = await new Promise<number>((resolve) => {
+      const k = new pg.Client(url)
+      k.connect()
+        .then(() => k.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_statements'))
+        .then((r) => resolve(Number(r.rows[0]!.n)))
+        .catch(() => resolve(0))
+        .finally(() => void k.end().catch(() => undefined))
+    })
+    console.log(`pg_stat_statements held ${pss} entries.`)
     stop = true
     await loadDone
   } catch (err) {
