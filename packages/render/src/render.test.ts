@@ -188,3 +188,13 @@ describe('rendering', () => {
     expect(svgTexts(await renderGraph('database.transactions', outside, opts)).join(' ')).not.toContain('long ago')
   })
 })
+
+describe('sparse data', () => {
+  it('draws a point for a reading with no neighbour, where a line would draw nothing', async () => {
+    const set = syntheticSet('wal.bytes', { events: false })
+    const one = { ...set, series: set.series.map((s) => ({ ...s, points: [{ t: T0 + 3_600_000, v: 1e6 }] })) }
+    const svg = await renderGraph('wal.bytes', one, opts)
+    expect(svg).toMatch(/<g class="mark-symbol role-mark layer_1_marks"[^>]*><path [^>]*d="M/)
+    expect(svgTexts(svg)).toContain('WAL bytes')
+  })
+})

@@ -200,6 +200,7 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
   const plotWidth = Math.max(50, options.width - AXIS_ALLOWANCE)
   const buckets = bucketsPerLine(plotWidth, layout.lines.length, layout.mark)
   const rows: { t: number; v: number | null; s: string }[] = []
+  const lonely: { t: number; v: number; s: string }[] = []
   // Stacked areas share one time grid (see downsampleToGrid), unless every series is already small.
   const grid = layout.mark === 'area' && layout.lines.some((l) => l.points.length > buckets)
   for (const line of layout.lines) {
@@ -210,6 +211,7 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
           ? downsampleToGrid(line.points, layout.from, layout.to, buckets)
           : downsample(line.points, buckets, method)
     for (const p of pts) rows.push({ t: p.t, v: p.v, s: line.name })
+    for (const p of isolated(pts)) lonely.push({ t: p.t, v: p.v, s: line.name })
   }
   const names = layout.lines.map((l) => l.name)
   const markers = mergeEvents(layout.events, layout.from, layout.to, ((layout.to - layout.from) / plotWidth) * 40)
@@ -256,9 +258,37 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
     ...frame(layout.title, description, options),
     layer: [
       main,
+      ...(lonely.length > 0 && layout.mark === 'line' ? [pointLayer(lonely)] : []),
       ...limitLayers(layout.limits ?? [], theme),
       ...eventLayers(markers, layout.from, layout.to, plotWidth, theme),
     ],
+  }
+}
+
+/**
+ * Points with no neighbour to draw a line to (a series with one reading, or one reading between
+ * two gaps): a line mark would draw nothing for them.
+ */
+function isolated(points: readonly SeriesPoint[]): { t: number; v: number }[] {
+  const out: { t: number; v: number }[] = []
+  points.forEach((p, i) => {
+    if (p.v === null) return
+    const before = points[i - 1]
+    const after = points[i + 1]
+    if ((!before || before.v === null) && (!after || after.v === null)) out.push({ t: p.t, v: p.v })
+  })
+  return out
+}
+
+function pointLayer(values: { t: number; v: number; s: string }[]): Record<string, unknown> {
+  return {
+    data: { values, format: { parse: null } },
+    mark: { type: 'point', filled: true, size: 18, opacity: 1 },
+    encoding: {
+      x: { field: 't', type: 'temporal' },
+      y: { field: 'v', type: 'quantitative' },
+      color: { field: 's', type: 'nominal' },
+    },
   }
 }
 
