@@ -1,5 +1,5 @@
 import { PggraphError, quoteIdent, type MetricDefinition, type Queryable, type ValueColumn } from '@pggraph/core'
-import { prefixedTable, schemaTable, validateMetricNames, type Namespace } from './names.js'
+import { prefixedTable, ROLLUP_SUFFIX, schemaTable, validateMetricNames, type Namespace } from './names.js'
 
 /**
  * What the store keeps of a metric definition: its columns with kinds and units (the SQL
@@ -84,6 +84,23 @@ export function createMetricTableSql(ns: Namespace, m: StoredMetric): string {
   return `CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, m.name)} (${cols.join(', ')}, PRIMARY KEY (${key})) PARTITION BY RANGE ("time")`
 }
 
+/**
+ * `CREATE TABLE IF NOT EXISTS` of a metric's hourly rollup: per hour and label set, for each
+ * value column `<v>_s` and `<v>_n` so that any bucket's value is `sum(s) / sum(n)`: for a
+ * counter the sum of valid deltas and of the seconds they span (a rate), for a gauge the sum of
+ * values and their count (an average).
+ */
+export function createRollupTableSql(ns: Namespace, m: StoredMetric): string {
+  const { labels, values } = metricColumns(m)
+  const cols = [
+    '"time" timestamptz NOT NULL',
+    ...labels.map((l) => `${quoteIdent(l, 'column')} text NOT NULL`),
+    ...values.flatMap((v) => [`${quoteIdent(`${v}_s`, 'column')} double precision`, `${quoteIdent(`${v}_n`, 'column')} double precision`]),
+  ]
+  const key = ['"time"', ...labels.map((l) => quoteIdent(l, 'column'))].join(', ')
+  return `CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} (${cols.join(', ')}, PRIMARY KEY (${key}))`
+}
+
 /** What {@link syncMetricTables} changed. */
 export interface MetricSyncResult {
   readonly tablesCreated: string[]
@@ -116,6 +133,21 @@ export async function syncMetricTables(db: Queryable, ns: Namespace, definitions
         WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
       [ns.schema, tableName],
     )
+    const rollup = await db.query<{ col: string }>(
+      `SELECT a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
+      [ns.schema, `${tableName}${ROLLUP_SUFFIX}`],
+    )
+    if (rollup.rows.length === 0) {
+      await db.query(createRollupTableSql(ns, m))
+      tablesCreated.push(`${tableName}${ROLLUP_SUFFIX}`)
+    } else {
+      const have = new Set(rollup.rows.map((r) => r.col))
+      for (const v of metricColumns(m).values.flatMap((x) => [`${x}_s`, `${x}_n`]).filter((c) => !have.has(c))) {
+        await db.query(`ALTER TABLE ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} ADD COLUMN IF NOT EXISTS ${quoteIdent(v, 'column')} double precision`)
+        columnsAdded.push(`${tableName}${ROLLUP_SUFFIX}.${v}`)
+      }
+    }
     if (exists.rows.length === 0) {
       await db.query(createMetricTableSql(ns, m))
       tablesCreated.push(tableName)

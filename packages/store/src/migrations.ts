@@ -73,6 +73,21 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.query(`INSERT INTO ${schemaTable(ns.schema, 'sources')} (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING`, [ns.prefix])
     },
   },
+  {
+    id: '0002_starts',
+    scope: 'prefix',
+    async up(db, ns) {
+      // Server start times, one row each: restarts for graphs and rate resets without scanning
+      // every snapshot. Filled by the ingest function; backfilled here from existing snapshots.
+      await db.query(`CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, 'starts')} (
+        start_time timestamptz PRIMARY KEY,
+        first_seen timestamptz NOT NULL)`)
+      await db.query(
+        `INSERT INTO ${prefixedTable(ns, 'starts')} (start_time, first_seen)
+         SELECT start_time, min("time") FROM ${prefixedTable(ns, 'snapshots')} GROUP BY start_time ON CONFLICT DO NOTHING`,
+      )
+    },
+  },
 ]
 
 /**

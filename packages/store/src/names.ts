@@ -18,7 +18,7 @@ export interface Namespace {
 export const PARTITION_SUFFIX_BYTES = 9
 
 /** Table suffixes every prefix has besides its metrics (`<prefix>_snapshots`, ...). */
-const FIXED_SUFFIXES = ['snapshots', 'resets', 'ingest', 'report_error'] as const
+const FIXED_SUFFIXES = ['snapshots', 'resets', 'starts', 'ingest', 'report_error'] as const
 
 /** Prefixes that would collide with the store's own schema-level tables. */
 const RESERVED_PREFIXES = new Set(['pggraph'])
@@ -76,7 +76,21 @@ export function validateMetricNames(metric: MetricDefinition): void {
   if (Object.keys(metric.values).length === 0) {
     throw new PggraphError('CONFIG', `Metric "${metric.name}" has no value columns: declare at least one.`)
   }
+  if (metric.name.endsWith(ROLLUP_SUFFIX)) {
+    throw new PggraphError('CONFIG', `Metric "${metric.name}" ends with "${ROLLUP_SUFFIX}", which the store uses for rollup tables: rename it.`)
+  }
+  for (const v of Object.keys(metric.values)) {
+    validateIdentifier(`${v}_s`, 'column')
+    for (const derived of [`${v}_s`, `${v}_n`]) {
+      if (derived in metric.labels) {
+        throw new PggraphError('CONFIG', `Metric "${metric.name}": the label "${derived}" collides with the rollup column of "${v}"; rename it.`)
+      }
+    }
+  }
 }
+
+/** Suffix of a metric's hourly rollup table: `<prefix>_<metric>_hourly`. */
+export const ROLLUP_SUFFIX = '_hourly'
 
 /** `"schema"."<prefix>_<suffix>"`, both parts validated and quoted. */
 export function prefixedTable(ns: Namespace, suffix: string): string {

@@ -1,7 +1,7 @@
 import { PggraphError, quoteIdent, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
 import { loadMetrics } from './metric-tables.js'
-import { prefixedTable, validateNamespace, type Namespace } from './names.js'
+import { prefixedTable, ROLLUP_SUFFIX, validateNamespace, type Namespace } from './names.js'
 import { storeError } from './write.js'
 
 /** What {@link pruneStore} removed. */
@@ -15,6 +15,14 @@ export interface PruneResult {
 
 const DAY_MS = 86_400_000
 
+/** Options of {@link pruneStore}. */
+export interface PruneOptions {
+  /** Raw data (metric rows, snapshots, resets) older than this is removed. */
+  readonly olderThan: Date
+  /** Hourly rollups older than this are removed. Default: rollups are kept. */
+  readonly rollupsOlderThan?: Date
+}
+
 /**
  * Remove the data of `ns` older than `olderThan`: every daily partition that ends at or before
  * it is dropped whole; rows of the one day that straddles it, and older snapshot and reset
@@ -25,7 +33,7 @@ const DAY_MS = 86_400_000
  * await pruneStore(db, ns, { olderThan: new Date(Date.now() - 90 * 86_400_000) })
  * ```
  */
-export async function pruneStore(db: Queryable, ns: Namespace, options: { olderThan: Date }): Promise<PruneResult> {
+export async function pruneStore(db: Queryable, ns: Namespace, options: PruneOptions): Promise<PruneResult> {
   const started = performance.now()
   validateNamespace(ns)
   const cutoff = options.olderThan?.getTime?.()
@@ -57,6 +65,16 @@ export async function pruneStore(db: Queryable, ns: Namespace, options: { olderT
           [cutoffIso],
         )
         deleted += del.rows[0]?.n ?? 0
+      }
+      const rollupCutoff = options.rollupsOlderThan?.getTime()
+      if (rollupCutoff !== undefined && Number.isFinite(rollupCutoff)) {
+        for (const name of metrics.keys()) {
+          const del = await tx.query<{ n: number }>(
+            `WITH d AS (DELETE FROM ${prefixedTable(ns, `${name}${ROLLUP_SUFFIX}`)} WHERE "time" < $1::timestamptz RETURNING 1) SELECT count(*)::int AS n FROM d`,
+            [new Date(rollupCutoff).toISOString()],
+          )
+          deleted += del.rows[0]?.n ?? 0
+        }
       }
       for (const [table, col] of [['snapshots', '"time"'], ['resets', 'at']] as const) {
         const del = await tx.query<{ n: number }>(

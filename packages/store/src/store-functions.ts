@@ -172,6 +172,8 @@ BEGIN
       WHERE r.metric IS NOT NULL AND r.at IS NOT NULL
       ON CONFLICT DO NOTHING;
   END IF;
+  INSERT INTO ${prefixedTable(ns, 'starts')} (start_time, first_seen) VALUES ((_server->>'startTime')::timestamptz, _t)
+    ON CONFLICT (start_time) DO NOTHING;
   UPDATE ${snapshots} SET rows = _n WHERE "time" = _t;
   UPDATE ${sources} SET
     first_seen = LEAST(first_seen, _t),

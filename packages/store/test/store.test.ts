@@ -1,6 +1,6 @@
 import { isPggraphError, type MetricDefinition, type Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installStore, pruneStore, listPrefixes, listSchemas, listSources, readSeries, recordSourceError, writeSnapshot, type Namespace } from '../src/index.js'
+import { installStore, pruneStore, rollupStore, listPrefixes, listSchemas, listSources, readSeries, recordSourceError, writeSnapshot, type Namespace } from '../src/index.js'
 import { openBackend, backendNames, type Backend } from './backends.js'
 import { myWal, snapshot, tableRows, tDatabase, testMetrics, tTables, START } from './fixtures.js'
 
@@ -24,8 +24,15 @@ describe.each(backendNames())('store on %s', (name) => {
   it('installs idempotently: the second run changes nothing', async () => {
     const schema = b.schema()
     const first = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })
-    expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots'])
-    expect([...first.tablesCreated].sort()).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
+    expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots', 'db1:0002_starts'])
+    expect([...first.tablesCreated].sort()).toEqual([
+      'db1_my_wal',
+      'db1_my_wal_hourly',
+      'db1_test_database',
+      'db1_test_database_hourly',
+      'db1_test_tables',
+      'db1_test_tables_hourly',
+    ])
     expect(first.roles.map((r) => [r.kind, r.action])).toEqual([['owner', 'created'], ['writer', 'created'], ['reader', 'created']])
     expect(first.roles[1]!.generatedPassword).toMatch(/^[A-Za-z0-9_-]{32}$/)
     expect(first.writerRole).toBe(`${schema}_db1_writer`)
@@ -189,8 +196,8 @@ describe.each(backendNames())('store on %s', (name) => {
     await writeSnapshot(b.db, ns, snapshot(T0, { test_database: [row] }))
     const v2 = { ...tDatabase, values: { ...tDatabase.values, deadlocks: { kind: 'counter', unit: 'count' } } } as const satisfies MetricDefinition
     const r = await installStore(b.db, { ...ns, metrics: [v2, myWal] })
-    expect(r.columnsAdded).toEqual(['db1_test_database.deadlocks'])
-    expect(r.tablesCreated).toEqual(['db1_my_wal'])
+    expect(r.columnsAdded).toEqual(['db1_test_database_hourly.deadlocks_s', 'db1_test_database_hourly.deadlocks_n', 'db1_test_database.deadlocks'])
+    expect(r.tablesCreated).toEqual(['db1_my_wal_hourly', 'db1_my_wal'])
     expect(r.functionsUpdated.some((f) => f.includes('db1_ingest'))).toBe(true)
     await writeSnapshot(b.db, ns, snapshot(T0 + MIN, { test_database: [{ ...row, deadlocks: 7 }] }))
     const { rows } = await b.db.query<{ xact_commit: number; deadlocks: number | null }>(
@@ -202,6 +209,64 @@ describe.each(backendNames())('store on %s', (name) => {
     expect(r3.metrics).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
     const changedLabels = { ...tDatabase, labels: { datname: 'text', usename: 'text' } } as const satisfies MetricDefinition
     await expect(installStore(b.db, { ...ns, metrics: [changedLabels] })).rejects.toMatchObject({ code: 'CONFIG' })
+  })
+})
+
+describe.each(backendNames())('rollups on %s', (name) => {
+  let b: Backend
+  beforeAll(async () => {
+    b = await openBackend(name)
+  })
+  afterAll(async () => {
+    await b?.close()
+  })
+
+  it('serves wide buckets from hourly rollups with the same values and gaps as the raw rows', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    const H = 3_600_000
+    // 12 hours of 5-minute snapshots, a restart at 5:02:30 (counters restart from 0), a
+    // stats_reset at 8:00.
+    const restart = new Date(T0 + 5 * H + 150_000).toISOString()
+    for (let i = 0; i < 144; i++) {
+      const t = T0 + i * 5 * MIN
+      const after = t >= Date.parse(restart)
+      const base = after ? (t - Date.parse(restart)) / 1000 : (t - T0) / 1000 + 100
+      const sr = t >= T0 + 8 * H ? new Date(T0 + 8 * H).toISOString() : null
+      await writeSnapshot(
+        b.db,
+        ns,
+        snapshot(t, { test_database: [{ datname: 'app', xact_commit: 2 * base, blks_read: base, numbackends: i % 10, stats_reset: sr }] }, { startTime: after ? restart : START }),
+      )
+    }
+    const q = { metric: 'test_database', columns: ['xact_commit', 'numbackends'], from: T0, to: T0 + 12 * H, points: 12 }
+    const raw = await readSeries(b.db, ns, q)
+    const r = await rollupStore(b.db, ns)
+    expect(r.from!.getTime()).toBe(T0)
+    expect(r.to!.getTime()).toBe(T0 + 11 * H) // the newest hour is not complete
+    expect(r.rows).toBeGreaterThan(0)
+    const rolled = await readSeries(b.db, ns, q)
+    expect(rolled.series.map((s) => s.points.length)).toEqual(raw.series.map((s) => s.points.length))
+    rolled.series.forEach((s, k) =>
+      s.points.forEach((pt, i) => {
+        expect(pt.t).toBe(raw.series[k]!.points[i]!.t)
+        if (raw.series[k]!.points[i]!.v === null) expect(pt.v).toBeNull()
+        else expect(pt.v).toBeCloseTo(raw.series[k]!.points[i]!.v!, 9)
+      }),
+    )
+    expect(rolled.series[0]!.points.every((pt) => pt.v === null || Math.abs(pt.v - 2) < 1e-9)).toBe(true)
+    // The rollups prove they are used: change a raw row, the rolled-up answer stays.
+    await b.db.query(`UPDATE "${schema}"."db1_test_database" SET numbackends = 1000 WHERE "time" < $1`, [new Date(T0 + H)])
+    expect((await readSeries(b.db, ns, q)).series[1]!.points[0]!.v).toBeCloseTo(raw.series[1]!.points[0]!.v!, 9)
+    // Running it again recomputes only the last hour and changes nothing.
+    const again = await rollupStore(b.db, ns)
+    expect(again.from!.getTime()).toBe(T0 + 10 * H)
+    // Pruning keeps the rollups unless told otherwise.
+    await pruneStore(b.db, ns, { olderThan: new Date(T0 + 24 * H) })
+    expect((await readSeries(b.db, ns, q)).series[0]!.points.length).toBeGreaterThan(5)
+    await pruneStore(b.db, ns, { olderThan: new Date(T0 + 24 * H), rollupsOlderThan: new Date(T0 + 24 * H) })
+    expect((await readSeries(b.db, ns, q)).series).toEqual([])
   })
 })
 

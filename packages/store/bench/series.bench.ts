@@ -1,0 +1,149 @@
+// Series benchmark: 30 days of 1-minute snapshots of one system (4 databases). readSeries of a
+// counter as a rate, downsampled to 800 points in SQL, against fetching the raw rows (and
+// against fetching them and computing rates + buckets in JavaScript). Run:
+//   node --conditions=development --import tsx packages/store/bench/series.bench.ts [pglite]
+// PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { counterRates, type MetricDefinition, type Queryable } from '@pggraph/core'
+import pg from 'pg'
+import { installStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
+
+const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const DAYS = 30
+const RUNS = 7
+const usePglite = process.argv[2] === 'pglite'
+
+const metric: MetricDefinition = {
+  name: 'bench_database',
+  area: 'database',
+  scope: 'cluster',
+  description: 'pg_stat_database-like',
+  labels: { datname: 'text' },
+  values: {
+    xact_commit: { kind: 'counter', unit: 'transactions' },
+    blks_hit: { kind: 'counter', unit: 'blocks' },
+    numbackends: { kind: 'gauge', unit: 'connections' },
+  },
+  statsReset: true,
+  queries: [{ since: 12, sql: 'SELECT 1' }],
+}
+
+let db: StoreConnection
+let cleanup: () => Promise<void>
+if (usePglite) {
+  const dir = mkdtempSync(join(tmpdir(), 'pggraph-bench-'))
+  db = await openStore(`pglite:${dir}`)
+  cleanup = async () => {
+    await db.end()
+    rmSync(dir, { recursive: true, force: true })
+  }
+} else {
+  const admin = new pg.Client({ connectionString: URL_ })
+  await admin.connect()
+  const dbName = `bench_series_${process.pid}`
+  await admin.query(`CREATE DATABASE ${dbName}`)
+  const u = new URL(URL_)
+  u.pathname = `/${dbName}`
+  db = await openStore(u.toString(), { max: 1 })
+  cleanup = async () => {
+    await db.end()
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
+    for (const r of ['bench_sys1_writer', 'bench_reader', 'bench_owner']) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+    await admin.end()
+  }
+}
+
+try {
+  const ns = { schema: 'bench', prefix: 'sys1' }
+  await installStore(db, { ...ns, metrics: [metric] })
+  const to = Date.parse('2026-02-01T00:00:00Z')
+  const from = to - DAYS * 86_400_000
+  let t = performance.now()
+  for (let d = 0; d <= DAYS; d++) {
+    await db.query(`SELECT bench.pggraph_add_partition('sys1_bench_database', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
+  }
+  // One restart half-way: start time changes and counters start again from zero.
+  const restart = new Date(from + 15 * 86_400_000).toISOString()
+  await db.query(
+    `INSERT INTO bench.sys1_snapshots ("time", server_version_num, server_version, start_time)
+     SELECT ts, 170004, '17.4', CASE WHEN ts < $3::timestamptz THEN $1::timestamptz - interval '1 day' ELSE $3::timestamptz END
+       FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts`,
+    [new Date(from).toISOString(), new Date(to).toISOString(), restart],
+  )
+  await db.query(
+    `INSERT INTO bench.sys1_bench_database ("time", datname, xact_commit, blks_hit, numbackends, stats_reset)
+     SELECT ts, d, (extract(epoch FROM ts - CASE WHEN ts < $3::timestamptz THEN $1::timestamptz ELSE $3::timestamptz END) * (10 + length(d)))::float8
+                 + (random() * 5)::int, extract(epoch FROM ts)::float8 * 100, 5 + (random() * 10)::int, NULL
+       FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts,
+            unnest(ARRAY['app', 'postgres', 'reporting', 'template1']) d`,
+    [new Date(from).toISOString(), new Date(to).toISOString(), restart],
+  )
+  await db.query('ANALYZE bench.sys1_bench_database')
+  await db.query('ANALYZE bench.sys1_snapshots')
+  const loadMs = performance.now() - t
+  const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench.sys1_bench_database`)
+
+  const query = { metric: 'bench_database', columns: ['xact_commit'], labels: { datname: 'app' }, from, to, points: 800 }
+  const raw = (q: Queryable) =>
+    q.query<{ time: Date; xact_commit: number }>(
+      `SELECT "time", xact_commit FROM bench.sys1_bench_database WHERE datname = $1 AND "time" >= $2 AND "time" <= $3 ORDER BY "time"`,
+      ['app', new Date(from).toISOString(), new Date(to).toISOString()],
+    )
+  const times = { ours: [] as number[], rolled: [] as number[], raw: [] as number[], rawJs: [] as number[] }
+  let points = 0
+  let rolledPoints = 0
+  let rawRows = 0
+  let rollupMs = 0
+  for (let i = 0; i < 2 * (RUNS + 1); i++) {
+    // first half: raw rows only; then the rollups are computed and the second half reads them
+    if (i === RUNS + 1) {
+      t = performance.now()
+      await rollupStore(db, ns, { to: new Date(to) })
+      rollupMs = performance.now() - t
+    }
+    t = performance.now()
+    const set = await readSeries(db, ns, query)
+    const a = performance.now() - t
+    if (i <= RUNS) points = set.series[0]!.points.length
+    else rolledPoints = set.series[0]!.points.length
+    t = performance.now()
+    const r = await raw(db)
+    const b = performance.now() - t
+    rawRows = r.rows.length
+    t = performance.now()
+    const r2 = await raw(db)
+    const rates = counterRates(r2.rows.map((x) => ({ t: new Date(x.time).getTime(), v: x.xact_commit })))
+    const width = (to - from) / 800
+    const buckets = new Map<number, { s: number; n: number }>()
+    for (const p of rates) {
+      if (p.v === null) continue
+      const k = Math.min(799, Math.floor((p.t - from) / width))
+      const e = buckets.get(k) ?? { s: 0, n: 0 }
+      e.s += p.v
+      e.n++
+      buckets.set(k, e)
+    }
+    const c = performance.now() - t
+    if (i > 0 && i !== RUNS + 1) {
+      // the first round of each half warms caches and plans
+      ;(i <= RUNS ? times.ours : times.rolled).push(a)
+      times.raw.push(b)
+      times.rawJs.push(c)
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+  const [o, ro, r, rj] = [median(times.ours), median(times.rolled), median(times.raw), median(times.rawJs)]
+  const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
+  console.log(`${usePglite ? 'PGlite' : 'PostgreSQL'} ${v[0]!.v}: ${cnt[0]!.n.toLocaleString('en-US')} rows (${DAYS} days x 1440 snapshots x 4 databases) loaded in ${(loadMs / 1000).toFixed(1)} s`)
+  console.log(`hourly rollups for ${DAYS} days computed in ${(rollupMs / 1000).toFixed(2)} s`)
+  console.log('| store | readSeries, raw rows | readSeries, hourly rollups | fetch raw rows | fetch raw + rates/buckets in JS | raw-rows readSeries vs fetch | rollups vs fetch |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  console.log(
+    `| ${usePglite ? 'PGlite' : `PostgreSQL ${v[0]!.v.split(' ')[0]}`} | ${o.toFixed(1)} ms (${points} points) | ${ro.toFixed(1)} ms (${rolledPoints} points) | ${r.toFixed(1)} ms (${rawRows} rows) | ${rj.toFixed(1)} ms | ${(r / o).toFixed(1)}x | ${(r / ro).toFixed(1)}x |`,
+  )
+} finally {
+  if (!process.env['PGGRAPH_BENCH_KEEP']) await cleanup()
+  else await db.end()
+}

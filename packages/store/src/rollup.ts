@@ -1,0 +1,95 @@
+import { PggraphError, quoteIdent, type Queryable } from '@pggraph/core'
+import { withTransaction } from './connection.js'
+import { loadMetrics } from './metric-tables.js'
+import { prefixedTable, ROLLUP_SUFFIX, validateNamespace, type Namespace } from './names.js'
+import { N, Params, ratedCtes, S } from './series-sql.js'
+import { storeError } from './write.js'
+
+/** What {@link rollupStore} did. */
+export interface RollupResult {
+  /** Start and end (exclusive) of the hours recomputed, or null when there was nothing to do. */
+  readonly from: Date | null
+  readonly to: Date | null
+  /** Rollup rows written over all metrics. */
+  readonly rows: number
+  readonly durationMs: number
+}
+
+const HOUR = 3_600_000
+
+/**
+ * Compute the hourly rollups of `ns`: for every metric, per hour and label set, the sum of valid
+ * counter deltas and the seconds they span (resets excluded exactly as in series queries), and
+ * the sum and count of gauges. Series queries with buckets of 30 minutes or more read these
+ * instead of the raw rows, and {@link pruneStore} can keep them longer than the raw data.
+ *
+ * Recomputes whole hours from `from` (default: one hour before the last rollup, or the first
+ * snapshot) up to `to` (default: the hour of the newest snapshot, which is not complete yet).
+ * Idempotent; run it from the same timer as pruning, as the schema owner or a superuser.
+ *
+ * @example
+ * ```ts
+ * await rollupStore(db, { schema: 'acme', prefix: 'db1' })
+ * ```
+ */
+export async function rollupStore(db: Queryable, ns: Namespace, options: { from?: Date; to?: Date } = {}): Promise<RollupResult> {
+  const started = performance.now()
+  validateNamespace(ns)
+  try {
+    return await withTransaction(db, async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pggraph:rollup:${ns.schema}.${ns.prefix}`])
+      const metrics = [...(await loadMetrics(tx, ns)).values()]
+      const bounds = await tx.query<{ first: number | null; last: number | null }>(
+        `SELECT date_part('epoch', min("time")) * 1000 AS first, date_part('epoch', max("time")) * 1000 AS last FROM ${prefixedTable(ns, 'snapshots')}`,
+      )
+      const first = bounds.rows[0]?.first
+      const last = bounds.rows[0]?.last
+      if (first === null || first === undefined || last === null || last === undefined) {
+        return { from: null, to: null, rows: 0, durationMs: performance.now() - started }
+      }
+      const to = floorHour(options.to?.getTime() ?? Number(last))
+      // One watermark for the prefix: the newest rolled-up hour of any metric (recomputed, for
+      // late snapshots). A metric that had no rows until then has nothing older to roll up.
+      let start = options.from?.getTime()
+      if (start === undefined) {
+        let w: number | null = null
+        for (const m of metrics) {
+          const wm = await tx.query<{ w: number | null }>(`SELECT date_part('epoch', max("time")) * 1000 AS w FROM ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)}`)
+          const x = wm.rows[0]?.w
+          if (x !== null && x !== undefined) w = Math.max(w ?? 0, Number(x))
+        }
+        start = w ?? Number(first)
+      }
+      start = floorHour(start)
+      if (start >= to) return { from: null, to: null, rows: 0, durationMs: performance.now() - started }
+      let rows = 0
+      for (const m of metrics) {
+        const table = prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)
+        const p = new Params()
+        const f = `${p.add(new Date(start).toISOString())}::timestamptz`
+        const t = `${p.add(new Date(to).toISOString())}::timestamptz`
+        await tx.query(`DELETE FROM ${table} WHERE "time" >= ${f} AND "time" < ${t}`, p.values)
+        const labels = m.labels.map((l) => quoteIdent(l, 'column'))
+        const cols = m.values.flatMap((v) => [quoteIdent(`${v.name}_s`, 'column'), quoteIdent(`${v.name}_n`, 'column')])
+        const sums = m.values.flatMap((_, i) => [`sum(${S(i)})`, `sum(${N(i)})`])
+        const key = [`date_trunc('hour', "time")`, ...labels]
+        const res = await tx.query<{ n: number }>(
+          `WITH ${ratedCtes(ns, m, m.values, f, t, [], false).join(',\n')},
+           ins AS (INSERT INTO ${table} ("time"${labels.map((l) => `, ${l}`).join('')}, ${cols.join(', ')})
+                   SELECT ${key.join(', ')}, ${sums.join(', ')} FROM rated GROUP BY ${key.join(', ')} RETURNING 1)
+           SELECT count(*)::int AS n FROM ins`,
+          p.values,
+        )
+        rows += res.rows[0]?.n ?? 0
+      }
+      return { from: new Date(start), to: new Date(to), rows, durationMs: performance.now() - started }
+    })
+  } catch (err) {
+    throw storeError(err, ns, 'compute the rollups')
+  }
+}
+
+function floorHour(ms: number): number {
+  if (!Number.isFinite(ms)) throw new PggraphError('CONFIG', 'rollupStore: from and to must be valid Dates.')
+  return Math.floor(ms / HOUR) * HOUR
+}
