@@ -90,7 +90,8 @@ export async function runSession(db: Queryable, o: SessionOptions): Promise<Sess
     } catch (err) {
       if (!sqlStateOf(err)) throw err
       await q('ROLLBACK')
-      await start()
+      // a new transaction: the snapshot's time is now this one's
+      Object.assign(result, { probe: await start() })
       await q('SAVEPOINT pggraph')
       const one = async (sql: string, params: unknown[]): Promise<Record<string, unknown> | Error> => {
         try {
