@@ -105,7 +105,7 @@ try {
   await page.fill('#user', 'demo')
   await page.fill('#password', 'demo-password-1')
   await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')])
-  await page.screenshot({ path: join(out, 'viewer-systems.png') })
+  await page.screenshot({ path: join(out, 'viewer-systems.png'), clip: { x: 0, y: 0, width: 1280, height: 200 } })
   const from = start - 30_000
   const to = Date.now() + 30_000
   for (const group of ['overview', 'activity']) {
