@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { SeriesPoint } from '@pggraph/core'
 import { downsample, downsampleToGrid } from './downsample.js'
@@ -62,5 +63,48 @@ describe('downsample', () => {
     expect(a.map((p) => p.t)).toEqual(b.map((p) => p.t))
     expect(a).toHaveLength(400)
     expect(Math.max(...a.map((p) => p.v!))).toBe(5_000)
+  })
+})
+
+describe('downsample properties', () => {
+  const series = fc
+    .array(fc.option(fc.double({ min: -1e9, max: 1e9, noNaN: true }), { nil: null, freq: 20 }), {
+      minLength: 1,
+      maxLength: 3_000,
+    })
+    .map((vs) => vs.map((v, i) => ({ t: i * 1_000, v })))
+
+  it('minmax: a time-ordered subset of the input that keeps the extremes, within budget', () => {
+    fc.assert(
+      fc.property(series, fc.integer({ min: 1, max: 400 }), (points, width) => {
+        const out = downsample(points, width)
+        const values = points.filter((p) => p.v !== null).map((p) => p.v!)
+        const kept = out.filter((p) => p.v !== null).map((p) => p.v!)
+        if (values.length > 0) {
+          expect(Math.max(...kept)).toBe(Math.max(...values))
+          expect(Math.min(...kept)).toBe(Math.min(...values))
+        }
+        for (let i = 1; i < out.length; i++) expect(out[i]!.t).toBeGreaterThanOrEqual(out[i - 1]!.t)
+        const byTime = new Map(points.map((p) => [p.t, p.v]))
+        for (const p of out) if (p.v !== null) expect(byTime.get(p.t)).toBe(p.v)
+        const gaps = points.filter((p) => p.v === null).length
+        expect(out.filter((p) => p.v !== null).length).toBeLessThanOrEqual(
+          Math.max(2 * width + 2 * gaps, points.length),
+        )
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('lttb: keeps the first and last point of each run and never more than the input', () => {
+    fc.assert(
+      fc.property(series, fc.integer({ min: 3, max: 400 }), (points, width) => {
+        const out = downsample(points, width, 'lttb')
+        expect(out.length).toBeLessThanOrEqual(points.length + 1)
+        const firstValue = points.find((p) => p.v !== null)
+        if (firstValue && points.length > width) expect(out.find((p) => p.v !== null)).toEqual(firstValue)
+      }),
+      { numRuns: 200 },
+    )
   })
 })
