@@ -80,7 +80,12 @@ export function healthLine(s: SystemInfo): SafeHtml {
 }
 
 /** The list of the user's systems with their health. */
-export function systemsPage(who: ViewerIdentity, csrf: string, systems: readonly SystemInfo[]): string {
+export function systemsPage(
+  who: ViewerIdentity,
+  csrf: string,
+  systems: readonly SystemInfo[],
+  problems: readonly string[] = [],
+): string {
   const multi = new Set(systems.map((s) => s.schema)).size > 1 || who.admin
   const items = systems.map(
     (
@@ -92,6 +97,7 @@ ${healthLine(s)}</li>`,
     title: 'Systems',
     header: userHeader(who, csrf),
     body: safe`<h1>Your systems</h1>
+${problems.map((p) => safe`<p class="card error" role="alert">${p}</p>`)}
 ${systems.length ? safe`<ul class="systems">${items}</ul>` : safe`<p class="card">No systems yet: install a bridge with <code>pggraph-bridge install</code> and its first snapshot appears here.</p>`}`,
   })
 }

@@ -176,13 +176,21 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     }
     if (path === '/') {
       const schemas = await schemasOf(store, session.identity!)
-      const lists = await Promise.all(schemas.map((s) => systemsOf(s)))
+      // One broken tenant (not installed, or a missing GRANT) must not hide the others.
+      const settled = await Promise.allSettled(schemas.map((s) => systemsOf(s)))
+      const problems: string[] = []
+      const lists = settled.map((r, i) => {
+        if (r.status === 'fulfilled') return r.value
+        log(`systems of ${schemas[i]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`)
+        problems.push(`The systems of "${schemas[i]}" cannot be read right now; the viewer log says why.`)
+        return []
+      })
       return send(
         req,
         res,
         200,
         'text/html; charset=utf-8',
-        systemsPage(session.identity!, session.csrf, lists.flat()),
+        systemsPage(session.identity!, session.csrf, lists.flat(), problems),
         { 'Cache-Control': 'no-store' },
       )
     }

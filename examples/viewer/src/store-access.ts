@@ -25,7 +25,8 @@ const STATEMENT_TIMEOUT = '30s'
 
 function roleError(role: string, err: unknown): unknown {
   const state = sqlStateOf(err)
-  if (state === '42704') {
+  // SET ROLE to a missing role is 22023 on PostgreSQL (42704 elsewhere).
+  if (state === '42704' || (state === '22023' && /does not exist/.test(String((err as Error).message)))) {
     return new PggraphError(
       'STORE',
       `The reader role "${role}" does not exist: install the tenant with "pggraph-bridge install" first.`,

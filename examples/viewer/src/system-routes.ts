@@ -89,7 +89,15 @@ export async function systemRoute(
   if (!schema || !prefix || !IDENTIFIER_PATTERN.test(schema) || !IDENTIFIER_PATTERN.test(prefix))
     throw new HttpError(404, NOT_FOUND)
   if (!maySee(who, schema)) throw new HttpError(404, NOT_FOUND)
-  const sys = (await ctx.systems(schema)).find((s) => s.prefix === prefix)
+  let systems: readonly SystemInfo[]
+  try {
+    systems = await ctx.systems(schema)
+  } catch (err) {
+    // A schema that is not (or no longer) installed has no systems to show.
+    if (isPggraphError(err, 'STORE')) throw new HttpError(404, NOT_FOUND)
+    throw err
+  }
+  const sys = systems.find((s) => s.prefix === prefix)
   if (!sys) throw new HttpError(404, NOT_FOUND)
   const p = params(url)
   const range = rangeOf(p, ctx.now())

@@ -117,6 +117,15 @@ describe('login', () => {
     replay.cookies.set('pggraph', anon!)
     expect((await replay.get('/')).status).toBe(303)
   })
+  it('shows a user of a schema that is not installed an explanation, not an error', async () => {
+    await viewer.addUser({ user: 'ghost', schema: 'vz_not_installed', password: PW })
+    const c = new Client(base)
+    expect((await c.login('ghost', PW)).status).toBe(303)
+    const home = await c.get('/')
+    expect(home.status).toBe(200)
+    expect(home.body).toContain('cannot be read right now')
+    expect((await c.get('/s/vz_not_installed/db1')).status).toBe(404)
+  })
 })
 
 describe('CSRF', () => {
