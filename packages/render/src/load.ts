@@ -20,7 +20,11 @@ export interface GraphData {
 export interface GraphRange {
   readonly from: number
   readonly to: number
-  /** Ask the store for at most this many time buckets per series. */
+  /**
+   * Ask the store for at most this many time buckets per series. The store averages each bucket,
+   * which flattens short peaks: leave it unset, or ask for a few times the pixel width, and let
+   * rendering reduce to the pixel width keeping every minimum and maximum.
+   */
   readonly points?: number
   /** `server_version_num` or major of the monitored server: skips graphs it cannot have. */
   readonly serverVersion?: number
