@@ -32,3 +32,21 @@ describe('renderDashboard', () => {
     }
   })
 })
+
+describe('render pool', () => {
+  it('refuses work after close, and fails a bad spec without losing the worker', async () => {
+    const pool = createRenderPool({ workers: 1 })
+    const bad = renderDashboard(['wal.bytes'], {}, { width: 300, height: 120, pool })
+    await expect(bad).resolves.toBeInstanceOf(Map)
+    const { WorkerPool } = await import('./worker-pool.js')
+    expect(pool).toBeInstanceOf(WorkerPool)
+    const raw = pool as InstanceType<typeof WorkerPool>
+    await expect(raw.run({ mark: 'nonsense-mark' })).rejects.toThrow('could not be rendered')
+    expect(pool.size).toBe(1)
+    await pool.close()
+    expect(pool.size).toBe(0)
+    await expect(renderDashboard(['wal.bytes'], {}, { width: 300, height: 120, pool })).rejects.toThrow(
+      'render pool is closed',
+    )
+  })
+})

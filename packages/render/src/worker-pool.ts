@@ -30,32 +30,58 @@ export class WorkerPool {
   readonly #queue: Job[] = []
   readonly #running = new Map<Worker, Job>()
   #next = 0
+  #closed = false
 
   constructor(size: number) {
-    for (let i = 0; i < size; i++) {
-      const w = startWorker()
-      w.on('message', (msg: { id: number; svg?: string; error?: string }) => {
-        const job = this.#running.get(w)
-        this.#running.delete(w)
-        if (job) {
-          if (msg.svg !== undefined) job.resolve(msg.svg)
-          else job.reject(new PggraphError('RENDER', msg.error ?? 'A render worker failed.'))
-        }
-        this.#idle.push(w)
-        this.#pump()
-      })
-      w.on('error', (err) => {
-        const job = this.#running.get(w)
-        this.#running.delete(w)
-        job?.reject(new PggraphError('RENDER', `A render worker crashed: ${err.message}`, { cause: err }))
-      })
-      this.#all.push(w)
+    for (let i = 0; i < size; i++) this.#add(startWorker())
+  }
+
+  #add(w: Worker): void {
+    w.on('message', (msg: { id: number; svg?: string; error?: string }) => {
+      const job = this.#running.get(w)
+      this.#running.delete(w)
+      if (job) {
+        if (msg.svg !== undefined) job.resolve(msg.svg)
+        else job.reject(new PggraphError('RENDER', `The graph could not be rendered: ${msg.error ?? 'unknown error'}.`))
+      }
       this.#idle.push(w)
-    }
+      this.#pump()
+    })
+    // A worker that crashes is dropped: its job fails, the others carry on; with none left,
+    // everything queued fails instead of waiting forever.
+    w.on('error', (err) => {
+      const job = this.#running.get(w)
+      this.#running.delete(w)
+      this.#drop(w)
+      job?.reject(new PggraphError('RENDER', `A render worker crashed: ${err.message}`, { cause: err }))
+      if (this.#all.length === 0) this.#failQueued(`every render worker crashed (last: ${err.message})`)
+    })
+    this.#all.push(w)
+    this.#idle.push(w)
+  }
+
+  #drop(w: Worker): void {
+    const i = this.#all.indexOf(w)
+    if (i >= 0) this.#all.splice(i, 1)
+    const j = this.#idle.indexOf(w)
+    if (j >= 0) this.#idle.splice(j, 1)
+  }
+
+  #failQueued(why: string): void {
+    for (const job of this.#queue.splice(0))
+      job.reject(new PggraphError('RENDER', `The graph was not rendered: ${why}.`))
   }
 
   /** Render one spec on the next free worker. */
   run(spec: GraphSpec): Promise<string> {
+    if (this.#closed || this.#all.length === 0) {
+      return Promise.reject(
+        new PggraphError(
+          'RENDER',
+          'The render pool is closed or has no workers left: create a new one with createRenderPool().',
+        ),
+      )
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#next++, spec, resolve, reject })
       this.#pump()
@@ -71,13 +97,19 @@ export class WorkerPool {
     }
   }
 
-  /** Number of worker threads. */
+  /** Number of live worker threads. */
   get size(): number {
     return this.#all.length
   }
 
-  /** Stop every worker. */
+  /** Stop every worker; renders still queued or running fail. */
   async close(): Promise<void> {
-    await Promise.all(this.#all.map((w) => w.terminate()))
+    this.#closed = true
+    this.#failQueued('the render pool was closed')
+    for (const job of this.#running.values())
+      job.reject(new PggraphError('RENDER', 'The graph was not rendered: the render pool was closed.'))
+    this.#running.clear()
+    await Promise.all(this.#all.splice(0).map((w) => w.terminate()))
+    this.#idle.splice(0)
   }
 }
