@@ -88,6 +88,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     },
   },
+  {
+    id: '0003_rollup_until',
+    scope: 'schema',
+    async up(db, ns) {
+      // End of the hourly rollups of each prefix: series queries read it with the definition.
+      await db.query(`ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS rollup_until timestamptz`)
+    },
+  },
 ]
 
 /**

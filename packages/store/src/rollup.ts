@@ -1,7 +1,7 @@
 import { PggraphError, quoteIdent, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
 import { loadMetrics } from './metric-tables.js'
-import { prefixedTable, ROLLUP_SUFFIX, validateNamespace, type Namespace } from './names.js'
+import { prefixedTable, ROLLUP_SUFFIX, schemaTable, validateNamespace, type Namespace } from './names.js'
 import { N, Params, ratedCtes, S } from './series-sql.js'
 import { storeError } from './write.js'
 
@@ -48,17 +48,16 @@ export async function rollupStore(db: Queryable, ns: Namespace, options: { from?
         return { from: null, to: null, rows: 0, durationMs: performance.now() - started }
       }
       const to = floorHour(options.to?.getTime() ?? Number(last))
-      // One watermark for the prefix: the newest rolled-up hour of any metric (recomputed, for
-      // late snapshots). A metric that had no rows until then has nothing older to roll up.
+      // One watermark for the prefix (sources.rollup_until); the last hour before it is
+      // recomputed to pick up late snapshots.
       let start = options.from?.getTime()
       if (start === undefined) {
-        let w: number | null = null
-        for (const m of metrics) {
-          const wm = await tx.query<{ w: number | null }>(`SELECT date_part('epoch', max("time")) * 1000 AS w FROM ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)}`)
-          const x = wm.rows[0]?.w
-          if (x !== null && x !== undefined) w = Math.max(w ?? 0, Number(x))
-        }
-        start = w ?? Number(first)
+        const wm = await tx.query<{ w: number | null }>(
+          `SELECT date_part('epoch', rollup_until - interval '1 hour') * 1000 AS w FROM ${schemaTable(ns.schema, 'sources')} WHERE prefix = $1`,
+          [ns.prefix],
+        )
+        const w = wm.rows[0]?.w
+        start = w === null || w === undefined ? Number(first) : Math.max(Number(w), Number(first))
       }
       start = floorHour(start)
       if (start >= to) return { from: null, to: null, rows: 0, durationMs: performance.now() - started }
@@ -82,6 +81,10 @@ export async function rollupStore(db: Queryable, ns: Namespace, options: { from?
         )
         rows += res.rows[0]?.n ?? 0
       }
+      await tx.query(`UPDATE ${schemaTable(ns.schema, 'sources')} SET rollup_until = GREATEST(rollup_until, $2::timestamptz) WHERE prefix = $1`, [
+        ns.prefix,
+        new Date(to).toISOString(),
+      ])
       return { from: new Date(start), to: new Date(to), rows, durationMs: performance.now() - started }
     })
   } catch (err) {

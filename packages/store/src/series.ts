@@ -1,6 +1,6 @@
 import { PggraphError, type Queryable, type Series, type SeriesEvent, type SeriesPoint, type SeriesQuery, type SeriesSet } from '@pggraph/core'
 import { loadMetrics, type StoredMetric } from './metric-tables.js'
-import { prefixedTable, ROLLUP_SUFFIX, validateNamespace, type Namespace } from './names.js'
+import { prefixedTable, schemaTable, validateNamespace, type Namespace } from './names.js'
 import { buildSeriesSql, ROLLUP_MIN_BUCKET_MS } from './series-sql.js'
 import { storeError } from './write.js'
 
@@ -20,23 +20,17 @@ import { storeError } from './write.js'
  */
 export async function readSeries(db: Queryable, ns: Namespace, query: SeriesQuery): Promise<SeriesSet> {
   validateNamespace(ns)
-  let metrics: Map<string, StoredMetric>
-  try {
-    metrics = await loadMetrics(db, ns)
-  } catch (err) {
-    throw storeError(err, ns, 'read series')
-  }
-  const m = metrics.get(query.metric)
-  if (!m) {
-    throw new PggraphError('NOT_FOUND', `Metric "${query.metric}" is not stored for ${ns.schema}.${ns.prefix} (stored: ${[...metrics.keys()].sort().join(', ') || 'none'}).`)
-  }
   let rows: Record<string, unknown>[]
   let events: SeriesEvent[]
   let plan: ReturnType<typeof buildSeriesSql>
+  let m: StoredMetric
   try {
+    // One round trip for the definition and the rollup watermark, one for the series, one for
+    // the events: on a busy store every round trip waits for a scheduler slot.
+    const found = await loadMetric(db, ns, query.metric)
+    m = found.metric
     const width = query.points ? (query.to - query.from) / query.points : 0
-    const watermark = width >= ROLLUP_MIN_BUCKET_MS ? await rollupWatermark(db, ns, m) : null
-    plan = buildSeriesSql(ns, m, query, watermark)
+    plan = buildSeriesSql(ns, m, query, width >= ROLLUP_MIN_BUCKET_MS ? found.watermark : null)
     rows = (await db.query<Record<string, unknown>>(plan.sql, plan.params)).rows
     events = await readEvents(db, ns, query)
   } catch (err) {
@@ -64,30 +58,38 @@ export async function readSeries(db: Queryable, ns: Namespace, query: SeriesQuer
   return { from: query.from, to: query.to, series, events }
 }
 
-/** End of the hourly rollups of `m` (ms), or null when there are none. */
-async function rollupWatermark(db: Queryable, ns: Namespace, m: StoredMetric): Promise<number | null> {
-  const { rows } = await db.query<{ w: number | null }>(
-    `SELECT date_part('epoch', max("time") + interval '1 hour') * 1000 AS w FROM ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)}`,
+/** The stored definition of one metric and the end of the prefix's hourly rollups (ms, or null). */
+async function loadMetric(db: Queryable, ns: Namespace, name: string): Promise<{ metric: StoredMetric; watermark: number | null }> {
+  const { rows } = await db.query<{ definition: StoredMetric; w: number | null }>(
+    `SELECT m.definition, date_part('epoch', s.rollup_until) * 1000 AS w
+       FROM ${schemaTable(ns.schema, 'pggraph_metrics')} m LEFT JOIN ${schemaTable(ns.schema, 'sources')} s ON s.prefix = m.prefix
+      WHERE m.prefix = $1 AND m.name = $2`,
+    [ns.prefix, name],
   )
-  const w = rows[0]?.w
-  return w === null || w === undefined ? null : Number(w)
+  const row = rows[0]
+  if (!row) {
+    const metrics = await loadMetrics(db, ns)
+    throw new PggraphError('NOT_FOUND', `Metric "${name}" is not stored for ${ns.schema}.${ns.prefix} (stored: ${[...metrics.keys()].sort().join(', ') || 'none'}).`)
+  }
+  return { metric: row.definition, watermark: row.w === null || row.w === undefined ? null : Number(row.w) }
 }
 
 async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise<SeriesEvent[]> {
   const range = [new Date(q.from).toISOString(), new Date(q.to).toISOString()]
-  const restarts = await db.query<{ t: number }>(
-    `SELECT date_part('epoch', start_time) * 1000 AS t FROM ${prefixedTable(ns, 'starts')}
-      WHERE start_time >= $1::timestamptz AND start_time <= $2::timestamptz`,
-    range,
-  )
-  const resets = await db.query<{ t: number; key: string }>(
-    `SELECT date_part('epoch', at) * 1000 AS t, key FROM ${prefixedTable(ns, 'resets')}
+  const { rows } = await db.query<{ t: number; kind: 'restart' | 'stats_reset'; key: string }>(
+    `SELECT date_part('epoch', start_time) * 1000 AS t, 'restart' AS kind, '' AS key FROM ${prefixedTable(ns, 'starts')}
+      WHERE start_time >= $1::timestamptz AND start_time <= $2::timestamptz
+     UNION ALL
+     SELECT date_part('epoch', at) * 1000, 'stats_reset', key FROM ${prefixedTable(ns, 'resets')}
       WHERE metric = $3 AND at >= $1::timestamptz AND at <= $2::timestamptz`,
     [...range, q.metric],
   )
   const events: SeriesEvent[] = [
-    ...restarts.rows.map((r) => ({ t: Number(r.t), kind: 'restart' as const, label: 'server restarted' })),
-    ...resets.rows.map((r) => ({ t: Number(r.t), kind: 'stats_reset' as const, label: `${q.metric} reset${r.key ? ` (${r.key})` : ''}` })),
+    ...rows.map((r) => ({
+      t: Number(r.t),
+      kind: r.kind,
+      label: r.kind === 'restart' ? 'server restarted' : `${q.metric} reset${r.key ? ` (${r.key})` : ''}`,
+    })),
   ]
   return events.sort((a, b) => a.t - b.t || a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label))
 }

@@ -24,7 +24,7 @@ describe.each(backendNames())('store on %s', (name) => {
   it('installs idempotently: the second run changes nothing', async () => {
     const schema = b.schema()
     const first = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })
-    expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots', 'db1:0002_starts'])
+    expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots', 'db1:0002_starts', 'schema:0003_rollup_until'])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
       'db1_my_wal_hourly',
