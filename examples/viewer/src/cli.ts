@@ -79,14 +79,21 @@ async function render(args: ParsedArgs): Promise<void> {
 
 async function users(args: ParsedArgs): Promise<void> {
   const sub = args.positional[1]
-  const store = await openStoreAccess(required(args, 'store', 'PGGRAPH_STORE_URL'), { poolSize: 1 })
+  if (sub !== 'add' && sub !== 'list' && sub !== 'remove')
+    throw new PggraphError('CONFIG', 'Use "users add", "users list" or "users remove".')
+  const url = required(args, 'store', 'PGGRAPH_STORE_URL')
+  const user = sub === 'list' ? '' : validateUserName(required(args, 'user'))
+  const schema = flag(args, 'schema') ?? null
+  const admin = args.flags.has('admin')
+  let password = ''
+  if (sub === 'add') {
+    if (!schema && !admin) throw new PggraphError('CONFIG', 'users add needs --schema S (the tenant), or --admin.')
+    // Asked before the store is opened: no connection is held while someone types.
+    password = validatePassword(await readNewPassword())
+  }
+  const store = await openStoreAccess(url, { poolSize: 1 })
   try {
     if (sub === 'add') {
-      const user = validateUserName(required(args, 'user'))
-      const schema = flag(args, 'schema') ?? null
-      const admin = args.flags.has('admin')
-      if (!schema && !admin) throw new PggraphError('CONFIG', 'users add needs --schema S (the tenant), or --admin.')
-      const password = validatePassword(await readNewPassword())
       const u = await addUser(store, { user, schema, admin, password })
       process.stdout.write(`user ${u.user} saved (${u.admin ? 'admin' : `schema ${u.schema}`})\n`)
     } else if (sub === 'list') {
@@ -94,13 +101,10 @@ async function users(args: ParsedArgs): Promise<void> {
       if (all.length === 0) process.stdout.write('no users yet: add one with "pggraph-viewer users add"\n')
       for (const u of all)
         process.stdout.write(`${u.user}\t${u.admin ? 'admin' : 'user'}\t${u.schema ?? '*'}\t${u.createdAt}\n`)
-    } else if (sub === 'remove') {
-      const user = validateUserName(required(args, 'user'))
+    } else {
       const removed = await store.service((db) => removeUser(db, user))
       if (!removed) throw new PggraphError('NOT_FOUND', `There is no user "${user}".`)
       process.stdout.write(`user ${user} removed (their open sessions end within a minute)\n`)
-    } else {
-      throw new PggraphError('CONFIG', 'Use "users add", "users list" or "users remove".')
     }
   } finally {
     await store.end()
