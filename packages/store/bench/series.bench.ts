@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { counterRates, type MetricDefinition, type Queryable } from '@pggraph/core'
 import pg from 'pg'
-import { installStore, openStore, pruneStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
+import { installStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
 
 const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const DAYS = 30
@@ -144,22 +144,6 @@ try {
     `| ${usePglite ? 'PGlite' : `PostgreSQL ${v[0]!.v.split(' ')[0]}`} | ${o.toFixed(1)} ms (${points} points) | ${ro.toFixed(1)} ms (${rolledPoints} points) | ${r.toFixed(1)} ms (${rawRows} rows) | ${rj.toFixed(1)} ms | ${(r / o).toFixed(1)}x | ${(r / ro).toFixed(1)}x |`,
   )
 
-  // Retention: drop the first half (15 days) with pruneStore, against DELETE of the same rows
-  // from an unpartitioned copy with a time index (what pruning costs without partitions).
-  await db.query(`CREATE TABLE bench.flat AS SELECT * FROM bench.sys1_bench_database`)
-  await db.query(`ALTER TABLE bench.flat ADD PRIMARY KEY ("time", datname)`)
-  const cut = new Date(from + (DAYS / 2) * 86_400_000)
-  t = performance.now()
-  const pruned = await pruneStore(db, ns, { olderThan: cut })
-  const pruneMs = performance.now() - t
-  t = performance.now()
-  const del = await db.query<{ n: number }>(`WITH d AS (DELETE FROM bench.flat WHERE "time" < $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [cut.toISOString()])
-  const deleteMs = performance.now() - t
-  console.log('| store | pruneStore 15 of 30 days | DELETE same rows, unpartitioned | ratio |')
-  console.log('| --- | --- | --- | --- |')
-  console.log(
-    `| ${usePglite ? 'PGlite' : 'PostgreSQL'} | ${pruneMs.toFixed(0)} ms (${pruned.partitionsDropped.length} partitions dropped, ${pruned.rowsDeleted} rows deleted) | ${deleteMs.toFixed(0)} ms (${del.rows[0]!.n} rows) | ${(deleteMs / pruneMs).toFixed(1)}x |`,
-  )
 } finally {
   if (!process.env['PGGRAPH_BENCH_KEEP']) await cleanup()
   else await db.end()
