@@ -1,6 +1,6 @@
 import type { Collector, MetricDefinition } from '@pggraph/core'
 import { topOption, withParams } from './params.js'
-import { counter, gauge, selectList, versioned } from './sql.js'
+import { LOCKED_TABLES, counter, gauge, selectList, versioned } from './sql.js'
 import { topNQuery } from './top-n.js'
 
 const values = {
@@ -20,7 +20,8 @@ export const DEFAULT_TOP_INDEXES = 500
  * `pg_stat_user_indexes` with the `pg_statio_user_indexes` block counters and the size of each
  * index, in the database collected. The top N by scans and the top N by size (`pg_class.relpages`)
  * are kept (`$1`, default {@link DEFAULT_TOP_INDEXES}); the rest are summed into one row with
- * `indexrelname` `(other)`, whose size is an estimate from `relpages`.
+ * `indexrelname` `(other)`, whose size is an estimate from `relpages`. The size of an index whose
+ * table (or the index itself) is locked ACCESS EXCLUSIVE is `null` rather than waiting for the lock.
  */
 export const pgStatUserIndexes = {
   name: 'pg_stat_user_indexes',
@@ -34,14 +35,15 @@ export const pgStatUserIndexes = {
     topNQuery({
       source: `SELECT current_database()::text AS datname, s.schemaname::text AS schemaname, s.relname::text AS relname, s.indexrelname::text AS indexrelname,
   ${selectList(values, v, { idx_blks_read: 'io.idx_blks_read', idx_blks_hit: 'io.idx_blks_hit', size_bytes: null }, 's.')},
-  s.indexrelid AS pggraph_relid, c.relpages::bigint * current_setting('block_size')::int AS pggraph_est
+  s.indexrelid AS pggraph_relid, c.relpages::bigint * current_setting('block_size')::int AS pggraph_est,
+  s.relid = ANY (${LOCKED_TABLES}) AS pggraph_locked
 FROM pg_stat_user_indexes s JOIN pg_statio_user_indexes io ON io.indexrelid = s.indexrelid JOIN pg_class c ON c.oid = s.indexrelid`,
       labels: ['datname', 'schemaname', 'relname', 'indexrelname'],
       other: { datname: 'current_database()::text', indexrelname: "'(other)'" },
       values,
       major: v,
       rankBy: ['idx_scan', 'pggraph_est'],
-      enrich: 'pg_relation_size(pggraph_relid) AS size_bytes',
+      enrich: 'CASE WHEN NOT pggraph_locked THEN pg_relation_size(pggraph_relid) END AS size_bytes',
       otherExprs: { size_bytes: 'sum(pggraph_est)' },
     }),
   ),

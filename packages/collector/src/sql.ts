@@ -90,3 +90,16 @@ export function present(values: Readonly<Record<string, ValueColumn>>, major: nu
     .filter(([, c]) => c.since === undefined || c.since <= major)
     .map(([n]) => n)
 }
+
+/**
+ * Oids of the tables of this database that are locked ACCESS EXCLUSIVE (granted or awaited) on
+ * themselves, their TOAST table or an index: the size functions would wait for such a lock
+ * (until lock_timeout fails the whole statement), so their sizes are reported as null instead.
+ * An array, so the planner reads pg_locks once (an InitPlan), not once per table.
+ *
+ * @internal
+ */
+export const LOCKED_TABLES = `ARRAY(SELECT coalesce(i.indrelid, t.oid, l.relation) FROM pg_locks l
+  LEFT JOIN pg_index i ON i.indexrelid = l.relation LEFT JOIN pg_class t ON t.reltoastrelid = l.relation
+  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.relation IS NOT NULL
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`

@@ -1,5 +1,5 @@
 import type { Collector, MetricDefinition } from '@pggraph/core'
-import { counter, gauge, selectList, versioned } from './sql.js'
+import { LOCKED_TABLES, counter, gauge, selectList, versioned } from './sql.js'
 import { topNQuery } from './top-n.js'
 import { topOption, withParams } from './params.js'
 
@@ -61,20 +61,24 @@ const source = (
 ) => `SELECT current_database()::text AS datname, s.schemaname::text AS schemaname, s.relname::text AS relname,
   ${selectList(stat, v, {}, 's.')}, ${Object.keys(statio)
     .map((c) => `io.${c}`)
-    .join(', ')}, s.relid AS pggraph_relid, c.reltoastrelid AS pggraph_toast,
+    .join(
+      ', ',
+    )}, s.relid AS pggraph_relid, c.reltoastrelid AS pggraph_toast, s.relid = ANY (${LOCKED_TABLES}) AS pggraph_locked,
   (c.relpages + coalesce(t.relpages, 0))::bigint * current_setting('block_size')::int AS pggraph_est_table,
-  coalesce((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = s.relid), 0)::bigint
-    * current_setting('block_size')::int AS pggraph_est_indexes,
+  coalesce(ix.pages, 0)::bigint * current_setting('block_size')::int AS pggraph_est_indexes,
   coalesce(t.relpages, 0)::bigint * current_setting('block_size')::int AS pggraph_est_toast
 FROM pg_stat_user_tables s JOIN pg_statio_user_tables io ON io.relid = s.relid JOIN pg_class c ON c.oid = s.relid
-  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid`
+  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+  LEFT JOIN (SELECT i.indrelid, sum(ic.relpages) AS pages FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid GROUP BY 1) ix
+    ON ix.indrelid = s.relid`
 
 /**
  * `pg_stat_user_tables` with the `pg_statio_user_tables` block counters and the table, index and
  * TOAST sizes of each table, in the database collected. Only the top N tables by activity (rows
  * read and written) and the top N by size (`pg_class.relpages`) are kept (`$1`, default
  * {@link DEFAULT_TOP_TABLES}); the rest are summed into one row with `relname` `(other)`, whose
- * sizes are estimates from `relpages` (as of the last VACUUM or ANALYZE).
+ * sizes are estimates from `relpages` (as of the last VACUUM or ANALYZE). The sizes of a table
+ * locked ACCESS EXCLUSIVE (a migration, VACUUM FULL) are `null` rather than waiting for the lock.
  */
 export const pgStatUserTables = {
   name: 'pg_stat_user_tables',
@@ -95,8 +99,9 @@ export const pgStatUserTables = {
         'coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del',
         'pggraph_est_table + pggraph_est_indexes',
       ],
-      enrich: `pg_table_size(pggraph_relid) AS table_bytes, pg_indexes_size(pggraph_relid) AS indexes_bytes,
-  CASE WHEN pggraph_toast <> 0 THEN pg_total_relation_size(pggraph_toast) ELSE 0 END AS toast_bytes`,
+      enrich: `CASE WHEN NOT pggraph_locked THEN pg_table_size(pggraph_relid) END AS table_bytes,
+  CASE WHEN NOT pggraph_locked THEN pg_indexes_size(pggraph_relid) END AS indexes_bytes,
+  CASE WHEN pggraph_locked THEN NULL WHEN pggraph_toast <> 0 THEN pg_total_relation_size(pggraph_toast) ELSE 0 END AS toast_bytes`,
       finalExprs: { total_bytes: 'table_bytes + indexes_bytes' },
       otherExprs: {
         table_bytes: 'sum(pggraph_est_table)',

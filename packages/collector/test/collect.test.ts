@@ -5,7 +5,7 @@ import { isPggraphError } from '@pggraph/core'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { anyServer, connect, pgServers, randomName, urlWith, withDatabase } from '../../../test/servers/index.js'
-import { builtinMetrics, collect, defaultCollectors, tables } from '../src/index.js'
+import { builtinMetrics, collect, defaultCollectors, indexes, tables } from '../src/index.js'
 
 const servers = pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const)
 const minOf = (d: MetricDefinition) => d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
@@ -80,6 +80,32 @@ describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
       const top6 = rows.find((r) => r.relname === 'top_6')!
       expect(top6.total_bytes).toBe((top6.table_bytes ?? 0) + (top6.indexes_bytes ?? 0))
       expect(rows.reduce((s, r) => s + (r.n_tup_ins ?? 0), 0)).toBe(21000)
+    })
+  })
+  it('reports null sizes for a table locked ACCESS EXCLUSIVE instead of waiting for the lock', async () => {
+    await withDatabase(srv, async (url) => {
+      const c = await connect(url)
+      await c.query('CREATE TABLE locked_t (id int PRIMARY KEY); CREATE TABLE free_t (id int PRIMARY KEY)')
+      await c.query('BEGIN; LOCK TABLE locked_t IN ACCESS EXCLUSIVE MODE')
+      const db = await connect(url)
+      const snap = await collect(db, { collectors: [tables(), indexes()], lockTimeoutMs: 5000 })
+      await db.end()
+      await c.query('ROLLBACK')
+      await c.end()
+      expect(snap.skipped).toEqual([])
+      expect(snap.stats.roundTrips).toBe(4)
+      expect(snap.stats.durationMs).toBeLessThan(4000) // did not wait for the lock
+      const t = (n: string) => snap.metrics.pg_stat_user_tables.find((r) => r.relname === n)
+      expect(t('locked_t')).toMatchObject({
+        table_bytes: null,
+        indexes_bytes: null,
+        toast_bytes: null,
+        total_bytes: null,
+      })
+      expect(t('free_t')?.indexes_bytes).toBeGreaterThan(0)
+      const ix = (n: string) => snap.metrics.pg_stat_user_indexes.find((r) => r.indexrelname === n)
+      expect(ix('locked_t_pkey')?.size_bytes).toBeNull()
+      expect(ix('free_t_pkey')?.size_bytes).toBeGreaterThan(0)
     })
   })
 })
