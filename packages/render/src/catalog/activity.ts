@@ -12,6 +12,7 @@ export const activityGraphs = [
     description:
       'Client sessions by state (active, idle, idle in transaction, ...), stacked; the top is the number of client connections.',
     queries: [graphQuery(pgStatActivity, ['backends'], { labels: { backend_type: 'client backend' } })],
+    requires: pgStatActivity.requires,
     unit: 'connections',
     mark: 'area',
     lines: labelLines(['backends'], ['state'], { empty: 'unknown' }),
@@ -23,6 +24,7 @@ export const activityGraphs = [
     description:
       'Backends waiting, by wait event type (Lock, LWLock, IO, Client, ...), stacked. Idle sessions wait on Client.',
     queries: [graphQuery(pgStatActivityWait, ['backends'])],
+    requires: pgStatActivityWait.requires,
     unit: 'sessions',
     mark: 'area',
     lines: labelLines(['backends'], ['wait_event_type'], { empty: 'unknown' }),
@@ -33,6 +35,7 @@ export const activityGraphs = [
     group: 'activity',
     description: 'Age of the oldest open transaction; a long one holds back VACUUM and keeps dead rows alive.',
     queries: [graphQuery(pgStatActivity, ['max_xact_age'])],
+    requires: pgStatActivity.requires,
     unit: 'seconds',
     axisTitle: 'age (seconds)',
     lines: labelLines(['max_xact_age'], [], { op: 'max', empty: 'oldest transaction' }),

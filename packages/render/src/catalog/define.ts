@@ -16,6 +16,8 @@ interface Common<N extends string> {
   readonly axisTitle?: string
   readonly minServerVersion?: number
   readonly requires?: readonly Requirement[]
+  /** When rows are expected at all, said in the "no data" panel (e.g. "only with standbys"). */
+  readonly noDataHint?: string
 }
 
 /** A graph of lines or stacked areas over time. */
@@ -38,18 +40,23 @@ export interface BarsConfig<N extends string> extends Common<N> {
  * The default "no data: why" text of a graph, from what it declares: the server version it
  * needs, the extension it needs, and the metric it reads.
  */
-export function noDataReason(def: Pick<GraphDefinition, 'queries' | 'minServerVersion' | 'requires'>): string {
+export function noDataReason(
+  def: Pick<GraphDefinition, 'queries' | 'minServerVersion' | 'requires'> & { readonly noDataHint?: string },
+): string {
   const metrics = [...new Set(def.queries.map((q) => q.metric))].join(', ')
   const why: string[] = [`No ${metrics} rows were collected in this time range.`]
+  if (def.noDataHint) why.push(def.noDataHint)
   if (def.minServerVersion) why.push(`This graph needs PostgreSQL ${def.minServerVersion} or newer.`)
   for (const r of def.requires ?? []) {
     if ('extension' in r) {
       why.push(
         `It needs the ${r.extension} extension: add it to shared_preload_libraries and run CREATE EXTENSION ${r.extension}.`,
       )
-    } else why.push(`It needs the ${r.privilege} privilege.`)
+    } else why.push(`The collector's role needs ${r.privilege} (pg_monitor includes it).`)
   }
-  if (!def.minServerVersion && !def.requires?.length) why.push('Check that the collector ran during this range.')
+  if (!def.minServerVersion && !def.requires?.some((r) => 'extension' in r)) {
+    why.push('Check that the collector ran during this range' + (def.requires?.length ? ' with that privilege.' : '.'))
+  }
   return why.join(' ')
 }
 

@@ -21,7 +21,7 @@ export const statementGraphs = [
     queries: [graphQuery(pgStatStatements, ['total_exec_time'], { top: { n: TOP + 1, by: 'total_exec_time' } })],
     unit: 'ms',
     per: 'second',
-    requires: [{ extension: 'pg_stat_statements' }],
+    requires: pgStatStatements.requires,
     lines: labelLines(['total_exec_time'], ['query'], {
       nameOf: (l) => (l['query'] ? shortQuery(l['query']) : `queryid ${l['queryid'] ?? '?'}`),
       skipOther: true,

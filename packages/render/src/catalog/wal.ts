@@ -23,6 +23,8 @@ export const walGraphs = [
     description:
       'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
     queries: [graphQuery(pgStatReplication, ['write_lag', 'flush_lag', 'replay_lag'])],
+    requires: pgStatReplication.requires,
+    noDataHint: 'Rows exist only on a server with standbys connected.',
     unit: 'seconds',
     axisTitle: 'lag (seconds)',
     lines: columnLines(
@@ -37,6 +39,7 @@ export const walGraphs = [
     description: 'WAL kept on disk for each replication slot; an abandoned slot grows until the disk is full.',
     queries: [graphQuery(pgReplicationSlots, ['retained_bytes'])],
     unit: 'bytes',
+    noDataHint: 'Rows exist only when the server has replication slots.',
     lines: labelLines(['retained_bytes'], ['slot_name']),
   }),
 ] as const
