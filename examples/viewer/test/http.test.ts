@@ -287,6 +287,15 @@ describe('graphs and caching', () => {
     expect(viewer.cachedGraphs).toBe(cached)
   })
 
+  it('renders every catalog graph for a real system (no error images)', async () => {
+    const { graphNames } = await import('@pggraph/render')
+    for (const name of graphNames()) {
+      const r = await alice.get(`/s/${t.a}/db1/graph/${name}.svg?range=1h`)
+      expect(r.status, `${name}: ${r.body.slice(0, 300)}`).toBe(200)
+      expect(r.body).toContain('<svg')
+    }
+  })
+
   it('renders every group, and table and index drill-downs', async () => {
     for (const g of ['overview', 'activity', 'io', 'wal', 'tables', 'indexes', 'statements']) {
       expect((await alice.get(`/s/${t.a}/db1?group=${g}&range=6h`)).status, g).toBe(200)
