@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { createViewer, startViewer, type Viewer, type ViewerOptions } from './server.js'
-export { openStoreAccess, type StoreAccess } from './store-access.js'
+export { openStoreAccess, storeAccessFrom, type StoreAccess } from './store-access.js'
 export {
   ADMIN_SCHEMA,
   USER_PATTERN,

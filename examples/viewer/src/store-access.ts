@@ -1,5 +1,5 @@
 import { PggraphError, quoteIdent, sqlStateOf, validateIdentifier, type Queryable } from '@pggraph/core'
-import { openStore } from '@pggraph/store'
+import { openStore, type StoreConnection } from '@pggraph/store'
 
 /**
  * The viewer's handle on the store. Every query that touches tenant data goes through
@@ -59,6 +59,20 @@ export async function openStoreAccess(url: string, options: { poolSize?: number 
       cause: err,
     })
   }
+  return storeAccessFrom(db)
+}
+
+/**
+ * Wrap a store already opened with `openStore` (for example the quickstart's embedded store,
+ * which its bridge also writes to) as the viewer's {@link StoreAccess}; `end()` closes it.
+ *
+ * @example
+ * ```ts
+ * const db = await openStore('pglite:./pggraph-data')
+ * const viewer = await createViewer({ store: storeAccessFrom(db) })
+ * ```
+ */
+export function storeAccessFrom(db: StoreConnection): StoreAccess {
   return {
     kind: db.kind,
     service: (fn) => fn(db),

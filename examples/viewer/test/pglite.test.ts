@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore, readSeries, type StoreConnection } from '@pggraph/store'
 import { anyServer, withDatabase } from '../../../test/servers/index.js'
-import { createViewer, type Viewer } from '../src/index.js'
+import { createViewer, storeAccessFrom, type StoreAccess, type Viewer } from '../src/index.js'
 import { readerRoleOf } from '../src/systems.js'
 import { Client } from './client.js'
 import { collectInto, installTenants } from './fixture.js'
@@ -15,13 +15,15 @@ const t = { a: 'pa', b: 'pb' }
 const PW = 'pglite-password-1'
 let dir: string
 let viewer: Viewer
+let access: StoreAccess
 let base: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pggraph-viewer-pglite-'))
   const url = `pglite:${join(dir, 'store')}`
   const store: StoreConnection = await openStore(url)
-  try {
+  access = storeAccessFrom(store)
+  {
     await installTenants(store, t)
     // Real snapshots of a real server, written into the embedded store.
     await withDatabase(anyServer(), (target) =>
@@ -36,16 +38,16 @@ beforeAll(async () => {
         1000,
       ),
     )
-  } finally {
-    await store.end()
   }
-  viewer = await createViewer({ store: url, log: () => {} })
+  // The store stays open and is shared, as in the quickstart (its bridge writes while the viewer reads).
+  viewer = await createViewer({ store: access, log: () => {} })
   base = await viewer.listen(0)
   await viewer.addUser({ user: 'alice', schema: t.a, password: PW })
 }, 180_000)
 
 afterAll(async () => {
   await viewer?.close()
+  await access?.end()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
