@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import type { BridgeHealth, Snapshot } from '@pggraph/core'
+import { PggraphError, type BridgeHealth, type Snapshot } from '@pggraph/core'
 import { openStore, recordSourceError, writeSnapshot } from '@pggraph/store'
 import type { BridgeConfig } from './config.js'
 import { RunLock } from './lock.js'
@@ -115,7 +115,13 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
   const lock = options.lock === false ? undefined : await RunLock.acquire(lockPath(config))
   try {
     const spool = spoolOf(config)
-    await spool.init()
+    await spool.init().catch((err: unknown) => {
+      throw new PggraphError(
+        'CONFIG',
+        `spool_dir ${config.spoolDir} cannot be used (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): create it writable for this user, or set spool_dir.`,
+        { cause: err },
+      )
+    })
     const state = await readState(config.spoolDir)
     const ns = { schema: config.schema, prefix: config.prefix }
     const host = monitoredHost(config.targetUrl)

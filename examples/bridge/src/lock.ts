@@ -60,7 +60,6 @@ export class RunLock {
 
   /** Take the lock at `path`, or throw `PggraphError('BUSY')` naming the holder. */
   static async acquire(path: string): Promise<RunLock> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 })
     const info: LockInfo = {
       pid: process.pid,
       host: hostname(),
@@ -69,7 +68,16 @@ export class RunLock {
     }
     // Not named like the spool's temporary files, which a lock holder removes as crash leftovers.
     const tmp = join(dirname(path), `.lock-${process.pid}-${Date.now()}`)
-    await writeFile(tmp, JSON.stringify(info), { mode: 0o600 })
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+      await writeFile(tmp, JSON.stringify(info), { mode: 0o600 })
+    } catch (err) {
+      throw new PggraphError(
+        'CONFIG',
+        `The lock ${path} cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)}): make ${dirname(path)} writable for this user, or set spool_dir.`,
+        { cause: err },
+      )
+    }
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         try {

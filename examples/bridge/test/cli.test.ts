@@ -82,6 +82,10 @@ describe('pggraph-bridge command line', () => {
       ],
       [['run', '--target', 'postgres://x@h/db'], /Missing value for "store_url": give --store, set PGGRAPH_STORE_URL/],
       [['run', '--config', f, '--intervall', '5s'], /Unknown option '--intervall'.*pggraph-bridge run --help/],
+      [
+        ['run', '--config', toml(lines({ ...base, spool_dir: '/etc/passwd/spool' }))],
+        /The lock \/etc\/passwd\/spool\/bridge\.lock cannot be created \(ENOTDIR\)/,
+      ],
       [['frobnicate'], /unknown command "frobnicate"/],
       [['collect'], /Missing value for "target_url"/],
     ]
@@ -157,5 +161,37 @@ describe('run --loop', () => {
     // The lock was released: a plain run works now.
     const after = await runCli(['run', '--config', config])
     expect(after.code, after.stderr).toBe(0)
+  })
+  it('on SIGTERM in the middle of a cycle, spools or finishes the snapshot in hand, and loses nothing', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'pggraph-term-'))
+    const config = writeConfig(d, {
+      target_url: ownServer().url,
+      store_url: store.writerUrl,
+      schema: store.schema,
+      prefix: store.prefix,
+      insecure: true,
+      spool_dir: join(d, 'spool'),
+    })
+    const before = await store.snapshotTimes()
+    const loop = startCli(['run', '--config', config, '--loop', '--interval', '1h', '-v'])
+    const started = Date.now()
+    let taken: string | undefined
+    loop.stdout!.on('data', (b: Buffer) => {
+      const m = /^spooled (\S+)/m.exec(b.toString())
+      if (m && !taken) {
+        taken = m[1]
+        loop.kill('SIGTERM')
+      }
+    })
+    const r = await finished(loop)
+    expect(r.code, r.stderr).toBe(0)
+    expect(taken).toBeDefined()
+    expect(r.stdout).toMatch(/pggraph-bridge: stopped\./)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    // Whether the write finished before the loop stopped or not, the next run leaves it stored once.
+    const next = await runCli(['run', '--config', config])
+    expect(next.code, next.stderr).toBe(0)
+    const after = (await store.snapshotTimes()).slice(before.length)
+    expect(after.filter((t) => t === taken)).toHaveLength(1)
   })
 })

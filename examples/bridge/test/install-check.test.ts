@@ -1,11 +1,12 @@
 // The operator's path, as real processes: `install` on a store (twice: the second changes
 // nothing), the printed bridge config used as it is, and `check` reporting each fact with ✓/✗.
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, randomName, urlWith } from '../../../test/servers/index.js'
-import { ensureBuilt, ownServer, runCli } from './helpers.js'
+import { bin, ensureBuilt, ownServer, runCli } from './helpers.js'
 
 describe('install, then check', () => {
   const database = randomName('inst')
@@ -94,5 +95,53 @@ describe('install, then check', () => {
     expect(su.stdout).toMatch(
       /^✗ target role postgres is a superuser\n {4}fix: use a dedicated role: CREATE ROLE pggraph_monitor/m,
     )
+  })
+})
+
+describe('install on a terminal', () => {
+  const database = randomName('tty')
+  const schema = randomName('s')
+  beforeAll(async () => {
+    await ensureBuilt()
+    const c = await connect(ownServer().url)
+    await c.query(`CREATE DATABASE ${database}`)
+    await c.end()
+  })
+  afterAll(async () => {
+    const c = await connect(ownServer().url)
+    await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    for (const r of [`${schema}_web1_writer`, `${schema}_reader`, `${schema}_owner`])
+      await c.query(`DROP ROLE IF EXISTS ${r}`)
+    await c.end()
+  })
+
+  it('asks for what is missing, re-asks a bad name, shows the plan and applies on yes', async () => {
+    // `script` gives the CLI a pseudo-terminal; answers are typed when each question appears.
+    const child = spawn('script', ['-qfec', `${process.execPath} ${bin} install --insecure`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const answers: [RegExp, string][] = [
+      [/Store URL[^\n]*: \S*$/, urlWith(ownServer().url, { database })],
+      [/Tenant schema[^\n]*: \S*$/, 'Bad-Name'],
+      [/not allowed[\s\S]*Tenant schema[^\n]*: \S*$/, schema],
+      [/Prefix of this monitored system[^\n]*: \S*$/, 'web1'],
+      [/Writer role \[[a-z0-9_]+\]: \S*$/, ''],
+      [/Apply\? \[y\/N\]: \S*$/, 'y'],
+    ]
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const next = answers[0]
+      if (next && next[0].test(out)) {
+        answers.shift()
+        child.stdin.write(`${next[1]}\n`)
+      }
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    expect(answers, out).toEqual([])
+    expect(code, out).toBe(0)
+    expect(out).toMatch(new RegExp(`Plan for the store .*\\r?\\n +schema ${schema}: created if missing`))
+    expect(out).toMatch(new RegExp(`writer role ${schema}_web1_writer: may only add snapshots`))
+    expect(out).toMatch(new RegExp(`Installed ${schema}\\.web1: `))
   })
 })

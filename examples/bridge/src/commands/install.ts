@@ -103,7 +103,11 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     if (writerRole) validateIdentifier(writerRole, 'role')
     if (readerRole) validateIdentifier(readerRole, 'role')
     const link = storeLink({ storeUrl: store!, caFile, insecure })
-    for (const w of link.warnings) io.err(`pggraph-bridge: warning: ${w}`)
+    // The bridge's own warning talks about snapshots; here only the admin connection is plain.
+    const warnings =
+      link.mode === 'insecure' ? link.warnings.filter((w) => !w.startsWith('insecure')) : [...link.warnings]
+    if (link.mode === 'insecure') warnings.push('--insecure: the connection to the store is plain text.')
+    for (const w of warnings) io.err(`pggraph-bridge: warning: ${w}`)
 
     io.out(`Plan for the store ${store!.startsWith('pglite:') ? store : shortUrl(store!)} (${link.description}):`)
     io.out(`  schema ${schema}: created if missing, tables ${schema}.${prefix}_* created or completed`)
@@ -135,6 +139,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
         ? `Already installed: ${schema}.${prefix} is up to date (nothing changed).`
         : `Installed ${schema}.${prefix}: ${result.tablesCreated.length} table(s) created, ${result.columnsAdded.length} column(s) added, ${result.migrations.length} migration(s); roles: ${result.roles.map((r) => `${r.role} ${r.action}`).join(', ')}.`,
     )
+    const configPath = `/etc/pggraph/${schema}.${prefix}.toml`
     const storeUrl = store!.startsWith('pglite:') ? undefined : new URL(link.url)
     const steps = installInstructions(result, {
       storeHost: str('bridge-store-host') ?? storeUrl?.hostname ?? 'localhost',
@@ -142,6 +147,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
       storeDatabase: decodeURIComponent(storeUrl?.pathname.slice(1) || 'postgres'),
       ...(str('target') ? { targetUrl: str('target')! } : {}),
       ...(caFile ? { caFile } : {}),
+      configPath,
     })
     const generated = result.roles.find((r) => r.kind === 'writer' && r.generatedPassword)
     io.out('')
@@ -149,12 +155,12 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     for (const l of steps.pgHba) io.out(`     ${l}`)
     io.out('')
     io.out(
-      `2. On the monitored server, save as /etc/pggraph/bridge.toml (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password'}):`,
+      `2. On the monitored server, save as ${configPath} (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password'}):`,
     )
     io.out('')
     io.out(indent(steps.bridgeConfig))
     io.out('')
-    io.out('3. Check it:   npx pggraph-bridge check --config /etc/pggraph/bridge.toml')
+    io.out(`3. Check it:   npx pggraph-bridge check --config ${configPath}`)
     io.out('')
     io.out('4. Run it every minute from cron (crontab -e):')
     io.out(indent(steps.crontab))
