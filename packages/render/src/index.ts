@@ -34,7 +34,7 @@ export {
   type Marker,
   type TimeseriesLayout,
 } from './spec.js'
-export { FONT_FAMILY, themes, vegaConfig, type Theme, type ThemeName } from './theme.js'
+export { FONT_FAMILY, FONT_STACK, themes, vegaConfig, type Theme, type ThemeName } from './theme.js'
 export { axisFormat, type AxisFormat } from './units.js'
 export { dejavuWidth } from './text-width.js'
 export { vegaSvgRenderer } from './vega-svg.js'

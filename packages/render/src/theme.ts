@@ -3,8 +3,15 @@
  * colour blindness), reordered so the first colours contrast well on both backgrounds.
  */
 
-/** The font every graph names; PNG output loads it from the `dejavu-fonts-ttf` npm package. */
+/** The font every graph is laid out with; PNG output loads it from the `dejavu-fonts-ttf` npm package. */
 export const FONT_FAMILY = 'DejaVu Sans'
+
+/**
+ * The font stack written into SVGs: DejaVu Sans first (what the layout was measured with and
+ * what PNGs use), then Verdana, whose widths are close (both descend from Bitstream Vera), then
+ * any sans-serif, so a browser without DejaVu never falls back to a serif face.
+ */
+export const FONT_STACK = `${FONT_FAMILY}, Verdana, sans-serif`
 
 /** Okabe-Ito, most distinguishable first; the last entry differs per theme (black / white). */
 const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442'] as const
@@ -62,12 +69,12 @@ export function vegaConfig(theme: Theme): Record<string, unknown> {
     labelFontSize: 11,
     titleFontSize: 11,
     titleFontWeight: 'normal',
-    labelFont: FONT_FAMILY,
-    titleFont: FONT_FAMILY,
+    labelFont: FONT_STACK,
+    titleFont: FONT_STACK,
   }
   return {
     background: theme.background,
-    font: FONT_FAMILY,
+    font: FONT_STACK,
     padding: 8,
     view: { stroke: null },
     axis,
@@ -75,8 +82,8 @@ export function vegaConfig(theme: Theme): Record<string, unknown> {
       labelColor: theme.foreground,
       titleColor: theme.foreground,
       labelFontSize: 11,
-      labelFont: FONT_FAMILY,
-      titleFont: FONT_FAMILY,
+      labelFont: FONT_STACK,
+      titleFont: FONT_STACK,
       orient: 'bottom',
       direction: 'horizontal',
       symbolType: 'stroke',
@@ -87,12 +94,12 @@ export function vegaConfig(theme: Theme): Record<string, unknown> {
       subtitleColor: theme.muted,
       fontSize: 13,
       fontWeight: 'bold',
-      font: FONT_FAMILY,
-      subtitleFont: FONT_FAMILY,
+      font: FONT_STACK,
+      subtitleFont: FONT_STACK,
       anchor: 'start',
       offset: 6,
     },
-    text: { font: FONT_FAMILY, color: theme.foreground },
+    text: { font: FONT_STACK, color: theme.foreground },
     range: { category: theme.palette },
     line: { strokeWidth: 1.5 },
   }
