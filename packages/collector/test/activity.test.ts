@@ -118,6 +118,13 @@ describe.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local
           expect(upd).toMatchObject({ calls: 1, rows: 10 })
           expect(num(upd.total_exec_time)).toBeGreaterThan(0)
           expect(upd.queryid).toMatch(/^-?\d+$/)
+          // by default no statement text is read, only queryids
+          const db2 = await connect(url)
+          const plain = await collect(db2, { collectors: [statements()] })
+          await db2.end()
+          expect(plain.metrics.pg_stat_statements.length).toBeGreaterThan(0)
+          expect(plain.metrics.pg_stat_statements.every((r) => r.query === '')).toBe(true)
+          expect(plain.metrics.pg_stat_statements.find((r) => r.queryid === upd.queryid)?.calls).toBe(1)
         } else {
           expect(b.skipped.map((s) => s.metric)).toContain('pg_stat_statements')
         }

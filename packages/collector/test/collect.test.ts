@@ -5,7 +5,7 @@ import { isPggraphError } from '@pggraph/core'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { anyServer, connect, pgServers, randomName, urlWith, withDatabase } from '../../../test/servers/index.js'
-import { builtinMetrics, collect, defaultCollectors, indexes, tables } from '../src/index.js'
+import { builtinMetrics, collect, defaultCollectors, indexes, server, tables } from '../src/index.js'
 
 const servers = pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const)
 const minOf = (d: MetricDefinition) => d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
@@ -241,6 +241,11 @@ describe('collect() details', () => {
           [`${db1}.in_one`, `${db2}.in_two`].sort(),
         )
         expect(snap.stats.roundTrips).toBe(8)
+
+        const onlyOther = await collect(db, { collectors: [server(), tables()], databases: [db2], connect: open })
+        expect(onlyOther.databases).toEqual([db2])
+        expect(onlyOther.metrics.pg_stat_user_tables.map((r) => r.relname)).toEqual(['in_two'])
+        expect(onlyOther.metrics.pg_server).toHaveLength(1) // cluster-wide metrics still come from db, once
 
         const all = await collect(db, { collectors: [tables()], databases: 'all', connect: open })
         expect(all.databases).toEqual(expect.arrayContaining([db1, db2, 'postgres']))
