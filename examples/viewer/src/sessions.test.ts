@@ -31,4 +31,12 @@ describe('SessionStore', () => {
     expect(store.get(a.id)).toBeUndefined()
     expect(store.get(b.id)).toBe(b)
   })
+  it('stays bounded under a flood of anonymous sessions, keeping logged-in ones', () => {
+    const store = new SessionStore({ maxAgeMs: 1e6, idleMs: 1e6 }, Date.now, 100)
+    const user = store.create({ user: 'a', schema: 's', admin: false })
+    const anon = Array.from({ length: 500 }, () => store.create(null))
+    expect(store.get(user.id)).toBe(user)
+    expect(store.get(anon[499]!.id)).toBeDefined()
+    expect(anon.filter((s) => store.get(s.id)).length).toBeLessThan(100)
+  })
 })

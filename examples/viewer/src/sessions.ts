@@ -40,9 +40,12 @@ export class SessionStore {
   readonly #now: () => number
   #lastSweep = 0
 
-  constructor(times: SessionTimes, now: () => number = Date.now) {
+  readonly #max: number
+
+  constructor(times: SessionTimes, now: () => number = Date.now, maxSessions = 100_000) {
     this.#times = times
     this.#now = now
+    this.#max = maxSessions
   }
 
   /** The live session of `id`, refreshed; `undefined` when unknown or expired. */
@@ -63,6 +66,7 @@ export class SessionStore {
   create(identity: ViewerIdentity | null): Session {
     const now = this.#now()
     this.#sweep(now)
+    if (this.#sessions.size >= this.#max) this.#shed()
     const s: Session = { id: token(), csrf: token(), identity, created: now, lastSeen: now }
     this.#sessions.set(s.id, s)
     return s
@@ -87,6 +91,20 @@ export class SessionStore {
   #expired(s: Session, now: number): boolean {
     if (!s.identity) return now - s.created >= ANON_MAX_AGE_MS
     return now - s.created >= this.#times.maxAgeMs || now - s.lastSeen >= this.#times.idleMs
+  }
+
+  // Every visit to the login page makes an anonymous session: under a flood, the oldest
+  // anonymous ones go first, so logged-in users keep theirs.
+  #shed(): void {
+    const target = Math.floor(this.#max * 0.9)
+    for (const [id, s] of this.#sessions) {
+      if (this.#sessions.size <= target) return
+      if (!s.identity) this.#sessions.delete(id)
+    }
+    for (const id of this.#sessions.keys()) {
+      if (this.#sessions.size <= target) return
+      this.#sessions.delete(id)
+    }
   }
 
   #sweep(now: number): void {
