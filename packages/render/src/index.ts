@@ -38,6 +38,7 @@ export { FONT_FAMILY, FONT_STACK, themes, vegaConfig, type Theme, type ThemeName
 export { axisFormat, type AxisFormat } from './units.js'
 export { dejavuWidth } from './text-width.js'
 export { vegaSvgRenderer } from './vega-svg.js'
+export { vegaLiteRenderer } from './vega-lite-renderer.js'
 export { bundledFontFiles, pngRenderer, svgToPng } from './png.js'
 export { loadGraphData, resolveGraph, type GraphData, type GraphRange } from './load.js'
 export { graphSpec, renderGraph, type RenderGraphOptions } from './render.js'
