@@ -7,8 +7,11 @@ import type { MetricDefinition, MetricRow, ValueColumn } from '@pggraph/core'
 import pg from 'pg'
 import { installStore, writeSnapshot } from '../src/index.js'
 import { copyFrom } from './copy-in.js'
+import { startLatencyProxy } from './latency-proxy.js'
 
 const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+// Roles are cluster-wide: a per-process schema name keeps them apart from other runs.
+const SCHEMA = `bench${process.pid}`
 const ROWS = 1000
 const SNAPSHOTS = Number(process.env['PGGRAPH_BENCH_SNAPSHOTS'] ?? 100)
 const VALUES = ['seq_scan', 'seq_tup_read', 'idx_scan', 'idx_tup_fetch', 'n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd', 'n_live_tup', 'n_dead_tup',
@@ -55,17 +58,17 @@ u.pathname = `/${dbName}`
 const db = new pg.Client({ connectionString: u.toString() })
 await db.connect()
 try {
-  const ns = { schema: 'bench', prefix: 'sys1' }
+  const ns = { schema: SCHEMA, prefix: 'sys1' }
   await installStore(db, { ...ns, metrics: [metric] })
   const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
-  const day = Date.now() - (Date.now() % 86_400_000) // today 00:00 UTC: every time below is in one partition
+  const day = Date.now() - (Date.now() % 86_400_000) - 86_400_000 // yesterday 00:00 UTC: every time below is in that one partition
   for (let i = 0; i < 5; i++) await writeSnapshot(db, ns, snap(day + i * 1000, i)) // warm-up
 
   // The machine is shared and its load varies from second to second, so the methods take turns
   // snapshot by snapshot and each is scored by the median time per snapshot.
   const cols = ['time', 'datname', 'schemaname', 'relname', ...VALUES]
   const colList = cols.map((c) => `"${c}"`).join(', ')
-  const insert = `INSERT INTO bench.sys1_bench_tables (${colList}) VALUES (${cols.map((_, k) => `$${k + 1}`).join(', ')}) ON CONFLICT DO NOTHING`
+  const insert = `INSERT INTO ${SCHEMA}.sys1_bench_tables (${colList}) VALUES (${cols.map((_, k) => `$${k + 1}`).join(', ')}) ON CONFLICT DO NOTHING`
   const times = { ours: [] as number[], copy: [] as number[], txInsert: [] as number[], autoInsert: [] as number[] }
   const timed = async (into: number[], fn: () => Promise<unknown>) => {
     const t = performance.now()
@@ -78,7 +81,7 @@ try {
     await timed(times.copy, () => {
       const ts = new Date(day + 20_000_000 + i * 1000).toISOString()
       const text = rows(i).map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t')).join('\n') + '\n'
-      return copyFrom(db, `bench.sys1_bench_tables (${colList})`, text)
+      return copyFrom(db, `${SCHEMA}.sys1_bench_tables (${colList})`, text)
     })
     if (i % every === 0) {
       await timed(times.txInsert, async () => {
@@ -101,8 +104,8 @@ try {
   const autoInsert = rate(times.autoInsert)
   const per = times.txInsert.length
 
-  const { rows: n } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench.sys1_bench_tables`)
-  if (n[0]!.n !== (5 + 2 * SNAPSHOTS + 2 * per) * ROWS) throw new Error(`row count ${n[0]!.n} is wrong`)
+  const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.sys1_bench_tables`)
+  if (cnt[0]!.n !== (5 + 2 * SNAPSHOTS + 2 * per) * ROWS) throw new Error(`row count ${cnt[0]!.n} is wrong`)
   const f = (x: number) => Math.round(x).toLocaleString('en-US')
   console.log(`PostgreSQL ${v[0]!.v}, ${SNAPSHOTS} snapshots of ${ROWS} rows x ${VALUES.length} values (median per snapshot, methods interleaved)`)
   console.log('| writeSnapshot rows/s | COPY rows/s | INSERT/row, 1 tx per snapshot | INSERT/row, autocommit | vs COPY | vs INSERT (tx) | vs INSERT (autocommit) |')
@@ -110,9 +113,52 @@ try {
   console.log(
     `| ${f(ours)} | ${f(copy)} | ${f(txInsert)} | ${f(autoInsert)} | ${((100 * ours) / copy).toFixed(0)}% | ${(ours / txInsert).toFixed(1)}x | ${(ours / autoInsert).toFixed(1)}x |`,
   )
+
+  // Across a network: the same comparison through a proxy adding RTT_MS of round-trip time.
+  // writeSnapshot is one round trip; an idempotent COPY needs BEGIN, a claim of the snapshot
+  // (INSERT … ON CONFLICT … RETURNING), the COPY and COMMIT; per-row INSERT needs 1,000.
+  const RTT_MS = Number(process.env['PGGRAPH_BENCH_RTT_MS'] ?? 10)
+  const proxy = await startLatencyProxy(u.hostname, Number(u.port || 5432), RTT_MS / 2)
+  const far = new URL(u.toString())
+  far.hostname = '127.0.0.1'
+  far.port = String(proxy.port)
+  const remote = new pg.Client({ connectionString: far.toString() })
+  await remote.connect()
+  try {
+    const n = 20
+    const wan = { ours: [] as number[], copy: [] as number[], insert: [] as number[] }
+    for (let i = 0; i < n; i++) {
+      await timed(wan.ours, () => writeSnapshot(remote, ns, snap(day + 70_000_000 + i * 1000, i)))
+      await timed(wan.copy, async () => {
+        const ts = new Date(day + 75_000_000 + i * 1000).toISOString()
+        const text = rows(i).map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t')).join('\n') + '\n'
+        await remote.query('BEGIN')
+        const claim = await remote.query(
+          `INSERT INTO ${SCHEMA}.sys1_snapshots ("time", server_version_num, start_time) VALUES ($1, 170004, now()) ON CONFLICT DO NOTHING RETURNING 1`,
+          [ts],
+        )
+        if (claim.rows.length) await copyFrom(remote, `${SCHEMA}.sys1_bench_tables (${colList})`, text)
+        await remote.query('COMMIT')
+      })
+    }
+    await timed(wan.insert, async () => {
+      const ts = new Date(day + 80_000_000).toISOString()
+      await remote.query('BEGIN')
+      for (const r of rows(0)) await remote.query(insert, [ts, ...cols.slice(1).map((c) => r[c])])
+      await remote.query('COMMIT')
+    })
+    const [a, c2, i2] = [rate(wan.ours), rate(wan.copy), rate(wan.insert)]
+    console.log(`\nThrough a ${RTT_MS} ms round-trip proxy (${n} snapshots each, 1 for per-row INSERT):`)
+    console.log('| writeSnapshot rows/s | idempotent COPY rows/s | INSERT/row, 1 tx | vs COPY | vs INSERT |')
+    console.log('| --- | --- | --- | --- | --- |')
+    console.log(`| ${f(a)} | ${f(c2)} | ${f(i2)} | ${((100 * a) / c2).toFixed(0)}% | ${(a / i2).toFixed(0)}x |`)
+  } finally {
+    await remote.end()
+    await proxy.close()
+  }
 } finally {
   await db.end()
   await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-  for (const r of ['bench_sys1_writer', 'bench_reader', 'bench_owner']) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`]) await admin.query(`DROP ROLE IF EXISTS ${r}`)
   await admin.end()
 }

@@ -8,6 +8,8 @@ import pg from 'pg'
 import { installStore, pruneStore } from '../src/index.js'
 
 const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+// Roles are cluster-wide: a per-process schema name keeps them apart from other runs.
+const SCHEMA = `bench${process.pid}`
 const DAYS = 6
 const TABLES = Number(process.env['PGGRAPH_BENCH_TABLES'] ?? 200)
 
@@ -30,16 +32,16 @@ u.pathname = `/${dbName}`
 const db = new pg.Client({ connectionString: u.toString() })
 await db.connect()
 try {
-  const ns = { schema: 'bench', prefix: 'sys1' }
+  const ns = { schema: SCHEMA, prefix: 'sys1' }
   await installStore(db, { ...ns, metrics: [metric] })
   const from = Date.parse('2026-01-01T00:00:00Z')
   const to = from + DAYS * 86_400_000
   for (let d = 0; d < DAYS; d++) {
-    await db.query(`SELECT bench.pggraph_add_partition('sys1_bench_tables', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
+    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_tables', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
   }
   const range = [new Date(from).toISOString(), new Date(to).toISOString()]
   await db.query(
-    `INSERT INTO bench.sys1_snapshots ("time", server_version_num, start_time)
+    `INSERT INTO ${SCHEMA}.sys1_snapshots ("time", server_version_num, start_time)
      SELECT ts, 170004, $1::timestamptz FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts`,
     range,
   )
@@ -49,16 +51,16 @@ try {
        SELECT ts, 't' || r, r * 10, r FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts, generate_series(1, ${TABLES}) r`,
       range,
     )
-  await fill('bench.sys1_bench_tables')
-  await db.query(`CREATE TABLE bench.flat (LIKE bench.sys1_bench_tables INCLUDING ALL)`)
-  await fill('bench.flat')
+  await fill(`${SCHEMA}.sys1_bench_tables`)
+  await db.query(`CREATE TABLE ${SCHEMA}.flat (LIKE ${SCHEMA}.sys1_bench_tables INCLUDING ALL)`)
+  await fill(`${SCHEMA}.flat`)
   await db.query('CHECKPOINT')
   const cut = new Date(from + (DAYS / 2) * 86_400_000)
   let t = performance.now()
   const pruned = await pruneStore(db, ns, { olderThan: cut })
   const pruneMs = performance.now() - t
   t = performance.now()
-  const del = await db.query(`DELETE FROM bench.flat WHERE "time" < $1`, [cut.toISOString()])
+  const del = await db.query(`DELETE FROM ${SCHEMA}.flat WHERE "time" < $1`, [cut.toISOString()])
   const deleteMs = performance.now() - t
   const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
   console.log(`PostgreSQL ${v[0]!.v}: ${TABLES} tables x 1440 snapshots/day x ${DAYS} days; removing the older ${DAYS / 2} days`)
@@ -68,6 +70,6 @@ try {
 } finally {
   await db.end()
   await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-  for (const r of ['bench_sys1_writer', 'bench_reader', 'bench_owner']) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`]) await admin.query(`DROP ROLE IF EXISTS ${r}`)
   await admin.end()
 }

@@ -11,6 +11,8 @@ import pg from 'pg'
 import { installStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
 
 const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+// Roles are cluster-wide: a per-process schema name keeps them apart from other runs.
+const SCHEMA = `bench${process.pid}`
 const DAYS = 30
 const RUNS = 7
 const usePglite = process.argv[2] === 'pglite'
@@ -50,45 +52,45 @@ if (usePglite) {
   cleanup = async () => {
     await db.end()
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-    for (const r of ['bench_sys1_writer', 'bench_reader', 'bench_owner']) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+    for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`]) await admin.query(`DROP ROLE IF EXISTS ${r}`)
     await admin.end()
   }
 }
 
 try {
-  const ns = { schema: 'bench', prefix: 'sys1' }
+  const ns = { schema: SCHEMA, prefix: 'sys1' }
   await installStore(db, { ...ns, metrics: [metric] })
   const to = Date.parse('2026-02-01T00:00:00Z')
   const from = to - DAYS * 86_400_000
   let t = performance.now()
   for (let d = 0; d <= DAYS; d++) {
-    await db.query(`SELECT bench.pggraph_add_partition('sys1_bench_database', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
+    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_database', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
   }
   // One restart half-way: start time changes and counters start again from zero.
   const restart = new Date(from + 15 * 86_400_000).toISOString()
   await db.query(
-    `INSERT INTO bench.sys1_snapshots ("time", server_version_num, server_version, start_time)
+    `INSERT INTO ${SCHEMA}.sys1_snapshots ("time", server_version_num, server_version, start_time)
      SELECT ts, 170004, '17.4', CASE WHEN ts < $3::timestamptz THEN $1::timestamptz - interval '1 day' ELSE $3::timestamptz END
        FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts`,
     [new Date(from).toISOString(), new Date(to).toISOString(), restart],
   )
   await db.query(
-    `INSERT INTO bench.sys1_bench_database ("time", datname, xact_commit, blks_hit, numbackends, stats_reset)
+    `INSERT INTO ${SCHEMA}.sys1_bench_database ("time", datname, xact_commit, blks_hit, numbackends, stats_reset)
      SELECT ts, d, (extract(epoch FROM ts - CASE WHEN ts < $3::timestamptz THEN $1::timestamptz ELSE $3::timestamptz END) * (10 + length(d)))::float8
                  + (random() * 5)::int, extract(epoch FROM ts)::float8 * 100, 5 + (random() * 10)::int, NULL
        FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts,
             unnest(ARRAY['app', 'postgres', 'reporting', 'template1']) d`,
     [new Date(from).toISOString(), new Date(to).toISOString(), restart],
   )
-  await db.query('ANALYZE bench.sys1_bench_database')
-  await db.query('ANALYZE bench.sys1_snapshots')
+  await db.query(`ANALYZE ${SCHEMA}.sys1_bench_database`)
+  await db.query(`ANALYZE ${SCHEMA}.sys1_snapshots`)
   const loadMs = performance.now() - t
-  const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bench.sys1_bench_database`)
+  const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.sys1_bench_database`)
 
   const query = { metric: 'bench_database', columns: ['xact_commit'], labels: { datname: 'app' }, from, to, points: 800 }
   const raw = (q: Queryable) =>
     q.query<{ time: Date; xact_commit: number }>(
-      `SELECT "time", xact_commit FROM bench.sys1_bench_database WHERE datname = $1 AND "time" >= $2 AND "time" <= $3 ORDER BY "time"`,
+      `SELECT "time", xact_commit FROM ${SCHEMA}.sys1_bench_database WHERE datname = $1 AND "time" >= $2 AND "time" <= $3 ORDER BY "time"`,
       ['app', new Date(from).toISOString(), new Date(to).toISOString()],
     )
   const times = { ours: [] as number[], rolled: [] as number[], raw: [] as number[], rawJs: [] as number[] }
