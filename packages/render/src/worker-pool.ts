@@ -1,6 +1,19 @@
 import { Worker } from 'node:worker_threads'
 import { PggraphError, type GraphSpec } from '@pggraph/core'
 
+const WARM_UP: GraphSpec = {
+  width: 100,
+  height: 40,
+  data: {
+    values: [
+      { t: 0, v: 1 },
+      { t: 60_000, v: 2 },
+    ],
+  },
+  mark: 'line',
+  encoding: { x: { field: 't', type: 'temporal', scale: { type: 'utc' } }, y: { field: 'v', type: 'quantitative' } },
+}
+
 interface Job {
   readonly id: number
   readonly spec: GraphSpec
@@ -34,6 +47,9 @@ export class WorkerPool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) this.#add(startWorker())
+    // Each worker renders a tiny chart right away, in the background: loading Vega and
+    // compiling its hot paths then happens before the first real dashboard asks.
+    for (let i = 0; i < size; i++) this.run(WARM_UP).catch(() => undefined)
   }
 
   #add(w: Worker): void {
