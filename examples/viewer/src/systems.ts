@@ -35,6 +35,12 @@ const toMs = (v: unknown): number | null => {
   return Number.isFinite(t) ? t : null
 }
 
+/** `never` without a snapshot, `stale` when none arrived for 3 intervals, else `ok`. */
+export function healthState(arrived: number | null, intervalMs: number, now: number): SystemInfo['state'] {
+  if (arrived === null) return 'never'
+  return now - arrived > 3 * intervalMs ? 'stale' : 'ok'
+}
+
 /** The systems of one schema, read as that schema's reader role. */
 export async function systemsOfSchema(store: StoreAccess, schema: string, now: number): Promise<SystemInfo[]> {
   const sources = await store.asRole(readerRoleOf(schema), (db) => listSources(db, schema))
@@ -45,7 +51,7 @@ export async function systemsOfSchema(store: StoreAccess, schema: string, now: n
       // monitored server's, so a skewed server clock does not flag a healthy bridge.
       const arrived = toMs(s.lastReceived) ?? lastSeen
       const intervalMs = s.intervalSeconds ? s.intervalSeconds * 1000 : 60_000
-      const state: SystemInfo['state'] = arrived === null ? 'never' : now - arrived > 3 * intervalMs ? 'stale' : 'ok'
+      const state = healthState(arrived, intervalMs, now)
       return {
         schema,
         prefix: s.prefix,
