@@ -14,8 +14,28 @@ const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:
 const SCHEMA = `bench${process.pid}`
 const ROWS = 1000
 const SNAPSHOTS = Number(process.env['PGGRAPH_BENCH_SNAPSHOTS'] ?? 100)
-const VALUES = ['seq_scan', 'seq_tup_read', 'idx_scan', 'idx_tup_fetch', 'n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd', 'n_live_tup', 'n_dead_tup',
-  'n_mod_since_analyze', 'n_ins_since_vacuum', 'vacuum_count', 'autovacuum_count', 'analyze_count', 'autoanalyze_count', 'heap_blks_read', 'heap_blks_hit', 'idx_blks_read', 'idx_blks_hit']
+const VALUES = [
+  'seq_scan',
+  'seq_tup_read',
+  'idx_scan',
+  'idx_tup_fetch',
+  'n_tup_ins',
+  'n_tup_upd',
+  'n_tup_del',
+  'n_tup_hot_upd',
+  'n_live_tup',
+  'n_dead_tup',
+  'n_mod_since_analyze',
+  'n_ins_since_vacuum',
+  'vacuum_count',
+  'autovacuum_count',
+  'analyze_count',
+  'autoanalyze_count',
+  'heap_blks_read',
+  'heap_blks_hit',
+  'idx_blks_read',
+  'idx_blks_hit',
+]
 
 const metric: MetricDefinition = {
   name: 'bench_tables',
@@ -23,7 +43,12 @@ const metric: MetricDefinition = {
   scope: 'database',
   description: 'pg_stat_user_tables-like',
   labels: { datname: 'text', schemaname: 'text', relname: 'text' },
-  values: Object.fromEntries(VALUES.map((v): [string, ValueColumn] => [v, { kind: v.startsWith('n_live') || v.startsWith('n_dead') ? 'gauge' : 'counter', unit: 'count' }])),
+  values: Object.fromEntries(
+    VALUES.map((v): [string, ValueColumn] => [
+      v,
+      { kind: v.startsWith('n_live') || v.startsWith('n_dead') ? 'gauge' : 'counter', unit: 'count' },
+    ]),
+  ),
   queries: [{ since: 12, sql: 'SELECT 1' }],
 }
 
@@ -40,7 +65,14 @@ function snap(t: number, i: number) {
   return {
     format: 1 as const,
     takenAt: new Date(t).toISOString(),
-    server: { versionNum: 170004, version: '17.4', startTime: '2026-01-01T00:00:00Z', systemIdentifier: '1', timeline: 1, inRecovery: false },
+    server: {
+      versionNum: 170004,
+      version: '17.4',
+      startTime: '2026-01-01T00:00:00Z',
+      systemIdentifier: '1',
+      timeline: 1,
+      inRecovery: false,
+    },
     databases: ['app'],
     resets: [],
     metrics: { bench_tables: rows(i) },
@@ -80,7 +112,10 @@ try {
     await timed(times.ours, () => writeSnapshot(db, ns, snap(day + 10_000 + i * 1000, i)))
     await timed(times.copy, () => {
       const ts = new Date(day + 20_000_000 + i * 1000).toISOString()
-      const text = rows(i).map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t')).join('\n') + '\n'
+      const text =
+        rows(i)
+          .map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t'))
+          .join('\n') + '\n'
       return copyFrom(db, `${SCHEMA}.sys1_bench_tables (${colList})`, text)
     })
     if (i % every === 0) {
@@ -107,8 +142,12 @@ try {
   const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.sys1_bench_tables`)
   if (cnt[0]!.n !== (5 + 2 * SNAPSHOTS + 2 * per) * ROWS) throw new Error(`row count ${cnt[0]!.n} is wrong`)
   const f = (x: number) => Math.round(x).toLocaleString('en-US')
-  console.log(`PostgreSQL ${v[0]!.v}, ${SNAPSHOTS} snapshots of ${ROWS} rows x ${VALUES.length} values (median per snapshot, methods interleaved)`)
-  console.log('| writeSnapshot rows/s | COPY rows/s | INSERT/row, 1 tx per snapshot | INSERT/row, autocommit | vs COPY | vs INSERT (tx) | vs INSERT (autocommit) |')
+  console.log(
+    `PostgreSQL ${v[0]!.v}, ${SNAPSHOTS} snapshots of ${ROWS} rows x ${VALUES.length} values (median per snapshot, methods interleaved)`,
+  )
+  console.log(
+    '| writeSnapshot rows/s | COPY rows/s | INSERT/row, 1 tx per snapshot | INSERT/row, autocommit | vs COPY | vs INSERT (tx) | vs INSERT (autocommit) |',
+  )
   console.log('| --- | --- | --- | --- | --- | --- | --- |')
   console.log(
     `| ${f(ours)} | ${f(copy)} | ${f(txInsert)} | ${f(autoInsert)} | ${((100 * ours) / copy).toFixed(0)}% | ${(ours / txInsert).toFixed(1)}x | ${(ours / autoInsert).toFixed(1)}x |`,
@@ -131,7 +170,10 @@ try {
       await timed(wan.ours, () => writeSnapshot(remote, ns, snap(day + 70_000_000 + i * 1000, i)))
       await timed(wan.copy, async () => {
         const ts = new Date(day + 75_000_000 + i * 1000).toISOString()
-        const text = rows(i).map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t')).join('\n') + '\n'
+        const text =
+          rows(i)
+            .map((r) => [ts, ...cols.slice(1).map((c) => String(r[c]))].join('\t'))
+            .join('\n') + '\n'
         await remote.query('BEGIN')
         const claim = await remote.query(
           `INSERT INTO ${SCHEMA}.sys1_snapshots ("time", server_version_num, start_time) VALUES ($1, 170004, now()) ON CONFLICT DO NOTHING RETURNING 1`,
@@ -159,6 +201,7 @@ try {
 } finally {
   await db.end()
   await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`]) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`])
+    await admin.query(`DROP ROLE IF EXISTS ${r}`)
   await admin.end()
 }

@@ -37,7 +37,9 @@ try {
   const from = Date.parse('2026-01-01T00:00:00Z')
   const to = from + DAYS * 86_400_000
   for (let d = 0; d < DAYS; d++) {
-    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_tables', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
+    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_tables', $1::date)`, [
+      new Date(from + d * 86_400_000).toISOString().slice(0, 10),
+    ])
   }
   const range = [new Date(from).toISOString(), new Date(to).toISOString()]
   await db.query(
@@ -63,13 +65,18 @@ try {
   const del = await db.query(`DELETE FROM ${SCHEMA}.flat WHERE "time" < $1`, [cut.toISOString()])
   const deleteMs = performance.now() - t
   const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
-  console.log(`PostgreSQL ${v[0]!.v}: ${TABLES} tables x 1440 snapshots/day x ${DAYS} days; removing the older ${DAYS / 2} days`)
+  console.log(
+    `PostgreSQL ${v[0]!.v}: ${TABLES} tables x 1440 snapshots/day x ${DAYS} days; removing the older ${DAYS / 2} days`,
+  )
   console.log('| pruneStore (drop partitions) | DELETE, unpartitioned | rows removed | ratio |')
   console.log('| --- | --- | --- | --- |')
-  console.log(`| ${pruneMs.toFixed(0)} ms (${pruned.partitionsDropped.length} partitions) | ${deleteMs.toFixed(0)} ms | ${del.rowCount?.toLocaleString('en-US')} | ${(deleteMs / pruneMs).toFixed(0)}x |`)
+  console.log(
+    `| ${pruneMs.toFixed(0)} ms (${pruned.partitionsDropped.length} partitions) | ${deleteMs.toFixed(0)} ms | ${del.rowCount?.toLocaleString('en-US')} | ${(deleteMs / pruneMs).toFixed(0)}x |`,
+  )
 } finally {
   await db.end()
   await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`]) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`])
+    await admin.query(`DROP ROLE IF EXISTS ${r}`)
   await admin.end()
 }

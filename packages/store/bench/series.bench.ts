@@ -52,7 +52,8 @@ if (usePglite) {
   cleanup = async () => {
     await db.end()
     await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-    for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`]) await admin.query(`DROP ROLE IF EXISTS ${r}`)
+    for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`])
+      await admin.query(`DROP ROLE IF EXISTS ${r}`)
     await admin.end()
   }
 }
@@ -64,7 +65,9 @@ try {
   const from = to - DAYS * 86_400_000
   let t = performance.now()
   for (let d = 0; d <= DAYS; d++) {
-    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_database', $1::date)`, [new Date(from + d * 86_400_000).toISOString().slice(0, 10)])
+    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_database', $1::date)`, [
+      new Date(from + d * 86_400_000).toISOString().slice(0, 10),
+    ])
   }
   // One restart half-way: start time changes and counters start again from zero.
   const restart = new Date(from + 15 * 86_400_000).toISOString()
@@ -87,7 +90,14 @@ try {
   const loadMs = performance.now() - t
   const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.sys1_bench_database`)
 
-  const query = { metric: 'bench_database', columns: ['xact_commit'], labels: { datname: 'app' }, from, to, points: 800 }
+  const query = {
+    metric: 'bench_database',
+    columns: ['xact_commit'],
+    labels: { datname: 'app' },
+    from,
+    to,
+    points: 800,
+  }
   const raw = (q: Queryable) =>
     q.query<{ time: Date; xact_commit: number }>(
       `SELECT "time", xact_commit FROM ${SCHEMA}.sys1_bench_database WHERE datname = $1 AND "time" >= $2 AND "time" <= $3 ORDER BY "time"`,
@@ -138,14 +148,17 @@ try {
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
   const [o, ro, r, rj] = [median(times.ours), median(times.rolled), median(times.raw), median(times.rawJs)]
   const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
-  console.log(`${usePglite ? 'PGlite' : 'PostgreSQL'} ${v[0]!.v}: ${cnt[0]!.n.toLocaleString('en-US')} rows (${DAYS} days x 1440 snapshots x 4 databases) loaded in ${(loadMs / 1000).toFixed(1)} s`)
+  console.log(
+    `${usePglite ? 'PGlite' : 'PostgreSQL'} ${v[0]!.v}: ${cnt[0]!.n.toLocaleString('en-US')} rows (${DAYS} days x 1440 snapshots x 4 databases) loaded in ${(loadMs / 1000).toFixed(1)} s`,
+  )
   console.log(`hourly rollups for ${DAYS} days computed in ${(rollupMs / 1000).toFixed(2)} s`)
-  console.log('| store | readSeries, raw rows | readSeries, hourly rollups | fetch raw rows | fetch raw + rates/buckets in JS | raw-rows readSeries vs fetch | rollups vs fetch |')
+  console.log(
+    '| store | readSeries, raw rows | readSeries, hourly rollups | fetch raw rows | fetch raw + rates/buckets in JS | raw-rows readSeries vs fetch | rollups vs fetch |',
+  )
   console.log('| --- | --- | --- | --- | --- | --- | --- |')
   console.log(
     `| ${usePglite ? 'PGlite' : `PostgreSQL ${v[0]!.v.split(' ')[0]}`} | ${o.toFixed(1)} ms (${points} points) | ${ro.toFixed(1)} ms (${rolledPoints} points) | ${r.toFixed(1)} ms (${rawRows} rows) | ${rj.toFixed(1)} ms | ${(r / o).toFixed(1)}x | ${(r / ro).toFixed(1)}x |`,
   )
-
 } finally {
   if (!process.env['PGGRAPH_BENCH_KEEP']) await cleanup()
   else await db.end()

@@ -62,7 +62,9 @@ async function openPGlite(path: string): Promise<StoreConnection> {
     db = (path === '' || path === 'memory:' ? new PGlite() : new PGlite(path)) as unknown as PGliteLike
     await db.waitReady
   } catch (err) {
-    throw new PggraphError('CONNECT', `Cannot open the embedded store in "${path}": ${(err as Error).message}`, { cause: err })
+    throw new PggraphError('CONNECT', `Cannot open the embedded store in "${path}": ${(err as Error).message}`, {
+      cause: err,
+    })
   }
   return {
     kind: 'pglite',

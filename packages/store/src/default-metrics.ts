@@ -10,7 +10,10 @@ import * as collector from '@pggraph/collector'
 export function defaultMetrics(): readonly MetricDefinition[] {
   const builtin = (collector as unknown as { builtinMetrics?: readonly MetricDefinition[] }).builtinMetrics
   if (!Array.isArray(builtin) || builtin.length === 0) {
-    throw new PggraphError('CONFIG', 'No metric definitions: @pggraph/collector exports no builtinMetrics; pass options.metrics.')
+    throw new PggraphError(
+      'CONFIG',
+      'No metric definitions: @pggraph/collector exports no builtinMetrics; pass options.metrics.',
+    )
   }
   return builtin
 }

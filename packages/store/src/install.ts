@@ -78,7 +78,10 @@ export async function installStore(db: Queryable, options: InstallOptions): Prom
   const writer = validateRole(options.writerRole ?? defaults.writer, 'writer', options.writerRole === undefined)
   const reader = validateRole(options.readerRole ?? defaults.reader, 'reader', options.readerRole === undefined)
   if (new Set([owner, writer, reader]).size !== 3) {
-    throw new PggraphError('CONFIG', `The owner, writer and reader roles must be three different roles (got ${owner}, ${writer}, ${reader}).`)
+    throw new PggraphError(
+      'CONFIG',
+      `The owner, writer and reader roles must be three different roles (got ${owner}, ${writer}, ${reader}).`,
+    )
   }
   try {
     return await withTransaction(db, (tx) => install(tx, ns, { owner, writer, reader }, metrics, options))
@@ -99,7 +102,10 @@ async function install(
   const roleResults = [
     await ensureRole(db, roles.owner, 'owner', { login: false }),
     await ensureRole(db, roles.writer, 'writer', { login: true, password: options.writerPassword }),
-    await ensureRole(db, roles.reader, 'reader', { login: options.readerPassword !== undefined, password: options.readerPassword }),
+    await ensureRole(db, roles.reader, 'reader', {
+      login: options.readerPassword !== undefined,
+      password: options.readerPassword,
+    }),
   ]
   const o = quoteIdent(roles.owner, 'role')
   const w = quoteIdent(roles.writer, 'role')
@@ -169,7 +175,8 @@ async function reassignTables(db: Queryable, schema: string, owner: string): Pro
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND pg_get_userbyid(c.relowner) <> $2`,
     [schema, owner],
   )
-  for (const t of rows) await db.query(`ALTER TABLE ${schemaTable(schema, t.relname)} OWNER TO ${quoteIdent(owner, 'role')}`)
+  for (const t of rows)
+    await db.query(`ALTER TABLE ${schemaTable(schema, t.relname)} OWNER TO ${quoteIdent(owner, 'role')}`)
 }
 
 async function hardenDatabase(db: Queryable): Promise<string> {
@@ -183,9 +190,13 @@ async function hardenDatabase(db: Queryable): Promise<string> {
   const row = rows[0]
   if (!row) return 'skipped: could not read the database privileges'
   if (!row.pub && !row.tmp) return 'kept'
-  if (!row.can) return 'skipped: only the database owner or a superuser can revoke CREATE on schema public and TEMPORARY from PUBLIC'
+  if (!row.can)
+    return 'skipped: only the database owner or a superuser can revoke CREATE on schema public and TEMPORARY from PUBLIC'
   if (row.pub) await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`)
-  if (row.tmp) await db.query(`DO $pggraph$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $pggraph$`)
+  if (row.tmp)
+    await db.query(
+      `DO $pggraph$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $pggraph$`,
+    )
   return 'applied'
 }
 

@@ -21,7 +21,13 @@ const result: InstallResult = {
 
 describe('installInstructions', () => {
   it('prints pg_hba lines, a TOML bridge config, cron and systemd units', () => {
-    const out = installInstructions(result, { storeHost: 'store.example.com', storePort: 5433, storeDatabase: 'pggraph', caFile: '/etc/pggraph/ca.pem', interval: '5m' })
+    const out = installInstructions(result, {
+      storeHost: 'store.example.com',
+      storePort: 5433,
+      storeDatabase: 'pggraph',
+      caFile: '/etc/pggraph/ca.pem',
+      interval: '5m',
+    })
     expect(out.pgHba).toContain('hostssl pggraph acme_db1_writer 0.0.0.0/0 scram-sha-256')
     const cfg = parse(out.bridgeConfig)
     expect(cfg).toMatchObject({ schema: 'acme', prefix: 'db1', ca_file: '/etc/pggraph/ca.pem', interval: '5m' })

@@ -61,7 +61,8 @@ function seconds(interval: string): number {
  */
 export function installInstructions(result: InstallResult, options: InstructionOptions): InstallInstructions {
   const name = `${result.schema}.${result.prefix}`
-  const password = options.writerPassword ?? result.roles.find((r) => r.kind === 'writer')?.generatedPassword ?? 'WRITER_PASSWORD'
+  const password =
+    options.writerPassword ?? result.roles.find((r) => r.kind === 'writer')?.generatedPassword ?? 'WRITER_PASSWORD'
   const storeUrl = `postgres://${encodeURIComponent(result.writerRole)}:${encodeURIComponent(password)}@${options.storeHost}:${options.storePort}/${encodeURIComponent(options.storeDatabase)}`
   const configPath = options.configPath ?? `/etc/pggraph/${name}.toml`
   const command = options.bridgeCommand ?? '/usr/bin/env npx pggraph-bridge'

@@ -45,7 +45,14 @@ export function toStoredMetric(d: MetricDefinition): StoredMetric {
     ...(v.since !== undefined ? { since: v.since } : {}),
     ...(v.description ? { description: v.description } : {}),
   }))
-  return { name: d.name, area: d.area, description: d.description, labels: Object.keys(d.labels), values, statsReset: d.statsReset === true }
+  return {
+    name: d.name,
+    area: d.area,
+    description: d.description,
+    labels: Object.keys(d.labels),
+    values,
+    statsReset: d.statsReset === true,
+  }
 }
 
 /**
@@ -95,7 +102,10 @@ export function createRollupTableSql(ns: Namespace, m: StoredMetric): string {
   const cols = [
     '"time" timestamptz NOT NULL',
     ...labels.map((l) => `${quoteIdent(l, 'column')} text NOT NULL`),
-    ...values.flatMap((v) => [`${quoteIdent(`${v}_s`, 'column')} double precision`, `${quoteIdent(`${v}_n`, 'column')} double precision`]),
+    ...values.flatMap((v) => [
+      `${quoteIdent(`${v}_s`, 'column')} double precision`,
+      `${quoteIdent(`${v}_n`, 'column')} double precision`,
+    ]),
   ]
   const key = ['"time"', ...labels.map((l) => quoteIdent(l, 'column'))].join(', ')
   return `CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} (${cols.join(', ')}, PRIMARY KEY (${key}))`
@@ -113,13 +123,21 @@ export interface MetricSyncResult {
  * installed): create missing tables, add missing columns (`ADD COLUMN IF NOT EXISTS`, never a
  * drop), and record the merged definitions in `pggraph_metrics`. Runs as the schema owner.
  */
-export async function syncMetricTables(db: Queryable, ns: Namespace, definitions: readonly MetricDefinition[]): Promise<MetricSyncResult> {
+export async function syncMetricTables(
+  db: Queryable,
+  ns: Namespace,
+  definitions: readonly MetricDefinition[],
+): Promise<MetricSyncResult> {
   const catalog = schemaTable(ns.schema, 'pggraph_metrics')
-  const { rows } = await db.query<{ name: string; definition: StoredMetric }>(`SELECT name, definition FROM ${catalog} WHERE prefix = $1`, [ns.prefix])
+  const { rows } = await db.query<{ name: string; definition: StoredMetric }>(
+    `SELECT name, definition FROM ${catalog} WHERE prefix = $1`,
+    [ns.prefix],
+  )
   const installed = new Map(rows.map((r) => [r.name, r.definition]))
   const wanted = new Map<string, StoredMetric>()
   for (const d of definitions) {
-    if (wanted.has(d.name)) throw new PggraphError('CONFIG', `Metric "${d.name}" is defined twice: metric names must be unique.`)
+    if (wanted.has(d.name))
+      throw new PggraphError('CONFIG', `Metric "${d.name}" is defined twice: metric names must be unique.`)
     wanted.set(d.name, mergeMetric(installed.get(d.name), toStoredMetric(d)))
   }
   for (const [name, m] of installed) if (!wanted.has(name)) wanted.set(name, m)
@@ -143,8 +161,12 @@ export async function syncMetricTables(db: Queryable, ns: Namespace, definitions
       tablesCreated.push(`${tableName}${ROLLUP_SUFFIX}`)
     } else {
       const have = new Set(rollup.rows.map((r) => r.col))
-      for (const v of metricColumns(m).values.flatMap((x) => [`${x}_s`, `${x}_n`]).filter((c) => !have.has(c))) {
-        await db.query(`ALTER TABLE ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} ADD COLUMN IF NOT EXISTS ${quoteIdent(v, 'column')} double precision`)
+      for (const v of metricColumns(m)
+        .values.flatMap((x) => [`${x}_s`, `${x}_n`])
+        .filter((c) => !have.has(c))) {
+        await db.query(
+          `ALTER TABLE ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} ADD COLUMN IF NOT EXISTS ${quoteIdent(v, 'column')} double precision`,
+        )
         columnsAdded.push(`${tableName}${ROLLUP_SUFFIX}.${v}`)
       }
     }
@@ -154,11 +176,14 @@ export async function syncMetricTables(db: Queryable, ns: Namespace, definitions
     } else {
       const have = new Set(exists.rows.map((r) => r.col))
       const { values, statsReset } = metricColumns(m)
-      const missing = [...values.map((v) => [v, 'double precision'] as const), ...(statsReset ? [['stats_reset', 'timestamptz'] as const] : [])].filter(
-        ([c]) => !have.has(c),
-      )
+      const missing = [
+        ...values.map((v) => [v, 'double precision'] as const),
+        ...(statsReset ? [['stats_reset', 'timestamptz'] as const] : []),
+      ].filter(([c]) => !have.has(c))
       for (const [col, type] of missing) {
-        await db.query(`ALTER TABLE ${prefixedTable(ns, m.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(col, 'column')} ${type}`)
+        await db.query(
+          `ALTER TABLE ${prefixedTable(ns, m.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(col, 'column')} ${type}`,
+        )
         columnsAdded.push(`${tableName}.${col}`)
       }
     }

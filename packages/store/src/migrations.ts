@@ -70,7 +70,10 @@ export const MIGRATIONS: readonly Migration[] = [
         at timestamptz NOT NULL,
         seen timestamptz NOT NULL,
         PRIMARY KEY (metric, key, at))`)
-      await db.query(`INSERT INTO ${schemaTable(ns.schema, 'sources')} (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING`, [ns.prefix])
+      await db.query(
+        `INSERT INTO ${schemaTable(ns.schema, 'sources')} (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING`,
+        [ns.prefix],
+      )
     },
   },
   {
@@ -93,7 +96,9 @@ export const MIGRATIONS: readonly Migration[] = [
     scope: 'schema',
     async up(db, ns) {
       // End of the hourly rollups of each prefix: series queries read it with the definition.
-      await db.query(`ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS rollup_until timestamptz`)
+      await db.query(
+        `ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS rollup_until timestamptz`,
+      )
     },
   },
 ]
@@ -103,14 +108,21 @@ export const MIGRATIONS: readonly Migration[] = [
  * prefix's scope) that are not recorded yet. The caller holds the schema's advisory lock inside
  * a transaction. Returns the ids applied (`schema:0001_sources`, `<prefix>:0001_snapshots`).
  */
-export async function runMigrations(db: Queryable, ns: Namespace, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
+export async function runMigrations(
+  db: Queryable,
+  ns: Namespace,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<string[]> {
   const table = schemaTable(ns.schema, 'pggraph_migrations')
   await db.query(`CREATE TABLE IF NOT EXISTS ${table} (
     scope text NOT NULL,
     id text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, id))`)
-  const { rows } = await db.query<{ scope: string; id: string }>(`SELECT scope, id FROM ${table} WHERE scope IN ('', $1)`, [ns.prefix])
+  const { rows } = await db.query<{ scope: string; id: string }>(
+    `SELECT scope, id FROM ${table} WHERE scope IN ('', $1)`,
+    [ns.prefix],
+  )
   const done = new Set(rows.map((r) => `${r.scope}:${r.id}`))
   const applied: string[] = []
   for (const m of migrations) {

@@ -1,4 +1,10 @@
-import { MAX_IDENTIFIER_BYTES, PggraphError, quoteIdent, validateIdentifier, type MetricDefinition } from '@pggraph/core'
+import {
+  MAX_IDENTIFIER_BYTES,
+  PggraphError,
+  quoteIdent,
+  validateIdentifier,
+  type MetricDefinition,
+} from '@pggraph/core'
 
 /**
  * Where one monitored system's data lives in the store: the tenant `schema` and the system's
@@ -41,11 +47,18 @@ export function prefixBudget(metrics: readonly MetricDefinition[]): number {
  * `PggraphError('CONFIG')` before any SQL runs.
  */
 export function validateNamespace(ns: Namespace, metrics: readonly MetricDefinition[] = []): Namespace {
-  if (!ns || typeof ns !== 'object') throw new PggraphError('CONFIG', 'The namespace is missing: give { schema, prefix }.')
-  const schema = notSystem(validateIdentifier(ns.schema, 'schema', MAX_IDENTIFIER_BYTES - SCHEMA_ROLE_SUFFIX_BYTES), 'schema')
+  if (!ns || typeof ns !== 'object')
+    throw new PggraphError('CONFIG', 'The namespace is missing: give { schema, prefix }.')
+  const schema = notSystem(
+    validateIdentifier(ns.schema, 'schema', MAX_IDENTIFIER_BYTES - SCHEMA_ROLE_SUFFIX_BYTES),
+    'schema',
+  )
   const prefix = validateIdentifier(ns.prefix, 'prefix', prefixBudget(metrics))
   if (RESERVED_PREFIXES.has(prefix)) {
-    throw new PggraphError('CONFIG', `The prefix "${prefix}" is reserved for the store's own tables: choose another prefix.`)
+    throw new PggraphError(
+      'CONFIG',
+      `The prefix "${prefix}" is reserved for the store's own tables: choose another prefix.`,
+    )
   }
   return { schema, prefix }
 }
@@ -53,7 +66,10 @@ export function validateNamespace(ns: Namespace, metrics: readonly MetricDefinit
 /** PostgreSQL reserves schema and role names starting with `pg_` for itself. */
 function notSystem(name: string, kind: 'schema' | 'role'): string {
   if (name.startsWith('pg_')) {
-    throw new PggraphError('CONFIG', `The ${kind} name "${name}" starts with "pg_", which PostgreSQL reserves for system ${kind}s: choose another name.`)
+    throw new PggraphError(
+      'CONFIG',
+      `The ${kind} name "${name}" starts with "pg_", which PostgreSQL reserves for system ${kind}s: choose another name.`,
+    )
   }
   return name
 }
@@ -62,7 +78,11 @@ function notSystem(name: string, kind: 'schema' | 'role'): string {
 export function validateMetricNames(metric: MetricDefinition): void {
   validateIdentifier(metric.name, 'table')
   const seen = new Set<string>(['time'])
-  const cols = [...Object.keys(metric.labels), ...Object.keys(metric.values), ...(metric.statsReset ? ['stats_reset'] : [])]
+  const cols = [
+    ...Object.keys(metric.labels),
+    ...Object.keys(metric.values),
+    ...(metric.statsReset ? ['stats_reset'] : []),
+  ]
   for (const col of cols) {
     validateIdentifier(col, 'column')
     if (seen.has(col)) {
@@ -77,13 +97,19 @@ export function validateMetricNames(metric: MetricDefinition): void {
     throw new PggraphError('CONFIG', `Metric "${metric.name}" has no value columns: declare at least one.`)
   }
   if (metric.name.endsWith(ROLLUP_SUFFIX)) {
-    throw new PggraphError('CONFIG', `Metric "${metric.name}" ends with "${ROLLUP_SUFFIX}", which the store uses for rollup tables: rename it.`)
+    throw new PggraphError(
+      'CONFIG',
+      `Metric "${metric.name}" ends with "${ROLLUP_SUFFIX}", which the store uses for rollup tables: rename it.`,
+    )
   }
   for (const v of Object.keys(metric.values)) {
     validateIdentifier(`${v}_s`, 'column')
     for (const derived of [`${v}_s`, `${v}_n`]) {
       if (derived in metric.labels) {
-        throw new PggraphError('CONFIG', `Metric "${metric.name}": the label "${derived}" collides with the rollup column of "${v}"; rename it.`)
+        throw new PggraphError(
+          'CONFIG',
+          `Metric "${metric.name}": the label "${derived}" collides with the rollup column of "${v}"; rename it.`,
+        )
       }
     }
   }
@@ -123,7 +149,10 @@ export function validateRole(name: string, what: string, derived: boolean): stri
     return notSystem(validateIdentifier(name, 'role'), 'role')
   } catch (err) {
     if (derived && err instanceof PggraphError) {
-      throw new PggraphError('CONFIG', `${err.message} (this is the default ${what} role name; pass ${what}Role to choose a shorter one)`)
+      throw new PggraphError(
+        'CONFIG',
+        `${err.message} (this is the default ${what} role name; pass ${what}Role to choose a shorter one)`,
+      )
     }
     throw err
   }

@@ -37,7 +37,8 @@ export async function pruneStore(db: Queryable, ns: Namespace, options: PruneOpt
   const started = performance.now()
   validateNamespace(ns)
   const cutoff = options.olderThan?.getTime?.()
-  if (typeof cutoff !== 'number' || !Number.isFinite(cutoff)) throw new PggraphError('CONFIG', 'pruneStore needs olderThan: a valid Date.')
+  if (typeof cutoff !== 'number' || !Number.isFinite(cutoff))
+    throw new PggraphError('CONFIG', 'pruneStore needs olderThan: a valid Date.')
   try {
     return await withTransaction(db, async (tx) => {
       const metrics = await loadMetrics(tx, ns)
@@ -76,7 +77,10 @@ export async function pruneStore(db: Queryable, ns: Namespace, options: PruneOpt
           deleted += del.rows[0]?.n ?? 0
         }
       }
-      for (const [table, col] of [['snapshots', '"time"'], ['resets', 'at']] as const) {
+      for (const [table, col] of [
+        ['snapshots', '"time"'],
+        ['resets', 'at'],
+      ] as const) {
         const del = await tx.query<{ n: number }>(
           `WITH d AS (DELETE FROM ${prefixedTable(ns, table)} WHERE ${col} < $1::timestamptz RETURNING 1) SELECT count(*)::int AS n FROM d`,
           [cutoffIso],

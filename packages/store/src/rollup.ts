@@ -32,7 +32,11 @@ const HOUR = 3_600_000
  * await rollupStore(db, { schema: 'acme', prefix: 'db1' })
  * ```
  */
-export async function rollupStore(db: Queryable, ns: Namespace, options: { from?: Date; to?: Date } = {}): Promise<RollupResult> {
+export async function rollupStore(
+  db: Queryable,
+  ns: Namespace,
+  options: { from?: Date; to?: Date } = {},
+): Promise<RollupResult> {
   const started = performance.now()
   validateNamespace(ns)
   try {
@@ -81,10 +85,10 @@ export async function rollupStore(db: Queryable, ns: Namespace, options: { from?
         )
         rows += res.rows[0]?.n ?? 0
       }
-      await tx.query(`UPDATE ${schemaTable(ns.schema, 'sources')} SET rollup_until = GREATEST(rollup_until, $2::timestamptz) WHERE prefix = $1`, [
-        ns.prefix,
-        new Date(to).toISOString(),
-      ])
+      await tx.query(
+        `UPDATE ${schemaTable(ns.schema, 'sources')} SET rollup_until = GREATEST(rollup_until, $2::timestamptz) WHERE prefix = $1`,
+        [ns.prefix, new Date(to).toISOString()],
+      )
       return { from: new Date(start), to: new Date(to), rows, durationMs: performance.now() - started }
     })
   } catch (err) {

@@ -45,16 +45,27 @@ export function ratedCtes(
   const labels = m.labels.map(id)
   const hasCounter = columns.some((c) => c.kind === 'counter')
   const v = (i: number): string => `"_v${i}"`
-  const srcCols = ['m."time"', ...labels.map((l) => `m.${l}`), ...columns.map((c, i) => `m.${id(c.name)} AS ${v(i)}`), ...(hasCounter && m.statsReset ? ['m."stats_reset" AS "_sr"'] : [])]
+  const srcCols = [
+    'm."time"',
+    ...labels.map((l) => `m.${l}`),
+    ...columns.map((c, i) => `m.${id(c.name)} AS ${v(i)}`),
+    ...(hasCounter && m.statsReset ? ['m."stats_reset" AS "_sr"'] : []),
+  ]
   const lower = hasCounter ? `${from} - interval '${LOOKBACK}'` : from
   const where = [`m."time" >= ${lower}`, `m."time" ${toInclusive ? '<=' : '<'} ${to}`, ...filters]
-  const ctes = [`src AS (SELECT ${srcCols.join(', ')} FROM ${prefixedTable(ns, m.name)} m WHERE ${where.join(' AND ')})`]
+  const ctes = [
+    `src AS (SELECT ${srcCols.join(', ')} FROM ${prefixedTable(ns, m.name)} m WHERE ${where.join(' AND ')})`,
+  ]
   if (!hasCounter) {
-    const vals = columns.map((_, i) => `${v(i)} AS ${S(i)}, CASE WHEN ${v(i)} IS NOT NULL THEN 1::double precision END AS ${N(i)}`)
+    const vals = columns.map(
+      (_, i) => `${v(i)} AS ${S(i)}, CASE WHEN ${v(i)} IS NOT NULL THEN 1::double precision END AS ${N(i)}`,
+    )
     ctes.push(`rated AS (SELECT "time"${labels.map((l) => `, ${l}`).join('')}, ${vals.join(', ')} FROM src)`)
     return ctes
   }
-  ctes.unshift(`starts AS (SELECT coalesce(array_agg(start_time ORDER BY start_time), '{}') AS a FROM ${prefixedTable(ns, 'starts')})`)
+  ctes.unshift(
+    `starts AS (SELECT coalesce(array_agg(start_time ORDER BY start_time), '{}') AS a FROM ${prefixedTable(ns, 'starts')})`,
+  )
   const part = labels.length ? `PARTITION BY ${labels.join(', ')} ` : ''
   const lags = ['lag("time") OVER w AS "_pt"', ...(m.statsReset ? ['lag("_sr") OVER w AS "_psr"'] : [])]
   columns.forEach((c, i) => c.kind === 'counter' && lags.push(`lag(${v(i)}) OVER w AS "_p${i}"`))
@@ -62,11 +73,14 @@ export function ratedCtes(
   const epochChanged = `width_bucket("_pt", starts.a) <> width_bucket("time", starts.a)`
   const reset = `"_pt" IS NULL OR ${epochChanged}${m.statsReset ? ' OR "_psr" IS DISTINCT FROM "_sr"' : ''}`
   const vals = columns.map((c, i) => {
-    if (c.kind === 'gauge') return `${v(i)} AS ${S(i)}, CASE WHEN ${v(i)} IS NOT NULL THEN 1::double precision END AS ${N(i)}`
+    if (c.kind === 'gauge')
+      return `${v(i)} AS ${S(i)}, CASE WHEN ${v(i)} IS NOT NULL THEN 1::double precision END AS ${N(i)}`
     const bad = `${reset} OR ${v(i)} < "_p${i}"`
     return `CASE WHEN ${bad} THEN NULL ELSE ${v(i)} - "_p${i}" END AS ${S(i)}, CASE WHEN ${bad} OR ${v(i)} IS NULL OR "_p${i}" IS NULL THEN NULL ELSE date_part('epoch', "time" - "_pt") END AS ${N(i)}`
   })
-  ctes.push(`rated AS (SELECT "time"${labels.map((l) => `, ${l}`).join('')}, ${vals.join(', ')} FROM lagged, starts WHERE "time" >= ${from})`)
+  ctes.push(
+    `rated AS (SELECT "time"${labels.map((l) => `, ${l}`).join('')}, ${vals.join(', ')} FROM lagged, starts WHERE "time" >= ${from})`,
+  )
   return ctes
 }
 
@@ -85,18 +99,29 @@ export interface SeriesPlan {
  * in the database. With `points` and buckets of at least 30 minutes, hours before
  * `rollupWatermark` come from the hourly rollup table instead of the raw rows.
  */
-export function buildSeriesSql(ns: Namespace, m: StoredMetric, q: SeriesQuery, rollupWatermark: number | null = null): SeriesPlan {
+export function buildSeriesSql(
+  ns: Namespace,
+  m: StoredMetric,
+  q: SeriesQuery,
+  rollupWatermark: number | null = null,
+): SeriesPlan {
   const byName = new Map(m.values.map((x) => [x.name, x]))
   const available = m.values.map((x) => x.name).join(', ')
-  if (!Array.isArray(q.columns) || q.columns.length === 0) fail(`Name at least one column of ${m.name} to read (one of: ${available}).`)
-  const columns = q.columns.map((c) => byName.get(c) ?? fail(`"${c}" is not a value column of ${m.name}; use one of: ${available}.`))
-  if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || q.from >= q.to) fail(`The time range is empty or invalid (from ${q.from} to ${q.to}): from must be before to.`)
+  if (!Array.isArray(q.columns) || q.columns.length === 0)
+    fail(`Name at least one column of ${m.name} to read (one of: ${available}).`)
+  const columns = q.columns.map(
+    (c) => byName.get(c) ?? fail(`"${c}" is not a value column of ${m.name}; use one of: ${available}.`),
+  )
+  if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || q.from >= q.to)
+    fail(`The time range is empty or invalid (from ${q.from} to ${q.to}): from must be before to.`)
   const points = q.points
-  if (points !== undefined && (!Number.isInteger(points) || points < 1 || points > MAX_POINTS)) fail(`points must be an integer from 1 to ${MAX_POINTS} (got ${points}).`)
+  if (points !== undefined && (!Number.isInteger(points) || points < 1 || points > MAX_POINTS))
+    fail(`points must be an integer from 1 to ${MAX_POINTS} (got ${points}).`)
   let topCol: StoredValue | undefined
   if (q.top) {
     if (!Number.isInteger(q.top.n) || q.top.n < 1) fail(`top.n must be a positive integer (got ${q.top.n}).`)
-    topCol = byName.get(q.top.by) ?? fail(`top.by "${q.top.by}" is not a value column of ${m.name}; use one of: ${available}.`)
+    topCol =
+      byName.get(q.top.by) ?? fail(`top.by "${q.top.by}" is not a value column of ${m.name}; use one of: ${available}.`)
   }
   const computed = topCol && !columns.includes(topCol) ? [...columns, topCol] : columns
   const p = new Params()
@@ -106,13 +131,15 @@ export function buildSeriesSql(ns: Namespace, m: StoredMetric, q: SeriesQuery, r
   const filters: string[] = []
   const rollFilters: string[] = []
   for (const [k, val] of Object.entries(q.labels ?? {})) {
-    if (!m.labels.includes(k)) fail(`"${k}" is not a label of ${m.name}; its labels are: ${m.labels.join(', ') || '(none)'}.`)
+    if (!m.labels.includes(k))
+      fail(`"${k}" is not a label of ${m.name}; its labels are: ${m.labels.join(', ') || '(none)'}.`)
     const ph = p.add(String(val))
     filters.push(`m.${id(k)} = ${ph}`)
     rollFilters.push(`r.${id(k)} = ${ph}`)
   }
   const width = points === undefined ? 0 : (q.to - q.from) / points
-  const usesRollup = points !== undefined && width >= ROLLUP_MIN_BUCKET_MS && rollupWatermark !== null && rollupWatermark > q.from
+  const usesRollup =
+    points !== undefined && width >= ROLLUP_MIN_BUCKET_MS && rollupWatermark !== null && rollupWatermark > q.from
   const rawFrom = usesRollup ? `${p.add(new Date(Math.min(rollupWatermark, q.to)).toISOString())}::timestamptz` : from
   const ctes = ratedCtes(ns, m, computed, rawFrom, to, filters)
   let last = 'rated'
@@ -124,10 +151,13 @@ export function buildSeriesSql(ns: Namespace, m: StoredMetric, q: SeriesQuery, r
     )
     last = 'parts'
   }
-  const value = (i: number, agg: boolean): string => (agg ? `sum(${S(i)}) / nullif(sum(${N(i)}), 0)` : `${S(i)} / nullif(${N(i)}, 0)`)
+  const value = (i: number, agg: boolean): string =>
+    agg ? `sum(${S(i)}) / nullif(sum(${N(i)}), 0)` : `${S(i)} / nullif(${N(i)}, 0)`
   if (topCol && labels.length) {
     const by = computed.indexOf(topCol)
-    ctes.push(`keep AS (SELECT ${labels.join(', ')} FROM ${last} GROUP BY ${labels.join(', ')} ORDER BY ${value(by, true)} DESC NULLS LAST, ${labels.join(', ')} LIMIT ${p.add(q.top!.n)})`)
+    ctes.push(
+      `keep AS (SELECT ${labels.join(', ')} FROM ${last} GROUP BY ${labels.join(', ')} ORDER BY ${value(by, true)} DESC NULLS LAST, ${labels.join(', ')} LIMIT ${p.add(q.top!.n)})`,
+    )
     ctes.push(`picked AS (SELECT x.* FROM ${last} x JOIN keep USING (${labels.join(', ')}))`)
     last = 'picked'
   }
@@ -138,7 +168,9 @@ export function buildSeriesSql(ns: Namespace, m: StoredMetric, q: SeriesQuery, r
     const f0 = p.add(q.from)
     const w = p.add(width)
     const bucket = `least(floor((date_part('epoch', "time") * 1000 - ${f0}::double precision) / ${w}::double precision), ${p.add(points - 1)}::double precision)`
-    ctes.push(`bucketed AS (SELECT ${labels.map((l) => `${l}, `).join('')}${bucket} AS "_b", ${columns.map((_, i) => `${value(i, true)} AS "_v${i}"`).join(', ')} FROM ${last} GROUP BY ${[...labels, '"_b"'].join(', ')})`)
+    ctes.push(
+      `bucketed AS (SELECT ${labels.map((l) => `${l}, `).join('')}${bucket} AS "_b", ${columns.map((_, i) => `${value(i, true)} AS "_v${i}"`).join(', ')} FROM ${last} GROUP BY ${[...labels, '"_b"'].join(', ')})`,
+    )
     const vals = columns.map((_, i) => (sum ? `sum("_v${i}") AS "_v${i}"` : `"_v${i}"`))
     const t = `("_b" * ${w}::double precision + ${f0}::double precision) AS "_t"`
     final = `SELECT ${outLabels.map((l) => `${l}, `).join('')}${t}, ${vals.join(', ')} FROM bucketed${sum ? ' GROUP BY "_b"' : ''} ORDER BY ${[...outLabels, '"_t"'].join(', ')}`
@@ -147,5 +179,11 @@ export function buildSeriesSql(ns: Namespace, m: StoredMetric, q: SeriesQuery, r
     const vals = columns.map((_, i) => (sum ? `sum(${value(i, false)}) AS "_v${i}"` : `${value(i, false)} AS "_v${i}"`))
     final = `SELECT ${outLabels.map((l) => `${l}, `).join('')}${t}, ${vals.join(', ')} FROM ${last}${sum ? ' GROUP BY "time"' : ''} ORDER BY ${[...outLabels, '"_t"'].join(', ')}`
   }
-  return { sql: `WITH ${ctes.join(',\n')}\n${final}`, params: p.values, labels: sum ? [] : [...m.labels], columns, usesRollup }
+  return {
+    sql: `WITH ${ctes.join(',\n')}\n${final}`,
+    params: p.values,
+    labels: sum ? [] : [...m.labels],
+    columns,
+    usesRollup,
+  }
 }

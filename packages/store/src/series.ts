@@ -1,4 +1,12 @@
-import { PggraphError, type Queryable, type Series, type SeriesEvent, type SeriesPoint, type SeriesQuery, type SeriesSet } from '@pggraph/core'
+import {
+  PggraphError,
+  type Queryable,
+  type Series,
+  type SeriesEvent,
+  type SeriesPoint,
+  type SeriesQuery,
+  type SeriesSet,
+} from '@pggraph/core'
 import { loadMetrics, type StoredMetric } from './metric-tables.js'
 import { prefixedTable, schemaTable, validateNamespace, type Namespace } from './names.js'
 import { buildSeriesSql, ROLLUP_MIN_BUCKET_MS } from './series-sql.js'
@@ -52,14 +60,25 @@ export async function readSeries(db: Queryable, ns: Namespace, query: SeriesQuer
   const series: Series[] = []
   for (const g of groups.values()) {
     plan.columns.forEach((c, i) =>
-      series.push({ metric: m.name, column: c.name, labels: g.labels, kind: c.kind === 'counter' ? 'rate' : 'gauge', unit: c.unit, points: g.points[i]! }),
+      series.push({
+        metric: m.name,
+        column: c.name,
+        labels: g.labels,
+        kind: c.kind === 'counter' ? 'rate' : 'gauge',
+        unit: c.unit,
+        points: g.points[i]!,
+      }),
     )
   }
   return { from: query.from, to: query.to, series, events }
 }
 
 /** The stored definition of one metric and the end of the prefix's hourly rollups (ms, or null). */
-async function loadMetric(db: Queryable, ns: Namespace, name: string): Promise<{ metric: StoredMetric; watermark: number | null }> {
+async function loadMetric(
+  db: Queryable,
+  ns: Namespace,
+  name: string,
+): Promise<{ metric: StoredMetric; watermark: number | null }> {
   const { rows } = await db.query<{ definition: StoredMetric; w: number | null }>(
     `SELECT m.definition, date_part('epoch', s.rollup_until) * 1000 AS w
        FROM ${schemaTable(ns.schema, 'pggraph_metrics')} m LEFT JOIN ${schemaTable(ns.schema, 'sources')} s ON s.prefix = m.prefix
@@ -69,7 +88,10 @@ async function loadMetric(db: Queryable, ns: Namespace, name: string): Promise<{
   const row = rows[0]
   if (!row) {
     const metrics = await loadMetrics(db, ns)
-    throw new PggraphError('NOT_FOUND', `Metric "${name}" is not stored for ${ns.schema}.${ns.prefix} (stored: ${[...metrics.keys()].sort().join(', ') || 'none'}).`)
+    throw new PggraphError(
+      'NOT_FOUND',
+      `Metric "${name}" is not stored for ${ns.schema}.${ns.prefix} (stored: ${[...metrics.keys()].sort().join(', ') || 'none'}).`,
+    )
   }
   return { metric: row.definition, watermark: row.w === null || row.w === undefined ? null : Number(row.w) }
 }

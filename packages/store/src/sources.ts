@@ -103,6 +103,8 @@ export async function listSchemas(db: Queryable): Promise<string[]> {
 
 /** The prefixes (monitored systems) installed in `schema`. */
 export async function listPrefixes(db: Queryable, schema: string): Promise<string[]> {
-  const { rows } = await db.query<{ prefix: string }>(`SELECT prefix FROM ${quoteIdent(schema, 'schema')}."sources" ORDER BY prefix`)
+  const { rows } = await db.query<{ prefix: string }>(
+    `SELECT prefix FROM ${quoteIdent(schema, 'schema')}."sources" ORDER BY prefix`,
+  )
   return rows.map((r) => r.prefix)
 }

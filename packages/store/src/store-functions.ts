@@ -17,7 +17,11 @@ export const FUTURE_TOLERANCE = '5 minutes'
 const Q = '$pggraph$'
 
 function fn(signature: string, header: string, body: string): StoreFunction {
-  return { signature, body, create: `CREATE OR REPLACE FUNCTION ${signature.replace(/\(.*\)$/, '')}${header} AS ${Q}${body}${Q}` }
+  return {
+    signature,
+    body,
+    create: `CREATE OR REPLACE FUNCTION ${signature.replace(/\(.*\)$/, '')}${header} AS ${Q}${body}${Q}`,
+  }
 }
 
 /**
@@ -66,8 +70,17 @@ export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]):
       const { labels, values, statsReset } = metricColumns(m)
       const q = (c: string): string => quoteIdent(c, 'column')
       const cols = ['"time"', ...labels.map(q), ...values.map(q), ...(statsReset ? ['"stats_reset"'] : [])]
-      const sel = ['_t', ...labels.map((l) => `coalesce(r.${q(l)}, '')`), ...values.map((v) => `r.${q(v)}`), ...(statsReset ? ['r."stats_reset"'] : [])]
-      const rec = [...labels.map((l) => `${q(l)} text`), ...values.map((v) => `${q(v)} double precision`), ...(statsReset ? ['"stats_reset" timestamptz'] : [])]
+      const sel = [
+        '_t',
+        ...labels.map((l) => `coalesce(r.${q(l)}, '')`),
+        ...values.map((v) => `r.${q(v)}`),
+        ...(statsReset ? ['r."stats_reset"'] : []),
+      ]
+      const rec = [
+        ...labels.map((l) => `${q(l)} text`),
+        ...values.map((v) => `${q(v)} double precision`),
+        ...(statsReset ? ['"stats_reset" timestamptz'] : []),
+      ]
       const table = `${ns.prefix}_${m.name}`
       return `
         WHEN '${m.name}' THEN
@@ -223,7 +236,10 @@ export function reportErrorFunction(ns: Namespace): StoreFunction {
 
 /** Create or replace `f` unless the server already has exactly this body; true when it changed. */
 export async function ensureFunction(db: Queryable, f: StoreFunction): Promise<boolean> {
-  const { rows } = await db.query<{ src: string | null }>(`SELECT (SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure($1)) AS src`, [f.signature])
+  const { rows } = await db.query<{ src: string | null }>(
+    `SELECT (SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure($1)) AS src`,
+    [f.signature],
+  )
   if (rows[0]?.src === f.body) return false
   await db.query(f.create)
   await db.query(`REVOKE ALL ON FUNCTION ${f.signature} FROM PUBLIC`)

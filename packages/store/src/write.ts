@@ -1,4 +1,12 @@
-import { PggraphError, parseSnapshot, sqlStateOf, type BridgeHealth, type MetricDefinition, type Queryable, type Snapshot } from '@pggraph/core'
+import {
+  PggraphError,
+  parseSnapshot,
+  sqlStateOf,
+  type BridgeHealth,
+  type MetricDefinition,
+  type Queryable,
+  type Snapshot,
+} from '@pggraph/core'
 import { prefixedTable, validateNamespace, type Namespace } from './names.js'
 
 /** What {@link writeSnapshot} did. */
@@ -36,7 +44,12 @@ const FUTURE_MS = 5 * 60_000
  * const { written, rows } = await writeSnapshot(db, { schema: 'acme', prefix: 'db1' }, snapshot)
  * ```
  */
-export async function writeSnapshot(db: Queryable, ns: Namespace, snapshot: Snapshot, options: WriteOptions = {}): Promise<WriteResult> {
+export async function writeSnapshot(
+  db: Queryable,
+  ns: Namespace,
+  snapshot: Snapshot,
+  options: WriteOptions = {},
+): Promise<WriteResult> {
   const started = performance.now()
   validateNamespace(ns)
   const snap = parseSnapshot(snapshot)
@@ -50,13 +63,20 @@ export async function writeSnapshot(db: Queryable, ns: Namespace, snapshot: Snap
   const payload = options.host ? { ...snap, source: { host: options.host } } : snap
   let out: { written: boolean; rows: number; ignored?: string[]; error?: string }
   try {
-    const { rows } = await db.query<{ r: typeof out }>(`SELECT ${prefixedTable(ns, 'ingest')}($1::json) AS r`, [JSON.stringify(payload)])
+    const { rows } = await db.query<{ r: typeof out }>(`SELECT ${prefixedTable(ns, 'ingest')}($1::json) AS r`, [
+      JSON.stringify(payload),
+    ])
     out = rows[0]!.r
   } catch (err) {
     throw storeError(err, ns, 'write the snapshot')
   }
   if (out.error) throw new PggraphError('INVALID_SNAPSHOT', out.error)
-  return { written: out.written, rows: Number(out.rows), durationMs: performance.now() - started, ignored: out.ignored ?? [] }
+  return {
+    written: out.written,
+    rows: Number(out.rows),
+    durationMs: performance.now() - started,
+    ignored: out.ignored ?? [],
+  }
 }
 
 function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
@@ -68,13 +88,19 @@ function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
       for (const l of Object.keys(d.labels)) {
         const v = row[l]
         if (v !== undefined && v !== null && typeof v !== 'string') {
-          throw new PggraphError('INVALID_SNAPSHOT', `Invalid snapshot: label ${name}.${l} must be a string, got ${JSON.stringify(v)}.`)
+          throw new PggraphError(
+            'INVALID_SNAPSHOT',
+            `Invalid snapshot: label ${name}.${l} must be a string, got ${JSON.stringify(v)}.`,
+          )
         }
       }
       for (const c of Object.keys(d.values)) {
         const v = row[c]
         if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) {
-          throw new PggraphError('INVALID_SNAPSHOT', `Invalid snapshot: value ${name}.${c} must be a finite number or null, got ${JSON.stringify(v)}.`)
+          throw new PggraphError(
+            'INVALID_SNAPSHOT',
+            `Invalid snapshot: value ${name}.${c} must be a finite number or null, got ${JSON.stringify(v)}.`,
+          )
         }
       }
     }
@@ -90,10 +116,18 @@ function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
  * await recordSourceError(db, ns, 'target unreachable: connection refused', health)
  * ```
  */
-export async function recordSourceError(db: Queryable, ns: Namespace, message: string, bridge?: BridgeHealth): Promise<void> {
+export async function recordSourceError(
+  db: Queryable,
+  ns: Namespace,
+  message: string,
+  bridge?: BridgeHealth,
+): Promise<void> {
   validateNamespace(ns)
   try {
-    await db.query(`SELECT ${prefixedTable(ns, 'report_error')}($1, $2::jsonb)`, [String(message), bridge ? JSON.stringify(bridge) : null])
+    await db.query(`SELECT ${prefixedTable(ns, 'report_error')}($1, $2::jsonb)`, [
+      String(message),
+      bridge ? JSON.stringify(bridge) : null,
+    ])
   } catch (err) {
     throw storeError(err, ns, 'record the error')
   }
@@ -106,10 +140,18 @@ export function storeError(err: unknown, ns: Namespace, what: string): PggraphEr
   const detail = (err as Error)?.message ?? String(err)
   const where = `${ns.schema}.${ns.prefix}`
   if (state === '42883' || state === '3F000' || state === '42P01') {
-    return new PggraphError('STORE', `Cannot ${what}: the store has no prefix ${where} (${detail}). Run "pggraph-bridge install" for it first.`, { cause: err })
+    return new PggraphError(
+      'STORE',
+      `Cannot ${what}: the store has no prefix ${where} (${detail}). Run "pggraph-bridge install" for it first.`,
+      { cause: err },
+    )
   }
   if (state === '42501') {
-    return new PggraphError('PERMISSION', `Cannot ${what} for ${where}: permission denied (${detail}). Use the writer role made for this prefix.`, { cause: err })
+    return new PggraphError(
+      'PERMISSION',
+      `Cannot ${what} for ${where}: permission denied (${detail}). Use the writer role made for this prefix.`,
+      { cause: err },
+    )
   }
   const errno = (err as { code?: unknown })?.code
   if ((typeof errno === 'string' && /^E[A-Z]{3,}$/.test(errno)) || /Connection terminated/i.test(detail)) {
@@ -119,7 +161,9 @@ export function storeError(err: unknown, ns: Namespace, what: string): PggraphEr
     return new PggraphError('CONNECT', `Cannot ${what}: the store is unreachable (${detail}).`, { cause: err })
   }
   if (state === '22P02' || state === '22007' || state === '22008' || state === '22003') {
-    return new PggraphError('INVALID_SNAPSHOT', `Cannot ${what}: the store refused a value (${detail}).`, { cause: err })
+    return new PggraphError('INVALID_SNAPSHOT', `Cannot ${what}: the store refused a value (${detail}).`, {
+      cause: err,
+    })
   }
   return new PggraphError('QUERY', `Cannot ${what} for ${where}: ${detail}`, { cause: err })
 }

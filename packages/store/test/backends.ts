@@ -78,7 +78,9 @@ export async function openBackend(name: string): Promise<Backend> {
     url,
     schema,
     async asRole(role, password) {
-      const c = new pg.Client({ connectionString: urlWith(url, { user: role, ...(password !== undefined ? { password } : {}) }) })
+      const c = new pg.Client({
+        connectionString: urlWith(url, { user: role, ...(password !== undefined ? { password } : {}) }),
+      })
       await c.connect()
       return c as unknown as RoleSession
     },
@@ -91,7 +93,9 @@ export async function openBackend(name: string): Promise<Backend> {
           await c.query(`DROP DATABASE IF EXISTS ${dbName}`)
         })
         for (const s of schemas) {
-          const { rows } = await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`${s}\\_%`])
+          const { rows } = await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [
+            `${s}\\_%`,
+          ])
           for (const r of rows) await c.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
         }
       } finally {

@@ -33,7 +33,12 @@ describe('collector snapshots in the store', () => {
     } finally {
       await target.end()
     }
-    const set = await readSeries(b.db, ns, { metric: 'pg_stat_database', columns: ['xact_commit'], from: Date.now() - 600_000, to: Date.now() + 1000 })
+    const set = await readSeries(b.db, ns, {
+      metric: 'pg_stat_database',
+      columns: ['xact_commit'],
+      from: Date.now() - 600_000,
+      to: Date.now() + 1000,
+    })
     const postgres = set.series.find((s) => s.labels['datname'] === 'postgres')!
     expect(postgres.points).toHaveLength(2)
     expect(postgres.points[0]!.v).toBeNull()

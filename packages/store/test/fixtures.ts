@@ -74,5 +74,11 @@ export function snapshot(
 
 /** `n` table rows for {@link tTables} whose counters grow with `step`. */
 export function tableRows(n: number, step: number): MetricRow[] {
-  return Array.from({ length: n }, (_, i) => ({ datname: 'app', schemaname: 'public', relname: `t${i}`, seq_scan: step * (i + 1), n_live_tup: 1000 + i }))
+  return Array.from({ length: n }, (_, i) => ({
+    datname: 'app',
+    schemaname: 'public',
+    relname: `t${i}`,
+    seq_scan: step * (i + 1),
+    n_live_tup: 1000 + i,
+  }))
 }

@@ -2,7 +2,7 @@
 // PggraphError('CONFIG') before any SQL is sent, or round-trips exactly through a real server.
 import { isPggraphError, quoteIdent, type Queryable } from '@pggraph/core'
 import fc from 'fast-check'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anyServer, connect, randomName, urlWith } from '../../../test/servers/index.js'
 import { installStore, validateNamespace } from '../src/index.js'
@@ -10,14 +10,48 @@ import { validateRole } from '../src/names.js'
 import { testMetrics } from './fixtures.js'
 
 const nasty = fc.constantFrom(
-  '"', "'", '\u0000', '\\', ';', ' ', '-', '$', '.', 'A', 'Z', 'é', 'ß', 'İ', '\u212A', '日本', '🐘', '\u200B', '\u0301', '\n', '`',
+  '"',
+  "'",
+  '\u0000',
+  '\\',
+  ';',
+  ' ',
+  '-',
+  '$',
+  '.',
+  'A',
+  'Z',
+  'é',
+  'ß',
+  'İ',
+  '\u212A',
+  '日本',
+  '🐘',
+  '\u200B',
+  '\u0301',
+  '\n',
+  '`',
 )
 const names = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.array(fc.oneof(fc.constantFrom('a', 'z', '_', '0', '9'), nasty), { maxLength: 70 }).map((a) => a.join('')),
   fc.stringMatching(/^[a-z][a-z0-9_]{0,90}$/),
-  fc.constantFrom('select', 'user', 'pg_x', 'fz',  'table', 'public', 'information_schema', 'pggraph', 'order', 'time', 'pg_catalog', 'a'.repeat(63), 'a'.repeat(64)),
+  fc.constantFrom(
+    'select',
+    'user',
+    'pg_x',
+    'fz',
+    'table',
+    'public',
+    'information_schema',
+    'pggraph',
+    'order',
+    'time',
+    'pg_catalog',
+    'a'.repeat(63),
+    'a'.repeat(64),
+  ),
 )
 
 describe('identifier fuzzing', () => {
@@ -53,7 +87,9 @@ describe('identifier fuzzing', () => {
         accepted++
         expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63)
         await admin.query(`CREATE SCHEMA ${quoted}`)
-        const { rows } = await admin.query<{ n: string }>(`SELECT nspname AS n FROM pg_namespace WHERE nspname = $1`, [name])
+        const { rows } = await admin.query<{ n: string }>(`SELECT nspname AS n FROM pg_namespace WHERE nspname = $1`, [
+          name,
+        ])
         expect(rows.map((r) => r.n)).toEqual([name])
         await admin.query(`DROP SCHEMA ${quoted}`)
       }),
@@ -78,7 +114,9 @@ describe('identifier fuzzing', () => {
         if (exists.rows.length) return
         await admin.query(`CREATE ROLE ${quoted} NOLOGIN`)
         try {
-          const { rows } = await admin.query<{ n: string }>(`SELECT rolname AS n FROM pg_roles WHERE rolname = $1`, [name])
+          const { rows } = await admin.query<{ n: string }>(`SELECT rolname AS n FROM pg_roles WHERE rolname = $1`, [
+            name,
+          ])
           expect(rows.map((r) => r.n)).toEqual([name])
         } finally {
           await admin.query(`DROP ROLE ${quoted}`)

@@ -10,7 +10,9 @@ import { pgServers, urlWith } from '../../../test/servers/index.js'
 import { installStore, openStore, writeSnapshot } from '../src/index.js'
 import { snapshot, testMetrics } from './fixtures.js'
 
-const embedded = pgServers().filter((s) => s.kind === 'embedded').map((s) => s.major)
+const embedded = pgServers()
+  .filter((s) => s.kind === 'embedded')
+  .map((s) => s.major)
 const majors = [...new Set([Math.min(...embedded), Math.max(...embedded)])].filter(Number.isFinite)
 
 describe.each(majors)('SCRAM login of the writer on a private PostgreSQL %i', (major) => {
@@ -18,7 +20,10 @@ describe.each(majors)('SCRAM login of the writer on a private PostgreSQL %i', (m
   beforeAll(async () => {
     server = await startServer(major)
     // Only the test's superuser keeps trust; every other role must prove its password.
-    writeFileSync(join(server.dataDir, 'pg_hba.conf'), 'host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n')
+    writeFileSync(
+      join(server.dataDir, 'pg_hba.conf'),
+      'host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n',
+    )
     const c = new pg.Client({ connectionString: server.url })
     await c.connect()
     await c.query('SELECT pg_reload_conf()')
@@ -32,9 +37,13 @@ describe.each(majors)('SCRAM login of the writer on a private PostgreSQL %i', (m
     const db = await openStore(server.url)
     const result = await installStore(db, { schema: 'acme', prefix: 'db1', metrics: testMetrics })
     const password = result.roles.find((r) => r.kind === 'writer')!.generatedPassword!
-    const { rows } = await db.query<{ p: string }>(`SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1`, [result.writerRole])
+    const { rows } = await db.query<{ p: string }>(`SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1`, [
+      result.writerRole,
+    ])
     expect(rows[0]!.p).toMatch(/^SCRAM-SHA-256\$4096:/)
-    const wrong = new pg.Client({ connectionString: urlWith(server.url, { user: result.writerRole, password: 'wrong' }) })
+    const wrong = new pg.Client({
+      connectionString: urlWith(server.url, { user: result.writerRole, password: 'wrong' }),
+    })
     const err = await wrong.connect().then(
       () => undefined,
       (e: unknown) => e,
@@ -42,12 +51,25 @@ describe.each(majors)('SCRAM login of the writer on a private PostgreSQL %i', (m
     await wrong.end().catch(() => {})
     expect(sqlStateOf(err)).toBe('28P01')
     const writer = await openStore(urlWith(server.url, { user: result.writerRole, password }))
-    expect(await writeSnapshot(writer, { schema: 'acme', prefix: 'db1' }, snapshot(Date.now() - 1000, {}))).toMatchObject({ written: true })
+    expect(
+      await writeSnapshot(writer, { schema: 'acme', prefix: 'db1' }, snapshot(Date.now() - 1000, {})),
+    ).toMatchObject({ written: true })
     await writer.end()
     // A given password replaces the old one; the generated one stops working.
-    const again = await installStore(db, { schema: 'acme', prefix: 'db1', metrics: testMetrics, writerPassword: 'n3w-pässword' })
-    expect(again.roles.find((r) => r.kind === 'writer')).toEqual({ role: result.writerRole, kind: 'writer', action: 'updated' })
-    const w2 = new pg.Client({ connectionString: urlWith(server.url, { user: result.writerRole, password: 'n3w-pässword' }) })
+    const again = await installStore(db, {
+      schema: 'acme',
+      prefix: 'db1',
+      metrics: testMetrics,
+      writerPassword: 'n3w-pässword',
+    })
+    expect(again.roles.find((r) => r.kind === 'writer')).toEqual({
+      role: result.writerRole,
+      kind: 'writer',
+      action: 'updated',
+    })
+    const w2 = new pg.Client({
+      connectionString: urlWith(server.url, { user: result.writerRole, password: 'n3w-pässword' }),
+    })
     await w2.connect()
     await w2.end()
     await db.end()

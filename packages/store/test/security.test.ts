@@ -2,7 +2,14 @@
 // fail with a permission error (SQLSTATE 42501), and the allowed ones must work.
 import { sqlStateOf } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installStore, listSources, readSeries, recordSourceError, writeSnapshot, type InstallResult } from '../src/index.js'
+import {
+  installStore,
+  listSources,
+  readSeries,
+  recordSourceError,
+  writeSnapshot,
+  type InstallResult,
+} from '../src/index.js'
 import { backendNames, openBackend, type Backend, type RoleSession } from './backends.js'
 import { snapshot, testMetrics } from './fixtures.js'
 
@@ -34,7 +41,11 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     p1 = await installStore(b.db, { schema: s1, prefix: 'p1', metrics: testMetrics, readerPassword })
     await installStore(b.db, { schema: s1, prefix: 'p2', metrics: testMetrics })
     await installStore(b.db, { schema: s2, prefix: 'p1', metrics: testMetrics })
-    for (const [schema, prefix] of [[s1, 'p1'], [s1, 'p2'], [s2, 'p1']] as const) {
+    for (const [schema, prefix] of [
+      [s1, 'p1'],
+      [s1, 'p2'],
+      [s2, 'p1'],
+    ] as const) {
       await writeSnapshot(b.db, { schema, prefix }, snapshot(T0, { test_database: row }))
     }
     writer = await b.asRole(p1.writerRole, p1.roles.find((r) => r.kind === 'writer')!.generatedPassword)
@@ -48,8 +59,13 @@ describe.each(backendNames())('least privilege on %s', (name) => {
 
   it('the writer adds snapshots and reports errors for its own prefix', async () => {
     const ns = { schema: s1, prefix: 'p1' }
-    expect(await writeSnapshot(writer, ns, snapshot(T0 + 60_000, { test_database: row }))).toMatchObject({ written: true, rows: 1 })
-    expect(await writeSnapshot(writer, ns, snapshot(T0 + 60_000, { test_database: row }))).toMatchObject({ written: false })
+    expect(await writeSnapshot(writer, ns, snapshot(T0 + 60_000, { test_database: row }))).toMatchObject({
+      written: true,
+      rows: 1,
+    })
+    expect(await writeSnapshot(writer, ns, snapshot(T0 + 60_000, { test_database: row }))).toMatchObject({
+      written: false,
+    })
     await recordSourceError(writer, ns, 'target down')
     const sources = await listSources(b.db, s1)
     expect(sources.find((s) => s.prefix === 'p1')!.lastError).toBe('target down')
@@ -60,7 +76,15 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     const own = `"${s1}"."p1_test_database"`
     const other = `"${s1}"."p2_test_database"`
     const otherSchema = `"${s2}"."p1_test_database"`
-    for (const t of [own, other, otherSchema, `"${s1}"."p1_snapshots"`, `"${s1}"."sources"`, `"${s1}"."pggraph_metrics"`, `"${s1}"."pggraph_migrations"`]) {
+    for (const t of [
+      own,
+      other,
+      otherSchema,
+      `"${s1}"."p1_snapshots"`,
+      `"${s1}"."sources"`,
+      `"${s1}"."pggraph_metrics"`,
+      `"${s1}"."pggraph_migrations"`,
+    ]) {
       await denied(writer, `SELECT * FROM ${t}`)
     }
     await denied(writer, `INSERT INTO ${own} ("time", datname) VALUES (now(), 'x')`)
@@ -83,21 +107,39 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     await denied(writer, `CREATE TEMP TABLE x (i int)`)
     await denied(writer, `CREATE SCHEMA x`)
     // The store refuses the forbidden writes through the API too, as PERMISSION errors.
-    await expect(writeSnapshot(writer, { schema: s1, prefix: 'p2' }, snapshot(T0 + 120_000, {}))).rejects.toMatchObject({ code: 'PERMISSION' })
-    await expect(readSeries(writer, { schema: s1, prefix: 'p1' }, { metric: 'test_database', columns: ['xact_commit'], from: T0, to: T0 + 1 })).rejects.toMatchObject({
+    await expect(writeSnapshot(writer, { schema: s1, prefix: 'p2' }, snapshot(T0 + 120_000, {}))).rejects.toMatchObject(
+      { code: 'PERMISSION' },
+    )
+    await expect(
+      readSeries(
+        writer,
+        { schema: s1, prefix: 'p1' },
+        { metric: 'test_database', columns: ['xact_commit'], from: T0, to: T0 + 1 },
+      ),
+    ).rejects.toMatchObject({
       code: 'PERMISSION',
     })
   })
 
   it('the reader reads its schema only and writes nothing', async () => {
-    const set = await readSeries(reader, { schema: s1, prefix: 'p2' }, { metric: 'test_database', columns: ['numbackends'], from: T0 - 1, to: T0 + 1 })
+    const set = await readSeries(
+      reader,
+      { schema: s1, prefix: 'p2' },
+      { metric: 'test_database', columns: ['numbackends'], from: T0 - 1, to: T0 + 1 },
+    )
     expect(set.series[0]!.points).toEqual([{ t: T0, v: 1 }])
     expect((await listSources(reader, s1)).map((s) => s.prefix)).toEqual(['p1', 'p2'])
     await denied(reader, `SELECT * FROM "${s2}"."p1_test_database"`)
     await denied(reader, `SELECT * FROM "${s2}"."sources"`)
     for (const t of [`"${s1}"."p1_test_database"`, `"${s1}"."sources"`, `"${s1}"."p1_snapshots"`]) {
       await denied(reader, `INSERT INTO ${t} DEFAULT VALUES`)
-      await denied(reader, `UPDATE ${t} SET "time" = now()`.replace('"time" = now()', t.endsWith('"sources"') ? 'host = NULL' : '"time" = now()'))
+      await denied(
+        reader,
+        `UPDATE ${t} SET "time" = now()`.replace(
+          '"time" = now()',
+          t.endsWith('"sources"') ? 'host = NULL' : '"time" = now()',
+        ),
+      )
       await denied(reader, `DELETE FROM ${t}`)
       await denied(reader, `TRUNCATE ${t}`)
     }
@@ -106,6 +148,8 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     await denied(reader, `CREATE TABLE "${s1}"."x" (i int)`)
     await denied(reader, `CREATE TABLE public.x (i int)`)
     await denied(reader, `CREATE TEMP TABLE x (i int)`)
-    await expect(writeSnapshot(reader, { schema: s1, prefix: 'p1' }, snapshot(T0 + 180_000, {}))).rejects.toMatchObject({ code: 'PERMISSION' })
+    await expect(writeSnapshot(reader, { schema: s1, prefix: 'p1' }, snapshot(T0 + 180_000, {}))).rejects.toMatchObject(
+      { code: 'PERMISSION' },
+    )
   })
 })

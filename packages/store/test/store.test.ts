@@ -1,6 +1,17 @@
 import { isPggraphError, type MetricDefinition, type Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installStore, pruneStore, rollupStore, listPrefixes, listSchemas, listSources, readSeries, recordSourceError, writeSnapshot, type Namespace } from '../src/index.js'
+import {
+  installStore,
+  pruneStore,
+  rollupStore,
+  listPrefixes,
+  listSchemas,
+  listSources,
+  readSeries,
+  recordSourceError,
+  writeSnapshot,
+  type Namespace,
+} from '../src/index.js'
 import { openBackend, backendNames, type Backend } from './backends.js'
 import { myWal, snapshot, tableRows, tDatabase, testMetrics, tTables, START } from './fixtures.js'
 
@@ -24,7 +35,12 @@ describe.each(backendNames())('store on %s', (name) => {
   it('installs idempotently: the second run changes nothing', async () => {
     const schema = b.schema()
     const first = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })
-    expect(first.migrations).toEqual(['schema:0001_sources', 'db1:0001_snapshots', 'db1:0002_starts', 'schema:0003_rollup_until'])
+    expect(first.migrations).toEqual([
+      'schema:0001_sources',
+      'db1:0001_snapshots',
+      'db1:0002_starts',
+      'schema:0003_rollup_until',
+    ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
       'db1_my_wal_hourly',
@@ -33,7 +49,11 @@ describe.each(backendNames())('store on %s', (name) => {
       'db1_test_tables',
       'db1_test_tables_hourly',
     ])
-    expect(first.roles.map((r) => [r.kind, r.action])).toEqual([['owner', 'created'], ['writer', 'created'], ['reader', 'created']])
+    expect(first.roles.map((r) => [r.kind, r.action])).toEqual([
+      ['owner', 'created'],
+      ['writer', 'created'],
+      ['reader', 'created'],
+    ])
     expect(first.roles[1]!.generatedPassword).toMatch(/^[A-Za-z0-9_-]{32}$/)
     expect(first.writerRole).toBe(`${schema}_db1_writer`)
     expect(first.readerRole).toBe(`${schema}_reader`)
@@ -54,7 +74,11 @@ describe.each(backendNames())('store on %s', (name) => {
     const schema = b.schema()
     const ns = { schema, prefix: 'db1' }
     await installStore(b.db, { ...ns, metrics: testMetrics })
-    const snap = snapshot(T0, { test_tables: tableRows(50, 1), test_database: [{ datname: 'app', xact_commit: 5, blks_read: 1, numbackends: 2, stats_reset: null }], unknown_metric: [] })
+    const snap = snapshot(T0, {
+      test_tables: tableRows(50, 1),
+      test_database: [{ datname: 'app', xact_commit: 5, blks_read: 1, numbackends: 2, stats_reset: null }],
+      unknown_metric: [],
+    })
     const w1 = await writeSnapshot(b.db, ns, snap)
     expect(w1).toMatchObject({ written: true, rows: 51, ignored: ['unknown_metric'] })
     const w2 = await writeSnapshot(b.db, ns, snap)
@@ -62,20 +86,37 @@ describe.each(backendNames())('store on %s', (name) => {
     expect(await count(b.db, `"${schema}"."db1_test_tables"`)).toBe(50)
     expect(await count(b.db, `"${schema}"."db1_snapshots"`)).toBe(1)
     const [src] = await listSources(b.db, schema)
-    expect(src).toMatchObject({ prefix: 'db1', snapshots: 1, serverVersionNum: 170004, database: 'app', failing: false })
+    expect(src).toMatchObject({
+      prefix: 'db1',
+      snapshots: 1,
+      serverVersionNum: 170004,
+      database: 'app',
+      failing: false,
+    })
     expect(src!.lastSeen!.getTime()).toBe(T0)
     // A metric listing one label set twice keeps the first row instead of failing the snapshot.
     const dup = tableRows(3, 1)
-    const w3 = await writeSnapshot(b.db, ns, snapshot(T0 + MIN, { test_tables: [...dup, { ...dup[0]!, seq_scan: 999 }] }))
+    const w3 = await writeSnapshot(
+      b.db,
+      ns,
+      snapshot(T0 + MIN, { test_tables: [...dup, { ...dup[0]!, seq_scan: 999 }] }),
+    )
     expect(w3).toMatchObject({ written: true, rows: 3 })
-    const { rows } = await b.db.query<{ v: number }>(`SELECT seq_scan AS v FROM "${schema}"."db1_test_tables" WHERE "time" = $1 AND relname = 't0'`, [new Date(T0 + MIN)])
+    const { rows } = await b.db.query<{ v: number }>(
+      `SELECT seq_scan AS v FROM "${schema}"."db1_test_tables" WHERE "time" = $1 AND relname = 't0'`,
+      [new Date(T0 + MIN)],
+    )
     expect(rows).toEqual([{ v: 1 }])
   })
 
   it('keeps prefixes and schemas apart', async () => {
     const s1 = b.schema()
     const s2 = b.schema()
-    for (const [schema, prefix] of [[s1, 'a'], [s1, 'b'], [s2, 'a']] as const) {
+    for (const [schema, prefix] of [
+      [s1, 'a'],
+      [s1, 'b'],
+      [s2, 'a'],
+    ] as const) {
       await installStore(b.db, { schema, prefix, metrics: testMetrics })
     }
     const rows = (v: number) => [{ datname: 'app', xact_commit: v, blks_read: 0, numbackends: v, stats_reset: null }]
@@ -83,7 +124,9 @@ describe.each(backendNames())('store on %s', (name) => {
     await writeSnapshot(b.db, { schema: s1, prefix: 'b' }, snapshot(T0, { test_database: rows(2) }))
     await writeSnapshot(b.db, { schema: s2, prefix: 'a' }, snapshot(T0, { test_database: rows(3) }))
     const read = async (ns: Namespace) =>
-      (await readSeries(b.db, ns, { metric: 'test_database', columns: ['numbackends'], from: T0 - MIN, to: T0 + MIN })).series.map((s) => s.points.map((p) => p.v))
+      (
+        await readSeries(b.db, ns, { metric: 'test_database', columns: ['numbackends'], from: T0 - MIN, to: T0 + MIN })
+      ).series.map((s) => s.points.map((p) => p.v))
     expect(await read({ schema: s1, prefix: 'a' })).toEqual([[1]])
     expect(await read({ schema: s1, prefix: 'b' })).toEqual([[2]])
     expect(await read({ schema: s2, prefix: 'a' })).toEqual([[3]])
@@ -112,25 +155,44 @@ describe.each(backendNames())('store on %s', (name) => {
         snapshot(
           T0 + i * MIN,
           {
-            test_database: [{ datname: 'app', xact_commit: xs[i]!, blks_read: i === 4 ? 1000 : i, numbackends: 4, stats_reset: statsReset }],
+            test_database: [
+              {
+                datname: 'app',
+                xact_commit: xs[i]!,
+                blks_read: i === 4 ? 1000 : i,
+                numbackends: 4,
+                stats_reset: statsReset,
+              },
+            ],
             my_wal: [{ wal_bytes: after ? 600 * (i - 7) : 600 * i, stats_reset: null }],
           },
           { startTime: after ? restart : START, resets: [{ metric: 'test_database', key: 'app', at: statsReset }] },
         ),
       )
     }
-    const set = await readSeries(b.db, ns, { metric: 'test_database', columns: ['xact_commit', 'numbackends'], from: T0, to: T0 + 9 * MIN })
+    const set = await readSeries(b.db, ns, {
+      metric: 'test_database',
+      columns: ['xact_commit', 'numbackends'],
+      from: T0,
+      to: T0 + 9 * MIN,
+    })
     const [xact, backends] = set.series
     expect(xact!.kind).toBe('rate')
     expect(xact!.points.map((p) => p.v)).toEqual([null, 1, 1, null, null, 1, 1, null, 1, 1])
     expect(backends!.kind).toBe('gauge')
     expect(backends!.points.every((p) => p.v === 4)).toBe(true)
     // blks_read jumps to 1000 at 4 while stats_reset changed there: a gap, not a spike.
-    const blks = await readSeries(b.db, ns, { metric: 'test_database', columns: ['blks_read'], from: T0, to: T0 + 9 * MIN })
+    const blks = await readSeries(b.db, ns, {
+      metric: 'test_database',
+      columns: ['blks_read'],
+      from: T0,
+      to: T0 + 9 * MIN,
+    })
     expect(blks.series[0]!.points[4]!.v).toBeNull()
     const wal = await readSeries(b.db, ns, { metric: 'my_wal', columns: ['wal_bytes'], from: T0, to: T0 + 9 * MIN })
     expect(wal.series[0]!.points.map((p) => p.v)).toEqual([null, 10, 10, 10, 10, 10, 10, null, 10, 10])
-    for (const s of [...set.series, ...wal.series]) for (const p of s.points) expect(p.v === null || p.v >= 0).toBe(true)
+    for (const s of [...set.series, ...wal.series])
+      for (const p of s.points) expect(p.v === null || p.v >= 0).toBe(true)
     expect(set.events).toEqual([
       { t: Date.parse(reset2), kind: 'stats_reset', label: 'test_database reset (app)' },
       { t: Date.parse(restart), kind: 'restart', label: 'server restarted' },
@@ -141,7 +203,8 @@ describe.each(backendNames())('store on %s', (name) => {
     const schema = b.schema()
     const ns = { schema, prefix: 'db1' }
     await installStore(b.db, { ...ns, metrics: testMetrics })
-    for (let i = 0; i < 60; i++) await writeSnapshot(b.db, ns, snapshot(T0 + i * MIN, { test_tables: tableRows(5, 60 * i) }))
+    for (let i = 0; i < 60; i++)
+      await writeSnapshot(b.db, ns, snapshot(T0 + i * MIN, { test_tables: tableRows(5, 60 * i) }))
     const q = { metric: 'test_tables', columns: ['seq_scan'], from: T0, to: T0 + 59 * MIN }
     const raw = await readSeries(b.db, ns, q)
     expect(raw.series).toHaveLength(5)
@@ -182,7 +245,14 @@ describe.each(backendNames())('store on %s', (name) => {
     await writeSnapshot(b.db, ns, snapshot(Date.now() - MIN, {}))
     ;[src] = await listSources(b.db, schema)
     expect(src!.failing).toBe(false)
-    const health = { lastSuccess: null, spoolFiles: 3, spoolBytes: 3000, dropped: 0, retries: 2, lastError: 'connection refused' }
+    const health = {
+      lastSuccess: null,
+      spoolFiles: 3,
+      spoolBytes: 3000,
+      dropped: 0,
+      retries: 2,
+      lastError: 'connection refused',
+    }
     await recordSourceError(b.db, ns, 'target down: connection refused', health)
     ;[src] = await listSources(b.db, schema)
     expect(src).toMatchObject({ lastError: 'target down: connection refused', failing: true, bridge: health })
@@ -194,20 +264,33 @@ describe.each(backendNames())('store on %s', (name) => {
     await installStore(b.db, { ...ns, metrics: [tDatabase] })
     const row = { datname: 'app', xact_commit: 1, blks_read: 2, numbackends: 3, stats_reset: null }
     await writeSnapshot(b.db, ns, snapshot(T0, { test_database: [row] }))
-    const v2 = { ...tDatabase, values: { ...tDatabase.values, deadlocks: { kind: 'counter', unit: 'count' } } } as const satisfies MetricDefinition
+    const v2 = {
+      ...tDatabase,
+      values: { ...tDatabase.values, deadlocks: { kind: 'counter', unit: 'count' } },
+    } as const satisfies MetricDefinition
     const r = await installStore(b.db, { ...ns, metrics: [v2, myWal] })
-    expect(r.columnsAdded).toEqual(['db1_test_database_hourly.deadlocks_s', 'db1_test_database_hourly.deadlocks_n', 'db1_test_database.deadlocks'])
+    expect(r.columnsAdded).toEqual([
+      'db1_test_database_hourly.deadlocks_s',
+      'db1_test_database_hourly.deadlocks_n',
+      'db1_test_database.deadlocks',
+    ])
     expect(r.tablesCreated).toEqual(['db1_my_wal_hourly', 'db1_my_wal'])
     expect(r.functionsUpdated.some((f) => f.includes('db1_ingest'))).toBe(true)
     await writeSnapshot(b.db, ns, snapshot(T0 + MIN, { test_database: [{ ...row, deadlocks: 7 }] }))
     const { rows } = await b.db.query<{ xact_commit: number; deadlocks: number | null }>(
       `SELECT xact_commit, deadlocks FROM "${schema}"."db1_test_database" ORDER BY "time"`,
     )
-    expect(rows).toEqual([{ xact_commit: 1, deadlocks: null }, { xact_commit: 1, deadlocks: 7 }])
+    expect(rows).toEqual([
+      { xact_commit: 1, deadlocks: null },
+      { xact_commit: 1, deadlocks: 7 },
+    ])
     // A later install with fewer metrics keeps the others (tables and ingest).
     const r3 = await installStore(b.db, { ...ns, metrics: [tTables] })
     expect(r3.metrics).toEqual(['db1_my_wal', 'db1_test_database', 'db1_test_tables'])
-    const changedLabels = { ...tDatabase, labels: { datname: 'text', usename: 'text' } } as const satisfies MetricDefinition
+    const changedLabels = {
+      ...tDatabase,
+      labels: { datname: 'text', usename: 'text' },
+    } as const satisfies MetricDefinition
     await expect(installStore(b.db, { ...ns, metrics: [changedLabels] })).rejects.toMatchObject({ code: 'CONFIG' })
   })
 })
@@ -237,10 +320,24 @@ describe.each(backendNames())('rollups on %s', (name) => {
       await writeSnapshot(
         b.db,
         ns,
-        snapshot(t, { test_database: [{ datname: 'app', xact_commit: 2 * base, blks_read: base, numbackends: i % 10, stats_reset: sr }] }, { startTime: after ? restart : START }),
+        snapshot(
+          t,
+          {
+            test_database: [
+              { datname: 'app', xact_commit: 2 * base, blks_read: base, numbackends: i % 10, stats_reset: sr },
+            ],
+          },
+          { startTime: after ? restart : START },
+        ),
       )
     }
-    const q = { metric: 'test_database', columns: ['xact_commit', 'numbackends'], from: T0, to: T0 + 12 * H, points: 12 }
+    const q = {
+      metric: 'test_database',
+      columns: ['xact_commit', 'numbackends'],
+      from: T0,
+      to: T0 + 12 * H,
+      points: 12,
+    }
     const raw = await readSeries(b.db, ns, q)
     const r = await rollupStore(b.db, ns)
     expect(r.from!.getTime()).toBe(T0)
@@ -257,7 +354,9 @@ describe.each(backendNames())('rollups on %s', (name) => {
     )
     expect(rolled.series[0]!.points.every((pt) => pt.v === null || Math.abs(pt.v - 2) < 1e-9)).toBe(true)
     // The rollups prove they are used: change a raw row, the rolled-up answer stays.
-    await b.db.query(`UPDATE "${schema}"."db1_test_database" SET numbackends = 1000 WHERE "time" < $1`, [new Date(T0 + H)])
+    await b.db.query(`UPDATE "${schema}"."db1_test_database" SET numbackends = 1000 WHERE "time" < $1`, [
+      new Date(T0 + H),
+    ])
     expect((await readSeries(b.db, ns, q)).series[1]!.points[0]!.v).toBeCloseTo(raw.series[1]!.points[0]!.v!, 9)
     // Running it again recomputes only the last hour and changes nothing.
     const again = await rollupStore(b.db, ns)
@@ -285,7 +384,13 @@ describe.each(backendNames())('retention on %s', (name) => {
     await installStore(b.db, { ...ns, metrics: testMetrics })
     const DAY = 86_400_000
     // 5 days, 4 snapshots a day (every 6 h), 10 table rows each
-    for (let d = 0; d < 5; d++) for (let h = 0; h < 4; h++) await writeSnapshot(b.db, ns, snapshot(T0 + d * DAY + h * 6 * 3_600_000, { test_tables: tableRows(10, d * 4 + h) }))
+    for (let d = 0; d < 5; d++)
+      for (let h = 0; h < 4; h++)
+        await writeSnapshot(
+          b.db,
+          ns,
+          snapshot(T0 + d * DAY + h * 6 * 3_600_000, { test_tables: tableRows(10, d * 4 + h) }),
+        )
     const parts = async () =>
       (
         await b.db.query<{ relname: string }>(
@@ -293,7 +398,13 @@ describe.each(backendNames())('retention on %s', (name) => {
           [`"${schema}"."db1_test_tables"`],
         )
       ).rows.map((r) => r.relname)
-    expect(await parts()).toEqual(['db1_test_tables_20260301', 'db1_test_tables_20260302', 'db1_test_tables_20260303', 'db1_test_tables_20260304', 'db1_test_tables_20260305'])
+    expect(await parts()).toEqual([
+      'db1_test_tables_20260301',
+      'db1_test_tables_20260302',
+      'db1_test_tables_20260303',
+      'db1_test_tables_20260304',
+      'db1_test_tables_20260305',
+    ])
     // Cut at day 2, 12:00: days 0 and 1 go whole, day 2 loses two snapshots (00:00, 06:00).
     const result = await pruneStore(b.db, ns, { olderThan: new Date(T0 + 2 * DAY + 12 * 3_600_000) })
     expect(result.partitionsDropped).toEqual(['db1_test_tables_20260301', 'db1_test_tables_20260302'])
@@ -324,15 +435,21 @@ describe('names are refused before any SQL runs', () => {
     ['acme', 'x'.repeat(51)],
     ['a'.repeat(60), 'db1'],
   ])('schema %j prefix %j', async (schema, prefix) => {
-    await expect(installStore(noSql, { schema, prefix, metrics: testMetrics })).rejects.toMatchObject({ code: 'CONFIG' })
+    await expect(installStore(noSql, { schema, prefix, metrics: testMetrics })).rejects.toMatchObject({
+      code: 'CONFIG',
+    })
     await expect(writeSnapshot(noSql, { schema, prefix }, snapshot(T0, {}))).rejects.toMatchObject({ code: 'CONFIG' })
   })
   it('leaves room in the prefix for the longest metric table partition name', async () => {
     // test_database + _YYYYMMDD = 22 bytes, plus "_": a prefix of 40 fits 63 bytes, 41 does not.
-    await expect(installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(41), metrics: testMetrics })).rejects.toMatchObject({
+    await expect(
+      installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(41), metrics: testMetrics }),
+    ).rejects.toMatchObject({
       code: 'CONFIG',
       message: expect.stringMatching(/at most 40 fit/),
     })
-    await expect(installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(40), metrics: testMetrics })).rejects.toThrow('SQL was sent')
+    await expect(installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(40), metrics: testMetrics })).rejects.toThrow(
+      'SQL was sent',
+    )
   })
 })
