@@ -5,7 +5,7 @@ import { openStore, recordSourceError, writeSnapshot } from '@pggraph/store'
 import type { BridgeConfig } from './config.js'
 import { RunLock } from './lock.js'
 import { classifyError, oneLine, sqlStateIn, withRetry, type RetryPolicy } from './retry.js'
-import { Spool, SpoolCorruptError } from './spool.js'
+import { Spool, SpoolCorruptError, type SpoolUsage } from './spool.js'
 import { readState, writeState } from './state.js'
 import { collectFromTarget } from './target.js'
 import { explainTlsError, storeLink, type StoreLink } from './tls.js'
@@ -134,17 +134,41 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
     const written: string[] = []
     const quarantined: string[] = []
     const corrupt: string[] = []
+    // This cycle's problem first, else the last one recorded (with its time).
+    const health = (usage: SpoolUsage): BridgeHealth => ({
+      lastSuccess: state.lastSuccess,
+      spoolFiles: usage.files,
+      spoolBytes: usage.bytes,
+      dropped: state.dropped,
+      retries,
+      lastError:
+        (targetError ?? spoolError) ||
+        (state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : null),
+    })
 
+    let snapshot: Snapshot | undefined
     try {
-      const snapshot = await (options.collectSnapshot ?? (() => collectFromTarget(config)))()
-      const put = await spool.put(snapshot)
+      snapshot = await (options.collectSnapshot ?? (() => collectFromTarget(config)))()
       collected = snapshot.takenAt
-      dropped += put.dropped.length
-      log(`spooled ${snapshot.takenAt} (${put.entry.name})`)
     } catch (err) {
       targetError = `target: ${oneLine(err)}`
       log(targetError)
-      dropped += (await spool.enforceBounds()).length
+    }
+    // A snapshot the spool could not take (disk full) is still sent from memory below.
+    let inHand: Snapshot | undefined
+    let spoolError: string | null = null
+    if (snapshot) {
+      try {
+        const put = await spool.put(snapshot)
+        dropped += put.dropped.length
+        log(`spooled ${snapshot.takenAt} (${put.entry.name})`)
+      } catch (err) {
+        inHand = snapshot
+        spoolError = `spool: cannot save the snapshot in ${config.spoolDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): free space or fix spool_dir`
+        log(spoolError)
+      }
+    } else {
+      dropped += (await spool.enforceBounds().catch(() => [])).length
     }
     if (dropped) log(`dropped ${dropped} old snapshot(s): the spool is over spool_max_bytes or spool_max_age`)
     state.dropped += dropped
@@ -167,15 +191,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
         try {
           if (targetError) {
             const usage = await spool.usage()
-            const health: BridgeHealth = {
-              lastSuccess: state.lastSuccess,
-              spoolFiles: usage.files,
-              spoolBytes: usage.bytes,
-              dropped: state.dropped,
-              retries,
-              lastError: targetError,
-            }
-            await recordSourceError(db, ns, targetError, health).catch((err: unknown) => {
+            await recordSourceError(db, ns, targetError, health(usage)).catch((err: unknown) => {
               storeError = describeStoreError(err, link, config)
             })
           }
@@ -193,15 +209,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
               continue
             }
             const usage = await spool.usage()
-            const bridge: BridgeHealth = {
-              lastSuccess: state.lastSuccess,
-              spoolFiles: usage.files,
-              spoolBytes: usage.bytes,
-              dropped: state.dropped,
-              retries,
-              lastError:
-                state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : targetError,
-            }
+            const bridge = health(usage)
             try {
               await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, {
                 onRetry,
@@ -224,6 +232,21 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
             written.push(snap.takenAt)
             log(`stored ${snap.takenAt}`)
           }
+          if (inHand && !storeError && !options.signal?.aborted) {
+            const snap = inHand
+            const bridge = health(await spool.usage())
+            try {
+              await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, {
+                onRetry,
+              })
+              inHand = undefined
+              state.lastSuccess = new Date().toISOString()
+              written.push(snap.takenAt)
+              log(`stored ${snap.takenAt} (from memory)`)
+            } catch (err) {
+              storeError = describeStoreError(err, link, config)
+            }
+          }
         } finally {
           await db.end().catch(() => {})
         }
@@ -234,6 +257,12 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
     const usage = await spool.usage()
     const problems: string[] = []
     if (targetError) problems.push(targetError)
+    if (spoolError) problems.push(spoolError)
+    if (inHand) {
+      // Neither the spool nor the store took it: this snapshot is lost, and counted as dropped.
+      state.dropped += 1
+      problems.push(`snapshot ${inHand.takenAt} was lost`)
+    }
     if (storeError)
       problems.push(
         `${(storeError as string).replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`,
@@ -247,7 +276,9 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
       state.lastErrorAt = now
     }
     state.lastCycle = now
-    await writeState(config.spoolDir, state)
+    await writeState(config.spoolDir, state).catch((err: unknown) => {
+      log(`could not save ${config.spoolDir}/state.json: ${oneLine(err)}`)
+    })
     return {
       ok: reason === null,
       reason,

@@ -1,11 +1,32 @@
+import { isPggraphError } from '@pggraph/core'
 import type { BridgeConfig } from './config.js'
 import { lockPath, runCycle, type CycleOptions, type CycleResult } from './cycle.js'
 import { RunLock } from './lock.js'
-import { sleep } from './retry.js'
+import { oneLine, sleep } from './retry.js'
 
 /** The next multiple of `intervalMs` after `now` (cycles run on the interval's boundaries, as cron would). */
 export function nextTick(now: number, intervalMs: number): number {
   return (Math.floor(now / intervalMs) + 1) * intervalMs
+}
+
+function failedCycle(err: unknown): CycleResult {
+  const reason = oneLine(err)
+  return {
+    ok: false,
+    reason,
+    collected: null,
+    written: [],
+    spoolFiles: 0,
+    spoolBytes: 0,
+    quarantined: [],
+    corrupt: [],
+    dropped: 0,
+    retries: 0,
+    targetError: null,
+    storeError: null,
+    interrupted: false,
+    durationMs: 0,
+  }
 }
 
 /** Options of {@link runLoop}. */
@@ -35,7 +56,12 @@ export async function runLoop(config: BridgeConfig, options: LoopOptions): Promi
   let cycles = 0
   try {
     while (!options.signal.aborted) {
-      const result = await runCycle(config, { ...options, lock: false })
+      // A service keeps going through anything but a lost lock: a cycle that throws (ca_file
+      // removed, spool folder gone) is reported like a failed one, and the next one tries again.
+      const result = await runCycle(config, { ...options, lock: false }).catch((err: unknown) => {
+        if (isPggraphError(err, 'BUSY')) throw err
+        return failedCycle(err)
+      })
       cycles++
       options.onCycle?.(result)
       if (options.maxCycles !== undefined && cycles >= options.maxCycles) break

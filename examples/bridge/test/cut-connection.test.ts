@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Snapshot } from '@pggraph/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { connect } from '../../../test/servers/index.js'
 import { loadConfig } from '../src/config.js'
 import { runCycle, type CycleResult } from '../src/cycle.js'
@@ -138,5 +138,40 @@ describe('spool bound', () => {
     await c.end()
     expect(health.rows[0]!.bridge).toMatchObject({ dropped: 3, spoolFiles: 2 })
     expect(health.rows[0]!.bridge.lastError).toMatch(/store/)
+  })
+})
+
+describe('spool cannot take the snapshot (disk full)', () => {
+  let store: TestStore
+  beforeAll(async () => {
+    store = await createStore(ownServer().url)
+  })
+  afterAll(async () => {
+    await store?.drop()
+  })
+
+  it('still sends the snapshot in hand from memory, and says the spool failed', async () => {
+    const config = loadConfig({
+      env: {},
+      flags: {
+        target_url: ownServer().url,
+        store_url: store.writerUrl,
+        schema: store.schema,
+        prefix: store.prefix,
+        insecure: true,
+        spool_dir: mkdtempSync(join(tmpdir(), 'pggraph-full-')),
+      },
+    })
+    const full = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+    const put = vi.spyOn(Spool.prototype, 'put').mockRejectedValueOnce(full)
+    try {
+      const r = await runCycle(config)
+      expect(r.ok).toBe(false)
+      expect(r.reason).toMatch(/^spool: cannot save the snapshot in .* \(ENOSPC\): free space or fix spool_dir$/)
+      expect(r.written).toEqual([r.collected])
+      expect(await store.snapshotTimes()).toEqual([r.collected])
+    } finally {
+      put.mockRestore()
+    }
   })
 })
