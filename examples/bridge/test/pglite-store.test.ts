@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { installStore, openStore } from '@pggraph/store'
 import { describe, expect, it } from 'vitest'
-import { loadConfig, runCycle, storeLink } from '../src/index.js'
+import { loadConfig, main, runCycle, storeLink } from '../src/index.js'
 import { ownServer } from './helpers.js'
 
 describe('runCycle into an embedded store', () => {
@@ -38,5 +38,37 @@ describe('runCycle into an embedded store', () => {
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM me.laptop_snapshots')
     await db.end()
     expect(rows[0]!.n).toBe(2)
+
+    // The doctor on an embedded store: no TLS and no roles to check, everything else as usual.
+    const out: string[] = []
+    const io = {
+      out: (l: string) => out.push(l),
+      err: (l: string) => out.push(l),
+      stdin: process.stdin,
+      stdout: process.stdout,
+      env: {},
+    }
+    const code = await main(
+      [
+        'check',
+        '--target',
+        ownServer().url,
+        '--store',
+        store,
+        '--schema',
+        'me',
+        '--prefix',
+        'laptop',
+        '--spool-dir',
+        join(dir, 'spool'),
+      ],
+      io,
+    )
+    expect(out.join('\n')).toMatch(/^✓ store reachable: .*\(embedded\) as postgres$/m)
+    expect(out).toContain('✓ embedded store: one local user, no roles to check')
+    expect(out.join('\n')).toMatch(/^✓ spool .*: 0 waiting/m)
+    // The target is the test server's superuser: the only failed check.
+    expect(out.filter((l) => l.startsWith('✗'))).toEqual(['✗ target role postgres is a superuser'])
+    expect(code).toBe(1)
   })
 })

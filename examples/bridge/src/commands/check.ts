@@ -13,6 +13,7 @@ import { configOptions, EXIT, flagHelp, flagsOf, parse, type Io } from './shared
 
 const KEYS = CONFIG_KEYS.map((k) => k.key)
 
+/** The `--help` text of `pggraph-bridge check`. */
 export const CHECK_HELP = `Usage: pggraph-bridge check --config FILE [options]
 
 A doctor for this bridge: loads the config, then checks that the target and the store can be
@@ -141,7 +142,8 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
           'enable ssl on the store, copy its CA certificate here, set ca_file and remove insecure.',
         )
       }
-      await writerChecks(db, config, who.rows[0]!.user, report)
+      if (db.kind === 'pglite') report.line('✓', 'embedded store: one local user, no roles to check')
+      else await writerChecks(db, config, who.rows[0]!.user, report)
       storeClock = await clockOf(db)
     } catch (err) {
       report.line('✗', describeStoreError(err, link, config))

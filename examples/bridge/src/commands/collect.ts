@@ -5,6 +5,7 @@ import { configOptions, EXIT, flagHelp, flagsOf, parse, type Io } from './shared
 
 const KEYS = ['target_url', 'databases', 'connect_timeout', 'statement_timeout'] as const
 
+/** The `--help` text of `pggraph-bridge collect`. */
 export const COLLECT_HELP = `Usage: pggraph-bridge collect --target URL [--json]
 
 Take one snapshot of the target and print it: a summary per metric, or with --json the whole

@@ -5,6 +5,7 @@ import { storeLink } from '../tls.js'
 import { redactUrl, shortUrl } from '../target.js'
 import { EXIT, parse, type Io } from './shared.js'
 
+/** The `--help` text of `pggraph-bridge install`. */
 export const INSTALL_HELP = `Usage: pggraph-bridge install --store URL --schema S --prefix P [options] [--yes]
 
 Set up the store for one monitored system, idempotently (re-running changes nothing): the

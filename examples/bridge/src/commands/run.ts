@@ -8,6 +8,7 @@ import { configOptions, EXIT, flagHelp, flagsOf, parse, type Io } from './shared
 
 const KEYS = CONFIG_KEYS.map((k) => k.key)
 
+/** The `--help` text of `pggraph-bridge run`. */
 export const RUN_HELP = `Usage: pggraph-bridge run [--config FILE] [options] [--loop]
 
 One cycle: collect a snapshot from the target, spool it, then replay the spool (oldest first)
