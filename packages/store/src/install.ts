@@ -5,7 +5,13 @@ import { syncMetricTables } from './metric-tables.js'
 import { runMigrations } from './migrations.js'
 import { defaultRoles, schemaTable, validateNamespace, validateRole, type Namespace } from './names.js'
 import { ensureRole, type RoleResult } from './roles.js'
-import { addPartitionFunction, ensureFunction, ingestFunction, reportErrorFunction } from './store-functions.js'
+import {
+  addPartitionFunction,
+  ensureFunction,
+  ingestFunction,
+  reportErrorFunction,
+  rollupFunction,
+} from './store-functions.js'
 
 /** Options of {@link installStore}. */
 export interface InstallOptions {
@@ -126,7 +132,12 @@ async function install(
   await db.query(`SET LOCAL ROLE ${o}`)
   const migrations = await runMigrations(db, ns)
   const sync = await syncMetricTables(db, ns, metrics)
-  const functions = [addPartitionFunction(ns.schema), ingestFunction(ns, sync.metrics), reportErrorFunction(ns)]
+  const functions = [
+    addPartitionFunction(ns.schema),
+    ingestFunction(ns, sync.metrics),
+    reportErrorFunction(ns),
+    rollupFunction(ns, sync.metrics),
+  ]
   const functionsUpdated: string[] = []
   for (const f of functions) if (await ensureFunction(db, f)) functionsUpdated.push(f.signature)
   if (options.host !== undefined || options.database !== undefined || options.description !== undefined) {

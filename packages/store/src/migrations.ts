@@ -101,6 +101,16 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     },
   },
+  {
+    id: '0004_rollup_dirty_from',
+    scope: 'schema',
+    async up(db, ns) {
+      // The oldest hour that received a late snapshot after it was rolled up.
+      await db.query(
+        `ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS rollup_dirty_from timestamptz`,
+      )
+    },
+  },
 ]
 
 /**

@@ -1,8 +1,6 @@
-import { PggraphError, quoteIdent, type Queryable } from '@pggraph/core'
+import { PggraphError, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
-import { loadMetrics } from './metric-tables.js'
-import { prefixedTable, ROLLUP_SUFFIX, schemaTable, validateNamespace, type Namespace } from './names.js'
-import { N, Params, ratedCtes, S } from './series-sql.js'
+import { prefixedTable, schemaTable, validateNamespace, type Namespace } from './names.js'
 import { storeError } from './write.js'
 
 /** What {@link rollupStore} did. */
@@ -42,7 +40,6 @@ export async function rollupStore(
   try {
     return await withTransaction(db, async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pggraph:rollup:${ns.schema}.${ns.prefix}`])
-      const metrics = [...(await loadMetrics(tx, ns)).values()]
       const bounds = await tx.query<{ first: number | null; last: number | null }>(
         `SELECT date_part('epoch', min("time")) * 1000 AS first, date_part('epoch', max("time")) * 1000 AS last FROM ${prefixedTable(ns, 'snapshots')}`,
       )
@@ -65,30 +62,11 @@ export async function rollupStore(
       }
       start = floorHour(start)
       if (start >= to) return { from: null, to: null, rows: 0, durationMs: performance.now() - started }
-      let rows = 0
-      for (const m of metrics) {
-        const table = prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)
-        const p = new Params()
-        const f = `${p.add(new Date(start).toISOString())}::timestamptz`
-        const t = `${p.add(new Date(to).toISOString())}::timestamptz`
-        await tx.query(`DELETE FROM ${table} WHERE "time" >= ${f} AND "time" < ${t}`, p.values)
-        const labels = m.labels.map((l) => quoteIdent(l, 'column'))
-        const cols = m.values.flatMap((v) => [quoteIdent(`${v.name}_s`, 'column'), quoteIdent(`${v.name}_n`, 'column')])
-        const sums = m.values.flatMap((_, i) => [`sum(${S(i)})`, `sum(${N(i)})`])
-        const key = [`date_trunc('hour', "time")`, ...labels]
-        const res = await tx.query<{ n: number }>(
-          `WITH ${ratedCtes(ns, m, m.values, f, t, [], false).join(',\n')},
-           ins AS (INSERT INTO ${table} ("time"${labels.map((l) => `, ${l}`).join('')}, ${cols.join(', ')})
-                   SELECT ${key.join(', ')}, ${sums.join(', ')} FROM rated GROUP BY ${key.join(', ')} RETURNING 1)
-           SELECT count(*)::int AS n FROM ins`,
-          p.values,
-        )
-        rows += res.rows[0]?.n ?? 0
-      }
-      await tx.query(
-        `UPDATE ${schemaTable(ns.schema, 'sources')} SET rollup_until = GREATEST(rollup_until, $2::timestamptz) WHERE prefix = $1`,
-        [ns.prefix, new Date(to).toISOString()],
+      const res = await tx.query<{ n: number }>(
+        `SELECT ${prefixedTable(ns, 'rollup')}($1::timestamptz, $2::timestamptz)::int AS n`,
+        [new Date(start).toISOString(), new Date(to).toISOString()],
       )
+      const rows = res.rows[0]?.n ?? 0
       return { from: new Date(start), to: new Date(to), rows, durationMs: performance.now() - started }
     })
   } catch (err) {

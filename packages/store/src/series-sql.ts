@@ -13,6 +13,11 @@ function fail(message: string): never {
   throw new PggraphError('CONFIG', message)
 }
 
+/** The UTC hour of a timestamptz expression (independent of the session's TimeZone). */
+export function utcHour(expr: string): string {
+  return `(date_trunc('hour', (${expr}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`
+}
+
 /** A parameter list that hands out `$n` placeholders. */
 export class Params {
   readonly values: unknown[] = []
@@ -145,7 +150,7 @@ export function buildSeriesSql(
   let last = 'rated'
   if (usesRollup) {
     const cols = computed.map((c, i) => `r.${id(`${c.name}_s`)} AS ${S(i)}, r.${id(`${c.name}_n`)} AS ${N(i)}`)
-    const where = [`r."time" >= date_trunc('hour', ${from})`, `r."time" < ${rawFrom}`, ...rollFilters]
+    const where = [`r."time" >= ${utcHour(from)}`, `r."time" < ${rawFrom}`, ...rollFilters]
     ctes.push(
       `parts AS (SELECT * FROM rated UNION ALL SELECT r."time"${labels.map((l) => `, r.${l}`).join('')}, ${cols.join(', ')} FROM ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} r WHERE ${where.join(' AND ')})`,
     )

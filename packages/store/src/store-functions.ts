@@ -1,6 +1,7 @@
 import { quoteIdent, type Queryable } from '@pggraph/core'
 import { metricColumns, type StoredMetric } from './metric-tables.js'
-import { prefixedTable, schemaTable, type Namespace } from './names.js'
+import { N, Params, ratedCtes, S, utcHour } from './series-sql.js'
+import { prefixedTable, ROLLUP_SUFFIX, schemaTable, type Namespace } from './names.js'
 
 /** A function of the store: its qualified signature and the full CREATE statement. */
 export interface StoreFunction {
@@ -124,6 +125,9 @@ DECLARE
   _c bigint;
   _ignored text[] := '{}';
   _msg text;
+  _ru timestamptz;
+  _dirty timestamptz;
+  _hour timestamptz;
 BEGIN
   -- One pass over the top level: the json type re-parses on every access, so split it once.
   IF _snap IS NOT NULL AND json_typeof(_snap) = 'object' THEN
@@ -188,6 +192,17 @@ BEGIN
   INSERT INTO ${prefixedTable(ns, 'starts')} (start_time, first_seen) VALUES ((_server->>'startTime')::timestamptz, _t)
     ON CONFLICT (start_time) DO NOTHING;
   UPDATE ${snapshots} SET rows = _n WHERE "time" = _t;
+
+  -- Hourly rollups: the first snapshot of a new hour rolls up the hours before it; a late
+  -- snapshot of an hour already rolled up marks it for the next run.
+  SELECT rollup_until, rollup_dirty_from INTO _ru, _dirty FROM ${sources} WHERE prefix = ${prefixLit};
+  _hour := ${utcHour('_t')};
+  IF _ru IS NOT NULL AND _t < _ru THEN
+    UPDATE ${sources} SET rollup_dirty_from = LEAST(rollup_dirty_from, _hour) WHERE prefix = ${prefixLit};
+  ELSIF _ru IS NULL OR _hour > _ru THEN
+    PERFORM ${prefixedTable(ns, 'rollup')}(
+      LEAST(_dirty, coalesce(_ru, (SELECT ${utcHour('min("time")')} FROM ${snapshots}))), _hour);
+  END IF;
   UPDATE ${sources} SET
     first_seen = LEAST(first_seen, _t),
     last_seen = GREATEST(last_seen, _t),
@@ -212,6 +227,50 @@ END`
   return fn(
     `${prefixedTable(ns, 'ingest')}(json)`,
     `(_snap json) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
+    body,
+  )
+}
+
+/**
+ * `<schema>.<prefix>_rollup(from, to)`: recompute the hourly rollups of every metric for the
+ * hours in [from, to) and move `sources.rollup_until` forward. The ingest function calls it when
+ * a snapshot opens a new hour; {@link rollupStore} calls it to backfill. Not granted to anyone.
+ */
+export function rollupFunction(ns: Namespace, metrics: readonly StoredMetric[]): StoreFunction {
+  const steps = metrics.map((m) => {
+    const p = new Params()
+    const f = `${p.add(null)}::timestamptz`
+    const t = `${p.add(null)}::timestamptz`
+    const labels = m.labels.map((l) => quoteIdent(l, 'column'))
+    const cols = m.values.flatMap((v) => [quoteIdent(`${v.name}_s`, 'column'), quoteIdent(`${v.name}_n`, 'column')])
+    const sums = m.values.flatMap((_, i) => [`sum(${S(i)})`, `sum(${N(i)})`])
+    const key = [utcHour('"time"'), ...labels]
+    const insert = `WITH ${ratedCtes(ns, m, m.values, f, t, [], false).join(',\n')}
+INSERT INTO ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} ("time"${labels.map((l) => `, ${l}`).join('')}, ${cols.join(', ')})
+SELECT ${key.join(', ')}, ${sums.join(', ')} FROM rated GROUP BY ${key.join(', ')}`
+    if (insert.includes('$rollup$')) throw new Error('unexpected dollar quote in rollup SQL')
+    return `
+    DELETE FROM ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} WHERE "time" >= _from AND "time" < _to;
+    EXECUTE $rollup$${insert}$rollup$ USING _from, _to;
+    GET DIAGNOSTICS _c = ROW_COUNT;
+    _n := _n + _c;`
+  })
+  const body = `
+DECLARE
+  _c bigint;
+  _n bigint := 0;
+BEGIN
+  IF _from IS NOT NULL AND _to IS NOT NULL AND _from < _to THEN${steps.join('')}
+  END IF;
+  UPDATE ${schemaTable(ns.schema, 'sources')}
+     SET rollup_until = GREATEST(rollup_until, _to),
+         rollup_dirty_from = CASE WHEN rollup_dirty_from >= _from AND rollup_dirty_from < _to THEN NULL ELSE rollup_dirty_from END
+   WHERE prefix = '${ns.prefix}';
+  RETURN _n;
+END`
+  return fn(
+    `${prefixedTable(ns, 'rollup')}(timestamptz, timestamptz)`,
+    `(_from timestamptz, _to timestamptz) RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp`,
     body,
   )
 }

@@ -40,6 +40,7 @@ describe.each(backendNames())('store on %s', (name) => {
       'db1:0001_snapshots',
       'db1:0002_starts',
       'schema:0003_rollup_until',
+      'schema:0004_rollup_dirty_from',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
@@ -338,12 +339,23 @@ describe.each(backendNames())('rollups on %s', (name) => {
       to: T0 + 12 * H,
       points: 12,
     }
+    const sources = `"${schema}"."sources"`
+    const state = async () =>
+      (
+        await b.db.query<{ until: Date | null; dirty: Date | null }>(
+          `SELECT rollup_until AS until, rollup_dirty_from AS dirty FROM ${sources}`,
+        )
+      ).rows[0]!
+    // Ingest rolled up every complete hour by itself.
+    expect((await state()).until!.getTime()).toBe(T0 + 11 * H)
+    const rolled = await readSeries(b.db, ns, q)
+    // Without rollups the same query runs on the raw rows.
+    await b.db.query(`UPDATE ${sources} SET rollup_until = NULL`)
     const raw = await readSeries(b.db, ns, q)
     const r = await rollupStore(b.db, ns)
     expect(r.from!.getTime()).toBe(T0)
     expect(r.to!.getTime()).toBe(T0 + 11 * H) // the newest hour is not complete
-    expect(r.rows).toBeGreaterThan(0)
-    const rolled = await readSeries(b.db, ns, q)
+    expect(r.rows).toBe(11)
     expect(rolled.series.map((s) => s.points.length)).toEqual(raw.series.map((s) => s.points.length))
     rolled.series.forEach((s, k) =>
       s.points.forEach((pt, i) => {
@@ -358,9 +370,32 @@ describe.each(backendNames())('rollups on %s', (name) => {
       new Date(T0 + H),
     ])
     expect((await readSeries(b.db, ns, q)).series[1]!.points[0]!.v).toBeCloseTo(raw.series[1]!.points[0]!.v!, 9)
-    // Running it again recomputes only the last hour and changes nothing.
+    // Running it again recomputes only the last hour.
     const again = await rollupStore(b.db, ns)
     expect(again.from!.getTime()).toBe(T0 + 10 * H)
+    // A late snapshot marks its hour; the next new hour recomputes it.
+    const late = { datname: 'app', xact_commit: 2 * 7300, blks_read: 7300, numbackends: 500, stats_reset: null }
+    await writeSnapshot(b.db, ns, snapshot(T0 + 2 * H + MIN, { test_database: [late] }))
+    expect((await state()).dirty!.getTime()).toBe(T0 + 2 * H)
+    const hour2 = async () =>
+      (
+        await b.db.query<{ s: number; n: number }>(
+          `SELECT numbackends_s AS s, numbackends_n AS n FROM "${schema}"."db1_test_database_hourly" WHERE "time" = $1`,
+          [new Date(T0 + 2 * H)],
+        )
+      ).rows[0]!
+    expect((await hour2()).n).toBe(12)
+    await writeSnapshot(
+      b.db,
+      ns,
+      snapshot(
+        T0 + 12 * H,
+        { test_database: [{ ...late, numbackends: 1, stats_reset: new Date(T0 + 8 * H).toISOString() }] },
+        { startTime: restart },
+      ),
+    )
+    expect(await state()).toEqual({ until: new Date(T0 + 12 * H), dirty: null })
+    expect((await hour2()).n).toBe(13)
     // Pruning keeps the rollups unless told otherwise.
     await pruneStore(b.db, ns, { olderThan: new Date(T0 + 24 * H) })
     expect((await readSeries(b.db, ns, q)).series[0]!.points.length).toBeGreaterThan(5)
