@@ -153,6 +153,16 @@ try {
     `| ${f(ours)} | ${f(copy)} | ${f(txInsert)} | ${f(autoInsert)} | ${((100 * ours) / copy).toFixed(0)}% | ${(ours / txInsert).toFixed(1)}x | ${(ours / autoInsert).toFixed(1)}x |`,
   )
 
+  // The snapshot that opens a new hour also rolls up the hour before (60 snapshots x 1,000 rows).
+  const hourStart = day + 3 * 3_600_000
+  const inHour: number[] = []
+  for (let i = 0; i < 60; i++) await timed(inHour, () => writeSnapshot(db, ns, snap(hourStart + i * 60_000, i)))
+  const crossing: number[] = []
+  await timed(crossing, () => writeSnapshot(db, ns, snap(hourStart + 3_600_000, 60)))
+  console.log(
+    `\nHourly rollup inside ingest: a snapshot takes ${median(inHour).toFixed(1)} ms (median of 60 in one hour); the one that opens the next hour and rolls up 60,000 rows takes ${crossing[0]!.toFixed(0)} ms.`,
+  )
+
   // Across a network: the same comparison through a proxy adding RTT_MS of round-trip time.
   // writeSnapshot is one round trip; an idempotent COPY needs BEGIN, a claim of the snapshot
   // (INSERT … ON CONFLICT … RETURNING), the COPY and COMMIT; per-row INSERT needs 1,000.
