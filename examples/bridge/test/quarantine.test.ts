@@ -1,0 +1,74 @@
+// Permanent refusals are never retried: the snapshot goes to the quarantine folder with its
+// reason, the cycle reports it, and the snapshots behind it are not held up.
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { installStore, openStore } from '@pggraph/store'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+import { runCycle } from '../src/cycle.js'
+import { collectFromTarget } from '../src/target.js'
+import { createStore, ownServer, type TestStore } from './helpers.js'
+
+describe('quarantine', () => {
+  let store: TestStore
+  beforeAll(async () => {
+    store = await createStore(ownServer().url)
+    // A second prefix in the same schema, whose ingest web1's writer may not call.
+    const db = await openStore(store.adminUrl, { ssl: false })
+    await installStore(db, { schema: store.schema, prefix: 'web2', writerRole: `${store.schema}_writer2` })
+    await db.end()
+  })
+  afterAll(async () => {
+    await store?.drop()
+    const { connect } = await import('../../../test/servers/index.js')
+    const c = await connect(ownServer().url)
+    await c.query(`DROP ROLE IF EXISTS ${store.schema}_writer2`).catch(() => {})
+    await c.end()
+  })
+
+  const config = (prefix: string) =>
+    loadConfig({
+      env: {},
+      flags: {
+        target_url: ownServer().url,
+        store_url: store.writerUrl,
+        schema: store.schema,
+        prefix,
+        insecure: true,
+        spool_dir: mkdtempSync(join(tmpdir(), 'pggraph-quarantine-')),
+        retry_attempts: '3',
+        retry_max_delay: '50ms',
+      },
+    })
+
+  it('quarantines a snapshot refused with permission denied, without retrying it', async () => {
+    const c = config('web2')
+    const r = await runCycle(c)
+    expect(r.ok).toBe(false)
+    expect(r.retries).toBe(0)
+    expect(r.quarantined).toHaveLength(1)
+    expect(r.reason).toBe(`1 snapshot(s) quarantined in ${c.quarantineDir}`)
+    const files = readdirSync(c.quarantineDir).sort()
+    expect(files).toEqual([r.quarantined[0], `${r.quarantined[0]}.reason.txt`])
+    expect(readFileSync(join(c.quarantineDir, files[1]!), 'utf8')).toMatch(
+      /refused snapshot .* for good: .*permission denied.*42501/,
+    )
+    expect(readdirSync(c.spoolDir).filter((n) => n.endsWith('.snap'))).toEqual([])
+  })
+
+  it('quarantines a snapshot dated in the future, and still sends the next one', async () => {
+    const c = config(store.prefix)
+    const sample = await collectFromTarget({ targetUrl: ownServer().url })
+    const future = { ...sample, takenAt: new Date(Date.now() + 3600_000).toISOString() }
+    const bad = await runCycle(c, { collectSnapshot: async () => future })
+    expect(bad.quarantined).toHaveLength(1)
+    expect(bad.reason).toMatch(/quarantined/)
+    const good = await runCycle(c)
+    expect(good.ok, good.reason ?? '').toBe(true)
+    expect(await store.snapshotTimes()).toEqual([good.collected])
+    expect(existsSync(join(c.quarantineDir, bad.quarantined[0]!))).toBe(true)
+    // The refusal is recorded where the viewer shows it.
+    expect(await store.lastError()).toMatch(/5 minutes ahead|future/)
+  })
+})
