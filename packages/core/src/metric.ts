@@ -46,6 +46,12 @@ export interface VersionedQuery {
   readonly since: number
   readonly until?: number
   readonly sql: string
+  /**
+   * Conditions of this query beyond the version range (e.g. an extension at a minimum version,
+   * whose columns it reads directly). When they are not met, the next query of the list whose
+   * range contains the server's major is tried; so list such queries before an unconditional one.
+   */
+  readonly requires?: readonly Requirement[]
 }
 
 /**
@@ -54,7 +60,13 @@ export interface VersionedQuery {
  * {@link Snapshot.skipped}) instead of failing the snapshot.
  */
 export type Requirement =
-  | { readonly extension: string }
+  | {
+      readonly extension: string
+      /** Lowest extension version (`pg_extension.extversion`, compared part by part, e.g. `1.10` > `1.9`). */
+      readonly minVersion?: string
+      /** Extension versions from this one on do not qualify (exclusive). */
+      readonly maxVersion?: string
+    }
   | { readonly privilege: 'superuser' | 'pg_monitor' | 'pg_read_all_stats' | 'pg_read_all_settings' }
 
 /** Whether a metric is read once per server or once per database. */

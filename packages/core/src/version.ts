@@ -33,7 +33,15 @@ export function assertSupportedServer(serverVersionNum: number): number {
   return major
 }
 
-/** The query of `definition` for a server of `major` version, or `undefined` if it has none. */
-export function queryFor(definition: MetricDefinition, major: number): VersionedQuery | undefined {
-  return definition.queries.find((q) => major >= q.since && (q.until === undefined || major < q.until))
+/**
+ * The query of `definition` for a server of `major` version, or `undefined` if it has none.
+ * `accept` decides about queries with their own `requires` (the collector checks them against
+ * the server); without it those are passed over.
+ */
+export function queryFor(
+  definition: MetricDefinition,
+  major: number,
+  accept: (query: VersionedQuery) => boolean = (q) => !q.requires?.length,
+): VersionedQuery | undefined {
+  return definition.queries.find((q) => major >= q.since && (q.until === undefined || major < q.until) && accept(q))
 }
