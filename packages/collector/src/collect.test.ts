@@ -3,7 +3,7 @@ import { isPggraphError } from '@pggraph/core'
 import { describe, expect, it } from 'vitest'
 import { collect } from './collect.js'
 import { builtinMetrics, defaultCollectors } from './defaults.js'
-import { combine, normalise, plan } from './plan.js'
+import { combine, compareVersions, normalise, plan } from './plan.js'
 import type { Probe } from './probe.js'
 import { definitionProblems } from './testing.js'
 
@@ -79,6 +79,37 @@ describe('plan', () => {
       plan(builtinMetrics, probe({ extensions, preload: ['auto_explain'] })).skipped.map((s) => s.reason),
     ).toContain('pg_stat_statements is not in shared_preload_libraries (add it and restart the server)')
     expect(plan(builtinMetrics, probe({ extensions, preload: ['pg_stat_statements'] })).skipped).toEqual([])
+  })
+})
+
+describe('per-query requirements', () => {
+  it('picks the first query whose extension version fits, else the unconditional one', () => {
+    const d = {
+      name: 'x',
+      area: 'x',
+      scope: 'database',
+      description: 'x',
+      labels: {},
+      values: {},
+      requires: [{ extension: 'ext' }],
+      queries: [
+        { since: 12, sql: 'new', requires: [{ extension: 'ext', minVersion: '1.10', maxVersion: '1.12' }] },
+        { since: 12, sql: 'old', requires: [{ extension: 'ext', minVersion: '1.8', maxVersion: '1.10' }] },
+        { since: 12, sql: 'any' },
+      ],
+    } as const satisfies MetricDefinition
+    const sqlFor = (version: string) => plan([d], probe({ extensions: { ext: { version, onPath: true } } })).run[0]?.sql
+    expect(sqlFor('1.11')).toBe('new')
+    expect(sqlFor('1.10')).toBe('new')
+    expect(sqlFor('1.9')).toBe('old')
+    expect(sqlFor('1.12')).toBe('any')
+    expect(sqlFor('1.4')).toBe('any')
+    expect(plan([d], probe()).skipped[0]?.reason).toMatch(/^extension ext is not installed/)
+  })
+  it('compares versions part by part', () => {
+    expect(compareVersions('1.10', '1.9')).toBeGreaterThan(0)
+    expect(compareVersions('1.8', '1.8')).toBe(0)
+    expect(compareVersions('1.8', '1.8.1')).toBeLessThan(0)
   })
 })
 

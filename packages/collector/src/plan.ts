@@ -12,15 +12,34 @@ export interface PlannedMetric {
 // Extensions that only work when loaded at server start.
 const NEEDS_PRELOAD = new Set(['pg_stat_statements', 'pg_stat_kcache', 'pg_wait_sampling', 'pg_qualstats'])
 
+/** Compare extension versions part by part (`1.10` > `1.9`); negative when a < b. @internal */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.')
+  const pb = b.split('.')
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0'
+    const y = pb[i] ?? '0'
+    const d = /^\d+$/.test(x) && /^\d+$/.test(y) ? Number(x) - Number(y) : x.localeCompare(y)
+    if (d !== 0) return d
+  }
+  return 0
+}
+
 function missingRequirement(req: Requirement, p: Probe): string | undefined {
   if ('extension' in req) {
-    const ext = p.extensions[req.extension]
-    if (!ext)
-      return `extension ${req.extension} is not installed in database ${p.database} (CREATE EXTENSION ${req.extension})`
+    const name = req.extension
+    const ext = p.extensions[name]
+    if (!ext) return `extension ${name} is not installed in database ${p.database} (CREATE EXTENSION ${name})`
     if (!ext.onPath)
-      return `extension ${req.extension} is installed in a schema that is not on the search_path of role ${p.user}`
-    if (NEEDS_PRELOAD.has(req.extension) && p.preload && !p.preload.includes(req.extension)) {
-      return `${req.extension} is not in shared_preload_libraries (add it and restart the server)`
+      return `extension ${name} is installed in a schema that is not on the search_path of role ${p.user}`
+    if (NEEDS_PRELOAD.has(name) && p.preload && !p.preload.includes(name)) {
+      return `${name} is not in shared_preload_libraries (add it and restart the server)`
+    }
+    if (req.minVersion && compareVersions(ext.version, req.minVersion) < 0) {
+      return `extension ${name} is version ${ext.version}, older than ${req.minVersion} (ALTER EXTENSION ${name} UPDATE)`
+    }
+    if (req.maxVersion && compareVersions(ext.version, req.maxVersion) >= 0) {
+      return `extension ${name} is version ${ext.version}, not below ${req.maxVersion}`
     }
     return undefined
   }
@@ -46,14 +65,22 @@ export function plan(
   for (const d of definitions) {
     const where = d.scope === 'database' ? { database: p.database } : {}
     const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
-    const q = major >= min ? queryFor(d, major) : undefined
-    if (!q) {
+    if (major < min || !queryFor(d, major, () => true)) {
       skipped.push({ metric: d.name, ...where, reason: `needs PostgreSQL ${min} or newer (server is ${major})` })
       continue
     }
-    const missing = (d.requires ?? []).map((r) => missingRequirement(r, p)).find((m) => m !== undefined)
-    if (missing) {
-      skipped.push({ metric: d.name, ...where, reason: missing })
+    const firstMissing = (reqs: readonly Requirement[] | undefined) =>
+      (reqs ?? []).map((r) => missingRequirement(r, p)).find((m) => m !== undefined)
+    const missing = firstMissing(d.requires)
+    // the first query of this version whose own requirements hold (e.g. an extension version)
+    const q = missing ? undefined : queryFor(d, major, (x) => firstMissing(x.requires) === undefined)
+    if (!q) {
+      const inRange = d.queries.filter((x) => major >= x.since && (x.until === undefined || major < x.until))
+      skipped.push({
+        metric: d.name,
+        ...where,
+        reason: missing ?? firstMissing(inRange[0]?.requires) ?? 'no query applies',
+      })
       continue
     }
     run.push({ definition: d, sql: q.sql, params: d.params ?? [] })

@@ -59,7 +59,12 @@ export function definitionProblems(d: MetricDefinition): string[] {
   const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
   for (let v = Math.max(min, MIN_SERVER_VERSION); v <= 30; v++) {
     const hits = d.queries.filter((q) => v >= q.since && (q.until === undefined || v < q.until))
-    if (hits.length !== 1) problems.push(`PostgreSQL ${v} matches ${hits.length} queries (want exactly 1)`)
+    const plain = hits.filter((q) => !q.requires?.length)
+    if (plain.length !== 1)
+      problems.push(`PostgreSQL ${v} matches ${plain.length} queries without requires (want exactly 1)`)
+    const last = hits[hits.length - 1]
+    if (plain.length === 1 && last !== plain[0])
+      problems.push(`on PostgreSQL ${v} a query with requires comes after the one without`)
   }
   for (const q of d.queries) {
     const used = [...q.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))

@@ -74,7 +74,7 @@ describe('replication metrics with a streaming standby and a logical slot (Postg
   it('sees the standby from the primary and the primary from the standby', async () => {
     const p = await connect(primary.url)
     await until('streaming', async () => {
-      const r = await p.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'")
+      const r = await p.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND replay_lsn IS NOT NULL")
       return r.rows.length ? true : undefined
     })
     await p.query('CREATE TABLE repl_t AS SELECT g FROM generate_series(1, 10000) g')

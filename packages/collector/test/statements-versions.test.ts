@@ -1,0 +1,58 @@
+// pg_stat_statements is read correctly whatever version of the extension is installed (it may lag
+// the server after pg_upgrade): known versions by their columns, any other through jsonb.
+import type pg from 'pg'
+import { describe, expect, it } from 'vitest'
+import { connect, pgServers, withDatabase } from '../../../test/servers/index.js'
+import { collect, pgStatStatements, statements } from '../src/index.js'
+import { plan } from '../src/plan.js'
+import { probe } from '../src/probe.js'
+
+const embedded = pgServers().filter((s) => s.kind === 'embedded') // they preload pg_stat_statements
+const minor = (v: string) => Number(v.split('.')[1])
+
+async function checkVersion(db: pg.Client, v: string): Promise<void> {
+  await db.query('DROP EXTENSION IF EXISTS pg_stat_statements')
+  await db.query(`CREATE EXTENSION pg_stat_statements VERSION '${v}'`)
+  // the marker's queryid is the same for every version (aliases are not part of it): reset first
+  await db.query('SELECT pg_stat_statements_reset()')
+  const marker = `marker_${v.replace('.', '_')}`
+  await db.query(`SELECT 1 AS ${marker}`)
+
+  await db.query('BEGIN')
+  const chosen = plan([pgStatStatements], await probe(db, 5000, 1000))
+  await db.query('ROLLBACK')
+  expect(chosen.skipped, v).toEqual([])
+  expect(chosen.run[0]!.sql.includes('to_jsonb'), `version ${v} read through jsonb`).toBe(v === '1.4')
+
+  const snap = await collect(db, { collectors: [statements({ queryText: true })] })
+  const row = snap.metrics.pg_stat_statements.find((r) => r.query.includes(marker))
+  expect(row, v).toBeDefined()
+  expect(row!.calls, v).toBe(1)
+  expect(row!.rows, v).toBe(1)
+  expect(row!.total_exec_time, v).toBeGreaterThanOrEqual(0)
+  expect(row!.shared_blk_read_time, v).not.toBeNull()
+  expect(row!.total_plan_time === null, `${v} plan time`).toBe(minor(v) < 8)
+  expect(row!.wal_bytes === null, `${v} wal`).toBe(minor(v) < 8)
+  expect(row!.temp_blk_read_time === null, `${v} temp time`).toBe(minor(v) < 10)
+  expect(row!.local_blk_read_time === null, `${v} local time`).toBe(minor(v) < 11)
+}
+
+describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_statements versions on PostgreSQL %s', (_, srv) => {
+  it('collects every installable extension version with canonical columns', async () => {
+    await withDatabase(srv, async (url) => {
+      const db = await connect(url)
+      try {
+        const available = await db.query<{ version: string }>(
+          "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements'",
+        )
+        const versions = ['1.4', '1.7', '1.8', '1.10', '1.11', '1.12'].filter((v) =>
+          available.rows.some((r) => r.version === v),
+        )
+        expect(versions.length).toBeGreaterThanOrEqual(2)
+        for (const v of versions) await checkVersion(db, v)
+      } finally {
+        await db.end()
+      }
+    })
+  })
+})
