@@ -3,6 +3,12 @@
 import { EXIT } from './commands/shared.js'
 import { main } from './main.js'
 
+// `collect --json | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
