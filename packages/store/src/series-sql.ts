@@ -68,8 +68,10 @@ export function ratedCtes(
     ctes.push(`rated AS (SELECT "time"${labels.map((l) => `, ${l}`).join('')}, ${vals.join(', ')} FROM src)`)
     return ctes
   }
+  // A counter's life ends when a new server start time is first seen: a restart, or a failover
+  // to another server (whose start time may well be older than the last reading).
   ctes.unshift(
-    `starts AS (SELECT coalesce(array_agg(start_time ORDER BY start_time), '{}') AS a FROM ${prefixedTable(ns, 'starts')})`,
+    `starts AS (SELECT coalesce(array_agg(first_seen ORDER BY first_seen), '{}') AS a FROM ${prefixedTable(ns, 'starts')})`,
   )
   const part = labels.length ? `PARTITION BY ${labels.join(', ')} ` : ''
   const lags = ['lag("time") OVER w AS "_pt"', ...(m.statsReset ? ['lag("_sr") OVER w AS "_psr"'] : [])]

@@ -102,6 +102,11 @@ async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise
     `SELECT date_part('epoch', start_time) * 1000 AS t, 'restart' AS kind, '' AS key FROM ${prefixedTable(ns, 'starts')}
       WHERE start_time >= $1::timestamptz AND start_time <= $2::timestamptz
      UNION ALL
+     -- a server that started before the range but was first seen in it: a failover
+     SELECT date_part('epoch', first_seen) * 1000, 'restart', 'failover' FROM ${prefixedTable(ns, 'starts')}
+      WHERE first_seen >= $1::timestamptz AND first_seen <= $2::timestamptz AND start_time < $1::timestamptz
+        AND first_seen > (SELECT min(first_seen) FROM ${prefixedTable(ns, 'starts')})
+     UNION ALL
      SELECT date_part('epoch', at) * 1000, 'stats_reset', key FROM ${prefixedTable(ns, 'resets')}
       WHERE metric = $3 AND at >= $1::timestamptz AND at <= $2::timestamptz`,
     [...range, q.metric],
@@ -110,7 +115,12 @@ async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise
     ...rows.map((r) => ({
       t: Number(r.t),
       kind: r.kind,
-      label: r.kind === 'restart' ? 'server restarted' : `${q.metric} reset${r.key ? ` (${r.key})` : ''}`,
+      label:
+        r.kind === 'stats_reset'
+          ? `${q.metric} reset${r.key ? ` (${r.key})` : ''}`
+          : r.key === 'failover'
+            ? 'another server (failover)'
+            : 'server restarted',
     })),
   ]
   return events.sort((a, b) => a.t - b.t || a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label))

@@ -190,6 +190,37 @@ describe.each(backendNames())('store on %s', (name) => {
       to: T0 + 9 * MIN,
     })
     expect(blks.series[0]!.points[4]!.v).toBeNull()
+    // A failover at 10 to another server that started long ago and has higher counters: a gap, not a spike.
+    await writeSnapshot(
+      b.db,
+      ns,
+      snapshot(
+        T0 + 10 * MIN,
+        { test_database: [{ datname: 'app', xact_commit: 1e9, blks_read: 1e9, numbackends: 4, stats_reset: reset2 }] },
+        { startTime: '2025-06-01T00:00:00.000Z' },
+      ),
+    )
+    await writeSnapshot(
+      b.db,
+      ns,
+      snapshot(
+        T0 + 11 * MIN,
+        {
+          test_database: [
+            { datname: 'app', xact_commit: 1e9 + 60, blks_read: 1e9, numbackends: 4, stats_reset: reset2 },
+          ],
+        },
+        { startTime: '2025-06-01T00:00:00.000Z' },
+      ),
+    )
+    const failover = await readSeries(b.db, ns, {
+      metric: 'test_database',
+      columns: ['xact_commit'],
+      from: T0 + 9 * MIN,
+      to: T0 + 11 * MIN,
+    })
+    expect(failover.series[0]!.points.map((p) => p.v)).toEqual([1, null, 1])
+    expect(failover.events).toEqual([{ t: T0 + 10 * MIN, kind: 'restart', label: 'another server (failover)' }])
     const wal = await readSeries(b.db, ns, { metric: 'my_wal', columns: ['wal_bytes'], from: T0, to: T0 + 9 * MIN })
     expect(wal.series[0]!.points.map((p) => p.v)).toEqual([null, 10, 10, 10, 10, 10, 10, null, 10, 10])
     for (const s of [...set.series, ...wal.series])
