@@ -4,6 +4,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseSnapshot } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createStore,
@@ -48,6 +49,21 @@ describe('pggraph-bridge command line', () => {
     }
     const v = await runCli(['--version'])
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+
+  it('collect --json prints one valid snapshot; an unreachable target is one line and exit 1', async () => {
+    const r = await runCli(['collect', '--target', ownServer().url, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const snap = parseSnapshot(JSON.parse(r.stdout))
+    expect(Math.floor(snap.server.versionNum / 10000)).toBe(ownServer().major)
+    expect(snap.metrics['pg_stat_database']?.length).toBeGreaterThan(0)
+    const summary = await runCli(['collect', '--target', ownServer().url])
+    expect(summary.stdout).toMatch(/^ +pg_stat_database +\d+ rows$/m)
+    const down = await runCli(['collect', '--target', 'postgres://x@127.0.0.1:1/postgres'])
+    expect(down.code).toBe(1)
+    expect(down.stderr).toBe(
+      'pggraph-bridge: Cannot connect to the target 127.0.0.1:1/postgres: connect ECONNREFUSED 127.0.0.1:1\n',
+    )
   })
 
   it('gives each kind of mistake its own one-line message and exit code 2', async () => {
