@@ -156,7 +156,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     for (const l of steps.pgHba) io.out(`     ${l}`)
     io.out('')
     io.out(
-      `2. On the monitored server, save as ${configPath} (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password'}):`,
+      `2. On the monitored server, save as ${configPath} (chmod 600; it holds ${generated ? 'the writer password, shown only now' : 'the writer password: the role existed and kept its password, put it in place of WRITER_PASSWORD'}):`,
     )
     io.out('')
     io.out(indent(steps.bridgeConfig))
