@@ -1,12 +1,12 @@
 // Permanent refusals are never retried: the snapshot goes to the quarantine folder with its
 // reason, the cycle reports it, and the snapshots behind it are not held up.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { installStore, openStore } from '@pggraph/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
-import { runCycle } from '../src/cycle.js'
+import { runCycle, spoolOf } from '../src/cycle.js'
 import { collectFromTarget } from '../src/target.js'
 import { createStore, ownServer, type TestStore } from './helpers.js'
 
@@ -70,5 +70,24 @@ describe('quarantine', () => {
     expect(existsSync(join(c.quarantineDir, bad.quarantined[0]!))).toBe(true)
     // The refusal is recorded where the viewer shows it.
     expect(await store.lastError()).toMatch(/5 minutes ahead|future/)
+  })
+  it('moves a torn spool file aside, never sends it, and sends the rest', async () => {
+    const c = config(store.prefix)
+    const spool = spoolOf(c)
+    await spool.init()
+    const sample = await collectFromTarget({ targetUrl: ownServer().url })
+    const torn = { ...sample, takenAt: new Date(Date.now() - 120_000).toISOString() }
+    const { entry } = await spool.put(torn)
+    truncateSync(entry.path, entry.bytes - 100)
+    const before = await store.snapshotTimes()
+    const r = await runCycle(c)
+    expect(r.corrupt).toEqual([entry.name])
+    expect(r.ok).toBe(false)
+    expect(r.reason).toBe(`1 corrupt spool file(s) moved to ${spool.corruptDir}`)
+    expect(r.written).toEqual([r.collected])
+    const after = await store.snapshotTimes()
+    expect(after).not.toContain(torn.takenAt)
+    expect(after.slice(before.length)).toEqual([r.collected])
+    expect(readFileSync(join(spool.corruptDir, `${entry.name}.reason.txt`), 'utf8')).toMatch(/truncated/)
   })
 })
