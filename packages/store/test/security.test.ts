@@ -101,6 +101,7 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     await denied(writer, `SELECT "${s2}"."p1_ingest"($1::json)`, [JSON.stringify(snapshot(T0 + 120_000, {}))])
     await denied(writer, `SELECT "${s1}"."p2_report_error"('x', NULL)`)
     await denied(writer, `SELECT "${s1}"."pggraph_add_partition"('p1_test_database', current_date + 30)`)
+    await denied(writer, `SELECT "${s1}"."p1_rollup"(now() - interval '1 day', now())`)
     await denied(writer, `CREATE TABLE "${s1}"."x" (i int)`)
     await denied(writer, `CREATE FUNCTION "${s1}"."f"() RETURNS int LANGUAGE sql AS 'SELECT 1'`)
     await denied(writer, `CREATE TABLE public.x (i int)`)
@@ -145,6 +146,7 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     }
     await denied(reader, `SELECT "${s1}"."p1_ingest"($1::json)`, [JSON.stringify(snapshot(T0 + 180_000, {}))])
     await denied(reader, `SELECT "${s1}"."p1_report_error"('x', NULL)`)
+    await denied(reader, `SELECT "${s1}"."p1_rollup"(now() - interval '1 day', now())`)
     await denied(reader, `CREATE TABLE "${s1}"."x" (i int)`)
     await denied(reader, `CREATE TABLE public.x (i int)`)
     await denied(reader, `CREATE TEMP TABLE x (i int)`)
