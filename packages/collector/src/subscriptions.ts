@@ -19,13 +19,17 @@ export const pgStatSubscriptionStats = {
   area: 'subscriptions',
   scope: 'cluster',
   description: 'Logical replication subscriptions: apply and sync errors, conflicts (18)',
-  labels: { subname: 'text' },
+  // subscription names are unique per database only, and the view covers the whole server
+  labels: { datname: 'text', subname: 'text' },
   values,
   statsReset: true,
   minServerVersion: 15,
   queries: versioned(
     values,
-    (v) => `SELECT subname::text AS subname, ${selectList(values, v)}, stats_reset FROM pg_stat_subscription_stats`,
+    (
+      v,
+    ) => `SELECT coalesce(d.datname::text, '') AS datname, st.subname::text AS subname, ${selectList(values, v, {}, 'st.')}, st.stats_reset
+FROM pg_stat_subscription_stats st LEFT JOIN pg_subscription s ON s.oid = st.subid LEFT JOIN pg_database d ON d.oid = s.subdbid`,
     [],
     15,
   ),
