@@ -54,8 +54,10 @@ export function isPggraphError(err: unknown, code?: PggraphErrorCode): err is Pg
  */
 export function sqlStateOf(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    // A PggraphError's own code (`QUERY`, `STORE`) and Node's (`EPIPE`) look like SQLSTATEs
+    // but are not: every SQLSTATE has a digit, and pggraph's codes are skipped for their cause.
+    const code = e instanceof PggraphError ? undefined : (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)) return code
     e = (e as { cause?: unknown }).cause
   }
   return undefined
