@@ -116,6 +116,22 @@ async function install(
   const o = quoteIdent(roles.owner, 'role')
   const w = quoteIdent(roles.writer, 'role')
   const r = quoteIdent(roles.reader, 'role')
+  // A non-superuser installer (managed PostgreSQL: CREATEROLE + database owner) must be a member
+  // of the owner role to hand it the schema and to act as it below.
+  const member = await db.query<{ su: boolean; m: boolean }>(
+    `SELECT rolsuper AS su, pg_has_role(current_user, $1, 'MEMBER') AS m FROM pg_roles WHERE rolname = current_user`,
+    [roles.owner],
+  )
+  if (!member.rows[0]?.su) {
+    // PostgreSQL 16 gives the creator ADMIN on a new role but not SET, which ALTER … OWNER needs.
+    const v16 = await db.query<{ ok: boolean }>(`SELECT current_setting('server_version_num')::int >= 160000 AS ok`)
+    if (v16.rows[0]?.ok) {
+      const can = await db.query<{ s: boolean }>(`SELECT pg_has_role(current_user, $1, 'SET') AS s`, [roles.owner])
+      if (!can.rows[0]?.s) await db.query(`GRANT ${o} TO CURRENT_USER WITH SET TRUE, INHERIT FALSE`)
+    } else if (!member.rows[0]?.m) {
+      await db.query(`GRANT ${o} TO CURRENT_USER`)
+    }
+  }
 
   const sch = await db.query<{ owner: string }>(
     `SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1`,
@@ -125,11 +141,11 @@ async function install(
   else if (sch.rows[0]!.owner !== roles.owner) await db.query(`ALTER SCHEMA ${s} OWNER TO ${o}`)
   // Tables created before the owner role took over (or by hand) move to it as well.
   await reassignTables(db, ns.schema, roles.owner)
-  await db.query(`REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`)
 
   // Everything below is created by the owner, so the SECURITY DEFINER functions run with its
   // rights (this schema only), not with the installer's.
   await db.query(`SET LOCAL ROLE ${o}`)
+  await db.query(`REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`)
   const migrations = await runMigrations(db, ns)
   const sync = await syncMetricTables(db, ns, metrics)
   const functions = [
@@ -162,7 +178,7 @@ async function install(
     sync.columnsAdded.length === 0 &&
     functionsUpdated.length === 0 &&
     roleResults.every((x) => x.action === 'kept') &&
-    hardening !== 'applied'
+    !hardening.startsWith('applied')
   return {
     schema: ns.schema,
     prefix: ns.prefix,
@@ -191,24 +207,37 @@ async function reassignTables(db: Queryable, schema: string, owner: string): Pro
 }
 
 async function hardenDatabase(db: Queryable): Promise<string> {
-  const { rows } = await db.query<{ can: boolean; pub: boolean; tmp: boolean }>(
-    `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-            OR pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE') AS can,
+  const { rows } = await db.query<{ su: boolean; dbo: boolean; pubo: boolean; pub: boolean; tmp: boolean }>(
+    `SELECT r.rolsuper AS su,
+            pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE') AS dbo,
+            coalesce((SELECT pg_has_role(current_user, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = 'public'), false) AS pubo,
             CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN has_schema_privilege('public', 'public', 'CREATE') ELSE false END AS pub,
             EXISTS (SELECT 1 FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
-                     WHERE d.datname = current_database() AND a.grantee = 0 AND a.privilege_type = 'TEMPORARY') AS tmp`,
+                     WHERE d.datname = current_database() AND a.grantee = 0 AND a.privilege_type = 'TEMPORARY') AS tmp
+       FROM pg_roles r WHERE r.rolname = current_user`,
   )
   const row = rows[0]
   if (!row) return 'skipped: could not read the database privileges'
   if (!row.pub && !row.tmp) return 'kept'
-  if (!row.can)
-    return 'skipped: only the database owner or a superuser can revoke CREATE on schema public and TEMPORARY from PUBLIC'
-  if (row.pub) await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`)
-  if (row.tmp)
-    await db.query(
-      `DO $pggraph$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $pggraph$`,
-    )
-  return 'applied'
+  const left: string[] = []
+  let changed = false
+  if (row.pub) {
+    // Before PostgreSQL 15 the public schema belongs to the bootstrap superuser.
+    if (row.su || row.pubo) {
+      await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`)
+      changed = true
+    } else left.push('CREATE on schema public (its owner or a superuser must revoke it)')
+  }
+  if (row.tmp) {
+    if (row.su || row.dbo) {
+      await db.query(
+        `DO $pggraph$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $pggraph$`,
+      )
+      changed = true
+    } else left.push('TEMPORARY on the database (its owner or a superuser must revoke it)')
+  }
+  if (!changed) return `skipped: PUBLIC keeps ${left.join(' and ')}`
+  return left.length ? `applied; PUBLIC keeps ${left.join(' and ')}` : 'applied'
 }
 
 function asInstallError(err: unknown): unknown {
