@@ -125,7 +125,7 @@ export function testCollector(
 ): void {
   const connect = options.connect ?? pgConnect
   const name = factory().name
-  describe(`collector ${name}`, () => {
+  describe.concurrent(`collector ${name}`, () => {
     it('has well-formed definitions', () => {
       for (const d of factory().metrics) expect(definitionProblems(d), d.name).toEqual([])
     })
