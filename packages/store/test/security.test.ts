@@ -4,6 +4,7 @@ import { sqlStateOf } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   installStore,
+  listSchemas,
   listSources,
   readSeries,
   recordSourceError,
@@ -130,6 +131,8 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     )
     expect(set.series[0]!.points).toEqual([{ t: T0, v: 1 }])
     expect((await listSources(reader, s1)).map((s) => s.prefix)).toEqual(['p1', 'p2'])
+    expect(await listSchemas(reader)).toEqual([s1])
+    await expect(listSources(reader, s2)).rejects.toMatchObject({ code: 'PERMISSION' })
     await denied(reader, `SELECT * FROM "${s2}"."p1_test_database"`)
     await denied(reader, `SELECT * FROM "${s2}"."sources"`)
     for (const t of [`"${s1}"."p1_test_database"`, `"${s1}"."sources"`, `"${s1}"."p1_snapshots"`]) {
