@@ -1,7 +1,7 @@
 // collect() behaviour on real servers: privileges, multiple databases, top N, user definitions,
 // failing metrics, the transaction's settings, pools.
 import type { Collector, MetricDefinition } from '@pggraph/core'
-import { isPggraphError } from '@pggraph/core'
+import { isPggraphError, parseSnapshot } from '@pggraph/core'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { anyServer, connect, pgServers, randomName, urlWith, withDatabase } from '../../../test/servers/index.js'
@@ -260,6 +260,17 @@ describe('collect() details', () => {
         await db.end()
       })
     })
+  })
+
+  it('produces plain JSON that parseSnapshot accepts as it is', async () => {
+    const db = await connect(srv.url)
+    const snap = await collect(db, { collectors: defaultCollectors() })
+    await db.end()
+    const copy = JSON.parse(JSON.stringify(snap)) as unknown
+    expect(copy).toEqual(snap)
+    expect(parseSnapshot(copy)).toEqual(snap)
+    expect(snap.takenAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    expect(Date.parse(snap.server.startTime)).toBeLessThan(Date.parse(snap.takenAt))
   })
 
   it('checks out one connection of a pg.Pool for the whole snapshot', async () => {
