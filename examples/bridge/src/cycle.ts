@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { PggraphError, type BridgeHealth, type Snapshot } from '@pggraph/core'
-import { openStore, recordSourceError, writeSnapshot } from '@pggraph/store'
+import { PggraphError, type BridgeHealth, type Queryable, type Snapshot } from '@pggraph/core'
+import { openStore, recordSourceError, writeSnapshot, type StoreConnection } from '@pggraph/store'
 import type { BridgeConfig } from './config.js'
 import { RunLock } from './lock.js'
 import { classifyError, oneLine, sqlStateIn, withRetry, type RetryPolicy } from './retry.js'
@@ -44,6 +44,13 @@ export interface CycleOptions {
   readonly log?: (line: string) => void
   /** Replace collection from `config.targetUrl`, e.g. to push a snapshot taken elsewhere. */
   readonly collectSnapshot?: () => Promise<Snapshot>
+  /**
+   * Write through this open store connection instead of opening `config.storeUrl` (which is
+   * then only used for messages). The caller owns it: the cycle does not close it. For an
+   * in-process embedded store that another part of the program (a viewer) also uses, since a
+   * PGlite folder can be open only once.
+   */
+  readonly store?: Queryable
 }
 
 /** The monitored server's name for the store's `sources`: the target URL's host, or this machine's name for a local target. */
@@ -178,15 +185,17 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
         retries++
         log(`retry ${attempt}/${policy.attempts - 1} in ${delay} ms: ${oneLine(err)}`)
       }
-      const db = await openStore(link.url, {
-        ssl: link.ssl,
-        applicationName: 'pggraph-bridge',
-        connectTimeoutMs: config.connectTimeoutMs,
-        max: 1,
-      }).catch((err: unknown) => {
-        storeError = describeStoreError(err, link, config)
-        return undefined
-      })
+      const db: Queryable | undefined =
+        options.store ??
+        (await openStore(link.url, {
+          ssl: link.ssl,
+          applicationName: 'pggraph-bridge',
+          connectTimeoutMs: config.connectTimeoutMs,
+          max: 1,
+        }).catch((err: unknown) => {
+          storeError = describeStoreError(err, link, config)
+          return undefined
+        }))
       if (db) {
         try {
           if (targetError) {
@@ -248,7 +257,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
             }
           }
         } finally {
-          await db.end().catch(() => {})
+          if (!options.store) await (db as StoreConnection).end().catch(() => {})
         }
       }
       if (storeError) log(storeError)

@@ -71,4 +71,32 @@ describe('runCycle into an embedded store', () => {
     expect(out.filter((l) => l.startsWith('✗'))).toEqual(['✗ target role postgres is a superuser'])
     expect(code).toBe(1)
   })
+
+  it('writes through a store connection the caller already holds, and leaves it open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pggraph-pglite-'))
+    const url = `pglite:${join(dir, 'data')}`
+    const shared = await openStore(url)
+    try {
+      await installStore(shared, { schema: 'me', prefix: 'shared' })
+      const config = loadConfig({
+        env: {},
+        flags: {
+          target_url: ownServer().url,
+          store_url: url,
+          schema: 'me',
+          prefix: 'shared',
+          spool_dir: join(dir, 'spool'),
+        },
+      })
+      for (let i = 0; i < 2; i++) {
+        const r = await runCycle(config, { store: shared })
+        expect(r.ok, r.reason ?? '').toBe(true)
+      }
+      // Still open: the cycle did not close what it did not open.
+      const { rows } = await shared.query<{ n: number }>('SELECT count(*)::int AS n FROM me.shared_snapshots')
+      expect(rows[0]!.n).toBe(2)
+    } finally {
+      await shared.end()
+    }
+  })
 })

@@ -30,7 +30,11 @@ Usage: npm start -- [options]
 
 function duration(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
-  if (!m) throw new PggraphError('CONFIG', `--${flag} ${JSON.stringify(text)} is not a duration: write it like 60s, 5s or 2m.`)
+  if (!m)
+    throw new PggraphError(
+      'CONFIG',
+      `--${flag} ${JSON.stringify(text)} is not a duration: write it like 60s, 5s or 2m.`,
+    )
   const n = Number(m[1])
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000
 }
@@ -67,7 +71,8 @@ export function parseOptions(argv: readonly string[]): QuickstartOptions {
   const durationMs = duration('duration', v.duration)
   const intervalMs = duration('interval', v.interval)
   if (intervalMs < 1000) throw new PggraphError('CONFIG', '--interval must be at least 1s.')
-  if (durationMs < intervalMs * 2) throw new PggraphError('CONFIG', '--duration must cover at least two intervals (rates need two snapshots).')
+  if (durationMs < intervalMs * 2)
+    throw new PggraphError('CONFIG', '--duration must cover at least two intervals (rates need two snapshots).')
   return {
     target: v.target,
     serve: v.serve,

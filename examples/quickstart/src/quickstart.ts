@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
-import { loadConfig, runCycle, type CycleResult } from '@pggraph/bridge'
+import type { Queryable } from '@pggraph/core'
+import { loadConfig, runCycle, type BridgeConfig, type CycleResult } from '@pggraph/bridge'
 import { installStore, openStore, type Namespace } from '@pggraph/store'
-import { createViewer, type Viewer } from '@pggraph/viewer'
+import { createViewer, storeAccessFrom, type Viewer } from '@pggraph/viewer'
 import type { QuickstartOptions } from './options.js'
 import { Progress, bar } from './progress.js'
 import { sleep } from './sleep.js'
@@ -24,7 +25,6 @@ export interface QuickstartResult {
 
 /** The tenant and system the quickstart stores its snapshots under. */
 export const QUICKSTART_SCHEMA = 'demo'
-
 
 /** Make a login role with only pg_monitor on the embedded target: the bridge never needs more. */
 async function monitorUrl(adminUrl: string): Promise<string> {
@@ -74,22 +74,27 @@ export async function runQuickstart(
   }
 
   const ns: Namespace = { schema: QUICKSTART_SCHEMA, prefix: options.target ? 'yours' : 'local' }
+  // One store connection for the whole run: a PGlite folder can be open only once, and the
+  // bridge cycles and the viewer both use it.
   const store = await openStore(storeUrl)
-  try {
-    await installStore(store, ns)
-  } finally {
-    await store.end()
-  }
+  cleanup(() => store.end())
+  await installStore(store, ns)
   progress.line(`store    ${storeUrl}  schema ${ns.schema}, prefix ${ns.prefix}  ✓`)
 
   const stopLoad = new AbortController()
   signal.addEventListener('abort', () => stopLoad.abort(), { once: true })
+  cleanup(async () => {
+    stopLoad.abort()
+    await loadDone
+  })
   const load: WorkloadStats = { transactions: 0, rollbacks: 0, engine: 'built-in' }
   let loadDone: Promise<void> = Promise.resolve()
   if (target) {
     await prepareWorkload(target.adminUrl)
     const pgbench = await findPgbench()
-    loadDone = runWorkload(target.adminUrl, stopLoad.signal, load, pgbench).catch((err: unknown) => progress.line(`workload stopped: ${(err as Error).message}`))
+    loadDone = runWorkload(target.adminUrl, stopLoad.signal, load, pgbench).catch((err: unknown) =>
+      progress.line(`workload stopped: ${(err as Error).message}`),
+    )
     progress.line(`workload ${pgbench ? `pgbench (${pgbench}) + ` : ''}app clients, a long transaction, rollbacks`)
   }
 
@@ -111,40 +116,60 @@ export async function runQuickstart(
     const tick = runStart + i * options.intervalMs
     await sleep(tick - Date.now(), signal)
     if (signal.aborted) break
-    const r = await runCycle(config, { signal })
+    const r = await runCycle(config, { signal, store })
     cycles.push(r)
     const stored = cycles.reduce((n, c) => n + c.written.length, 0)
-    const status = r.ok ? 'ok' : r.reason ?? 'failed'
-    progress.update(`bridge   ${bar((i + 1) / total)} ${i + 1}/${total} cycles, ${stored} snapshots stored, last: ${status}`, i === 0 || i + 1 === total || !r.ok)
+    const status = r.ok ? 'ok' : (r.reason ?? 'failed')
+    progress.update(
+      `bridge   ${bar((i + 1) / total)} ${i + 1}/${total} cycles, ${stored} snapshots stored, last: ${status}`,
+      i === 0 || i + 1 === total || !r.ok,
+    )
   }
-  stopLoad.abort()
-  await loadDone
   const stored = cycles.reduce((n, c) => n + c.written.length, 0)
-  progress.line(`bridge   ${cycles.length} cycles, ${stored} snapshots stored${target ? `, workload ran ${load.transactions} statements and ${load.rollbacks} rollbacks` : ''}`)
+  progress.line(
+    `bridge   ${cycles.length} cycles, ${stored} snapshots stored${target ? `, workload ran ${load.transactions} statements and ${load.rollbacks} rollbacks` : ''}`,
+  )
   if (signal.aborted) throw new Error('interrupted')
 
-  const db = await openStore(storeUrl)
-  let report: Report
-  try {
-    report = await writeReport(db, ns, { from: runStart - options.intervalMs, to: Date.now() }, options.outDir, `pggraph quickstart: ${ns.schema}.${ns.prefix}`)
-  } finally {
-    await db.end()
-  }
+  const report = await writeReport(
+    store,
+    ns,
+    { from: runStart - options.intervalMs, to: Date.now() },
+    options.outDir,
+    `pggraph quickstart: ${ns.schema}.${ns.prefix}`,
+  )
   progress.line(`graphs   ${report.files.length} SVGs (${report.withData} with data) → ${report.indexFile}`)
 
-  let viewer: QuickstartResult['viewer']
-  if (options.serve) {
-    // The target is no longer needed; the viewer reads the store only.
-    if (target) await target.stop()
-    const password = randomBytes(9).toString('base64url')
-    const v = await createViewer({ store: storeUrl, log: () => {} })
-    cleanup(() => v.close())
-    await v.addUser({ user: 'demo', schema: ns.schema, password })
-    const url = await v.listen(options.port, '127.0.0.1')
-    viewer = { viewer: v, url, user: 'demo', password }
-    progress.line(`viewer   ${url}  login: demo / ${password}  (Ctrl-C to stop)`)
+  if (!options.serve) {
+    stopLoad.abort()
+    await loadDone
+    return { report, cycles, storeUrl, namespace: ns }
   }
-  return { report, cycles, storeUrl, namespace: ns, ...(viewer ? { viewer } : {}) }
+  // Serving: the workload and the bridge keep going, so the graphs stay live until Ctrl-C.
+  const password = randomBytes(9).toString('base64url')
+  const v = await createViewer({ store: storeAccessFrom(store), log: () => {} })
+  cleanup(() => v.close())
+  await v.addUser({ user: 'demo', schema: ns.schema, password })
+  const url = await v.listen(options.port, '127.0.0.1')
+  const bridgeDone = keepCycling(config, store, options.intervalMs, signal)
+  cleanup(() => bridgeDone)
+  progress.line(`viewer   ${url}/s/${ns.schema}/${ns.prefix}?range=1h  login: demo / ${password}`)
+  progress.line('         the workload and the bridge keep running; Ctrl-C stops everything')
+  return { report, cycles, storeUrl, namespace: ns, viewer: { viewer: v, url, user: 'demo', password } }
+}
+
+/** Run a bridge cycle every interval until `signal` aborts (the live part of `--serve`). */
+async function keepCycling(
+  config: BridgeConfig,
+  store: Queryable,
+  intervalMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  while (!signal.aborted) {
+    await sleep(intervalMs - (Date.now() % intervalMs), signal)
+    if (signal.aborted) break
+    await runCycle(config, { signal, store })
+  }
 }
 
 function secs(since: number): string {

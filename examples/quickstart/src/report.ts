@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Queryable } from '@pggraph/core'
-import { graphCatalog, graphNames, loadGraphData, renderDashboard, type GraphData, type GraphName } from '@pggraph/render'
+import {
+  graphCatalog,
+  graphNames,
+  loadGraphData,
+  renderDashboard,
+  type GraphData,
+  type GraphName,
+} from '@pggraph/render'
 import { readSeries, type Namespace } from '@pggraph/store'
 
 /** What {@link writeReport} wrote. */
@@ -39,9 +46,14 @@ export async function writeReport(
     await writeFile(file, svg)
     files.push(file)
   }
-  const withData = [...data.values()].filter((d) => d.sets.some((s) => s.series.some((x) => x.points.some((p) => p.v !== null)))).length
+  const withData = [...data.values()].filter((d) =>
+    d.sets.some((s) => s.series.some((x) => x.points.some((p) => p.v !== null))),
+  ).length
   const figures = names
-    .map((n) => `<figure><img src="${escapeHtml(n)}.svg" alt="${escapeHtml(graphCatalog[n].title)}" width="${width}"></figure>`)
+    .map(
+      (n) =>
+        `<figure><img src="${escapeHtml(n)}.svg" alt="${escapeHtml(graphCatalog[n].title)}" width="${width}"></figure>`,
+    )
     .join('\n')
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -51,7 +51,12 @@ export async function prepareWorkload(adminUrl: string): Promise<void> {
  * for the TPC-B-like load, plus our own clients for reads, updates, deletes, a rollback now
  * and then, and one long-running transaction (so "longest transaction" has something to show).
  */
-export async function runWorkload(adminUrl: string, signal: AbortSignal, stats: WorkloadStats, pgbench?: string): Promise<void> {
+export async function runWorkload(
+  adminUrl: string,
+  signal: AbortSignal,
+  stats: WorkloadStats,
+  pgbench?: string,
+): Promise<void> {
   const tasks: Promise<void>[] = [mixedClient(adminUrl, signal, stats), longTransaction(adminUrl, signal)]
   if (pgbench) {
     stats.engine = 'pgbench'
@@ -64,7 +69,14 @@ export async function runWorkload(adminUrl: string, signal: AbortSignal, stats: 
 
 function pgbenchEnv(adminUrl: string): NodeJS.ProcessEnv {
   const u = new URL(adminUrl)
-  return { ...process.env, PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) }
+  return {
+    ...process.env,
+    PGHOST: u.hostname,
+    PGPORT: u.port,
+    PGUSER: decodeURIComponent(u.username),
+    PGPASSWORD: decodeURIComponent(u.password),
+    PGDATABASE: u.pathname.slice(1),
+  }
 }
 
 async function runPgbench(bin: string, adminUrl: string, signal: AbortSignal): Promise<void> {
@@ -85,9 +97,19 @@ async function runPgbench(bin: string, adminUrl: string, signal: AbortSignal): P
   })
 }
 
-async function mixedClient(adminUrl: string, signal: AbortSignal, stats: WorkloadStats): Promise<void> {
-  const db = new pg.Client({ connectionString: adminUrl, application_name: 'quickstart-app' })
+/**
+ * A client whose connection may be cut under it (the server stops on Ctrl-C before the loop
+ * notices): the error surfaces from the next query, not as an unhandled 'error' event.
+ */
+async function workloadClient(adminUrl: string, applicationName: string): Promise<pg.Client> {
+  const db = new pg.Client({ connectionString: adminUrl, application_name: applicationName })
+  db.on('error', () => {})
   await db.connect()
+  return db
+}
+
+async function mixedClient(adminUrl: string, signal: AbortSignal, stats: WorkloadStats): Promise<void> {
+  const db = await workloadClient(adminUrl, 'quickstart-app')
   try {
     let i = 0
     while (!signal.aborted) {
@@ -115,8 +137,7 @@ async function mixedClient(adminUrl: string, signal: AbortSignal, stats: Workloa
 }
 
 async function longTransaction(adminUrl: string, signal: AbortSignal): Promise<void> {
-  const db = new pg.Client({ connectionString: adminUrl, application_name: 'quickstart-report' })
-  await db.connect()
+  const db = await workloadClient(adminUrl, 'quickstart-report')
   try {
     while (!signal.aborted) {
       await db.query('BEGIN')
