@@ -44,7 +44,20 @@ export const myWal = {
 
 export const testMetrics: readonly MetricDefinition[] = [tDatabase, tTables, myWal]
 
-export const START = '2026-01-01T00:00:00.000Z'
+const DAY = 86_400_000
+/**
+ * Test data starts at midnight UTC 60 days ago: in the past whatever the clock says (the store
+ * refuses snapshots dated in the future) and recent enough for every server.
+ */
+export const T0 = Math.floor((Date.now() - 60 * DAY) / DAY) * DAY
+/** The monitored server's start time in most test snapshots: 30 days before {@link T0}. */
+export const START = new Date(T0 - 30 * DAY).toISOString()
+/** An older start time (a server started long before), 200 days before {@link T0}. */
+export const OLD_START = new Date(T0 - 200 * DAY).toISOString()
+/** `<table>_YYYYMMDD`: the daily partition of `table` holding time `ms`. */
+export function partitionName(table: string, ms: number): string {
+  return `${table}_${new Date(ms).toISOString().slice(0, 10).replace(/-/g, '')}`
+}
 
 /** A snapshot at `takenAt` with the given metric rows. */
 export function snapshot(

@@ -3,10 +3,9 @@ import type { Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { installStore, listSources, pruneStore, readSeries, rollupStore, writeSnapshot } from '../src/index.js'
 import { backendNames, openBackend, type Backend } from './backends.js'
-import { snapshot, START, tableRows, testMetrics } from './fixtures.js'
+import { partitionName, snapshot, START, T0, tableRows, testMetrics } from './fixtures.js'
 
 const MIN = 60_000
-const T0 = Date.parse('2026-03-01T00:00:00Z')
 
 async function count(db: Queryable, table: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)
@@ -151,15 +150,18 @@ describe.each(backendNames())('retention on %s', (name) => {
         )
       ).rows.map((r) => r.relname)
     expect(await parts()).toEqual([
-      'db1_test_tables_20260301',
-      'db1_test_tables_20260302',
-      'db1_test_tables_20260303',
-      'db1_test_tables_20260304',
-      'db1_test_tables_20260305',
+      partitionName('db1_test_tables', T0 + 0 * DAY),
+      partitionName('db1_test_tables', T0 + 1 * DAY),
+      partitionName('db1_test_tables', T0 + 2 * DAY),
+      partitionName('db1_test_tables', T0 + 3 * DAY),
+      partitionName('db1_test_tables', T0 + 4 * DAY),
     ])
     // Cut at day 2, 12:00: days 0 and 1 go whole, day 2 loses two snapshots (00:00, 06:00).
     const result = await pruneStore(b.db, ns, { olderThan: new Date(T0 + 2 * DAY + 12 * 3_600_000) })
-    expect(result.partitionsDropped).toEqual(['db1_test_tables_20260301', 'db1_test_tables_20260302'])
+    expect(result.partitionsDropped).toEqual([
+      partitionName('db1_test_tables', T0 + 0 * DAY),
+      partitionName('db1_test_tables', T0 + 1 * DAY),
+    ])
     // 2 snapshots * 10 rows in the straddling day + 10 snapshot rows
     expect(result.rowsDeleted).toBe(20 + 10)
     expect(await parts()).toHaveLength(3)
@@ -168,6 +170,6 @@ describe.each(backendNames())('retention on %s', (name) => {
     expect(src!.firstSeen!.getTime()).toBe(T0 + 2 * DAY + 12 * 3_600_000)
     // A late snapshot for a pruned day recreates its partition.
     await writeSnapshot(b.db, ns, snapshot(T0, { test_tables: tableRows(1, 1) }))
-    expect(await parts()).toContain('db1_test_tables_20260301')
+    expect(await parts()).toContain(partitionName('db1_test_tables', T0 + 0 * DAY))
   })
 })

@@ -12,9 +12,8 @@ import {
   type InstallResult,
 } from '../src/index.js'
 import { backendNames, openBackend, type Backend, type RoleSession } from './backends.js'
-import { snapshot, testMetrics } from './fixtures.js'
+import { snapshot, T0, testMetrics } from './fixtures.js'
 
-const T0 = Date.parse('2026-03-01T00:00:00Z')
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
 
 async function denied(session: RoleSession, sql: string, params?: unknown[]): Promise<void> {

@@ -11,10 +11,9 @@ import {
   type Namespace,
 } from '../src/index.js'
 import { openBackend, backendNames, type Backend } from './backends.js'
-import { myWal, snapshot, tableRows, tDatabase, testMetrics, tTables, START } from './fixtures.js'
+import { myWal, OLD_START, snapshot, START, T0, tableRows, tDatabase, testMetrics, tTables } from './fixtures.js'
 
 const MIN = 60_000
-const T0 = Date.parse('2026-03-01T00:00:00Z')
 
 async function count(db: Queryable, table: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)
@@ -141,7 +140,7 @@ describe.each(backendNames())('store on %s', (name) => {
     const ns = { schema, prefix: 'db1' }
     await installStore(b.db, { ...ns, metrics: testMetrics })
     const restart = new Date(T0 + 6.5 * MIN).toISOString()
-    const reset1 = '2025-12-01T00:00:00.000Z'
+    const reset1 = new Date(T0 - 10 * 86_400_000).toISOString()
     const reset2 = new Date(T0 + 3.5 * MIN).toISOString()
     // xact_commit: +60/min, then a drop at 3 (unannounced reset), stats_reset changes at 4, restart before 7.
     const xs = [0, 60, 120, 10, 70, 130, 190, 5, 65, 125]
@@ -195,7 +194,7 @@ describe.each(backendNames())('store on %s', (name) => {
       snapshot(
         T0 + 10 * MIN,
         { test_database: [{ datname: 'app', xact_commit: 1e9, blks_read: 1e9, numbackends: 4, stats_reset: reset2 }] },
-        { startTime: '2025-06-01T00:00:00.000Z' },
+        { startTime: OLD_START },
       ),
     )
     await writeSnapshot(
@@ -208,7 +207,7 @@ describe.each(backendNames())('store on %s', (name) => {
             { datname: 'app', xact_commit: 1e9 + 60, blks_read: 1e9, numbackends: 4, stats_reset: reset2 },
           ],
         },
-        { startTime: '2025-06-01T00:00:00.000Z' },
+        { startTime: OLD_START },
       ),
     )
     const failover = await readSeries(b.db, ns, {
