@@ -111,6 +111,24 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     },
   },
+  {
+    id: '0005_epochs',
+    scope: 'prefix',
+    async up(db, ns) {
+      // Every switch of the server start time between consecutive snapshots (a restart, a
+      // failover, or a switch back to a server seen before): counters are never compared across one.
+      await db.query(`CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, 'epochs')} (
+        first_seen timestamptz PRIMARY KEY,
+        start_time timestamptz NOT NULL)`)
+      await db.query(
+        `INSERT INTO ${prefixedTable(ns, 'epochs')} (first_seen, start_time)
+         SELECT "time", start_time FROM (
+           SELECT "time", start_time, lag(start_time) OVER (ORDER BY "time") AS prev FROM ${prefixedTable(ns, 'snapshots')}) x
+          WHERE prev IS DISTINCT FROM start_time
+         ON CONFLICT DO NOTHING`,
+      )
+    },
+  },
 ]
 
 /**

@@ -24,7 +24,7 @@ export interface Namespace {
 export const PARTITION_SUFFIX_BYTES = 9
 
 /** Table suffixes every prefix has besides its metrics (`<prefix>_snapshots`, ...). */
-const FIXED_SUFFIXES = ['snapshots', 'resets', 'starts', 'ingest', 'report_error'] as const
+const FIXED_SUFFIXES = ['snapshots', 'resets', 'starts', 'epochs', 'ingest', 'report_error', 'rollup'] as const
 
 /** Prefixes that would collide with the store's own schema-level tables. */
 const RESERVED_PREFIXES = new Set(['pggraph'])

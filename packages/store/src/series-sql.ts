@@ -68,10 +68,10 @@ export function ratedCtes(
     ctes.push(`rated AS (SELECT "time"${labels.map((l) => `, ${l}`).join('')}, ${vals.join(', ')} FROM src)`)
     return ctes
   }
-  // A counter's life ends when a new server start time is first seen: a restart, or a failover
-  // to another server (whose start time may well be older than the last reading).
+  // A counter's life ends when the server start time changes between snapshots: a restart, a
+  // failover to another server (whose start time may be older), or a switch back.
   ctes.unshift(
-    `starts AS (SELECT coalesce(array_agg(first_seen ORDER BY first_seen), '{}') AS a FROM ${prefixedTable(ns, 'starts')})`,
+    `starts AS (SELECT coalesce(array_agg(first_seen ORDER BY first_seen), '{}') AS a FROM ${prefixedTable(ns, 'epochs')})`,
   )
   const part = labels.length ? `PARTITION BY ${labels.join(', ')} ` : ''
   const lags = ['lag("time") OVER w AS "_pt"', ...(m.statsReset ? ['lag("_sr") OVER w AS "_psr"'] : [])]

@@ -99,13 +99,15 @@ async function loadMetric(
 async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise<SeriesEvent[]> {
   const range = [new Date(q.from).toISOString(), new Date(q.to).toISOString()]
   const { rows } = await db.query<{ t: number; kind: 'restart' | 'stats_reset'; key: string }>(
-    `SELECT date_part('epoch', start_time) * 1000 AS t, 'restart' AS kind, '' AS key FROM ${prefixedTable(ns, 'starts')}
-      WHERE start_time >= $1::timestamptz AND start_time <= $2::timestamptz
-     UNION ALL
-     -- a server that started before the range but was first seen in it: a failover
-     SELECT date_part('epoch', first_seen) * 1000, 'restart', 'failover' FROM ${prefixedTable(ns, 'starts')}
-      WHERE first_seen >= $1::timestamptz AND first_seen <= $2::timestamptz AND start_time < $1::timestamptz
-        AND first_seen > (SELECT min(first_seen) FROM ${prefixedTable(ns, 'starts')})
+    // An epoch whose server started after the last snapshot before it is a restart (marked at
+    // the start time); otherwise another server took over (marked when first seen).
+    `SELECT date_part('epoch', CASE WHEN restart THEN start_time ELSE first_seen END) * 1000 AS t, 'restart' AS kind,
+            CASE WHEN restart THEN '' ELSE 'failover' END AS key
+       FROM (SELECT first_seen, start_time,
+                    start_time > (SELECT max(s."time") FROM ${prefixedTable(ns, 'snapshots')} s WHERE s."time" < e.first_seen) AS restart,
+                    lag(first_seen) OVER (ORDER BY first_seen) AS prev
+               FROM ${prefixedTable(ns, 'epochs')} e) x
+      WHERE prev IS NOT NULL AND CASE WHEN restart THEN start_time ELSE first_seen END BETWEEN $1::timestamptz AND $2::timestamptz
      UNION ALL
      SELECT date_part('epoch', at) * 1000, 'stats_reset', key FROM ${prefixedTable(ns, 'resets')}
       WHERE metric = $3 AND at >= $1::timestamptz AND at <= $2::timestamptz`,

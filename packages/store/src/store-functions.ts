@@ -128,6 +128,7 @@ DECLARE
   _ru timestamptz;
   _dirty timestamptz;
   _hour timestamptz;
+  _start timestamptz;
 BEGIN
   -- One pass over the top level: the json type re-parses on every access, so split it once.
   IF _snap IS NOT NULL AND json_typeof(_snap) = 'object' THEN
@@ -188,6 +189,11 @@ BEGIN
       SELECT r.metric, coalesce(r.key, ''), r.at, _t FROM jsonb_to_recordset(_resets) AS r(metric text, key text, at timestamptz)
       WHERE r.metric IS NOT NULL AND r.at IS NOT NULL
       ON CONFLICT DO NOTHING;
+  END IF;
+  -- A new epoch when the start time differs from the snapshot before this one in time.
+  _start := (_server->>'startTime')::timestamptz;
+  IF (SELECT start_time FROM ${snapshots} WHERE "time" < _t ORDER BY "time" DESC LIMIT 1) IS DISTINCT FROM _start THEN
+    INSERT INTO ${prefixedTable(ns, 'epochs')} (first_seen, start_time) VALUES (_t, _start) ON CONFLICT DO NOTHING;
   END IF;
   INSERT INTO ${prefixedTable(ns, 'starts')} (start_time, first_seen) VALUES ((_server->>'startTime')::timestamptz, _t)
     ON CONFLICT (start_time) DO NOTHING;

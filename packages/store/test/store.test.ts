@@ -38,6 +38,7 @@ describe.each(backendNames())('store on %s', (name) => {
       'db1:0002_starts',
       'schema:0003_rollup_until',
       'schema:0004_rollup_dirty_from',
+      'db1:0005_epochs',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
@@ -218,6 +219,29 @@ describe.each(backendNames())('store on %s', (name) => {
     })
     expect(failover.series[0]!.points.map((p) => p.v)).toEqual([1, null, 1])
     expect(failover.events).toEqual([{ t: T0 + 10 * MIN, kind: 'restart', label: 'another server (failover)' }])
+    // ... and back at 12 to the first server, whose counters went on growing meanwhile: a gap again.
+    for (const [i, x] of [
+      [12, 10_000],
+      [13, 10_060],
+    ] as const) {
+      await writeSnapshot(
+        b.db,
+        ns,
+        snapshot(
+          T0 + i * MIN,
+          { test_database: [{ datname: 'app', xact_commit: x, blks_read: 1e9, numbackends: 4, stats_reset: reset2 }] },
+          { startTime: restart },
+        ),
+      )
+    }
+    const back = await readSeries(b.db, ns, {
+      metric: 'test_database',
+      columns: ['xact_commit'],
+      from: T0 + 11 * MIN,
+      to: T0 + 13 * MIN,
+    })
+    expect(back.series[0]!.points.map((p) => p.v)).toEqual([1, null, 1])
+    expect(back.events.map((e) => [e.t, e.label])).toEqual([[T0 + 12 * MIN, 'another server (failover)']])
     const wal = await readSeries(b.db, ns, { metric: 'my_wal', columns: ['wal_bytes'], from: T0, to: T0 + 9 * MIN })
     expect(wal.series[0]!.points.map((p) => p.v)).toEqual([null, 10, 10, 10, 10, 10, 10, null, 10, 10])
     for (const s of [...set.series, ...wal.series])
