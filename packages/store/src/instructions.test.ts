@@ -1,7 +1,18 @@
-import { parse } from 'smol-toml'
 import { describe, expect, it } from 'vitest'
 import type { InstallResult } from './install.js'
 import { installInstructions } from './instructions.js'
+
+/** The flat `key = "string"` TOML the instructions write (the bridge reads it with a real TOML parser). */
+function parse(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const line of text.split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue
+    const m = /^([a-z_]+) = (".*")$/.exec(line)
+    if (!m) throw new Error(`not a flat TOML string line: ${line}`)
+    out[m[1]!] = JSON.parse(m[2]!)
+  }
+  return out
+}
 
 const result: InstallResult = {
   schema: 'acme',
