@@ -53,7 +53,9 @@ export async function ensureRole(
     await db.query(`CREATE ROLE ${q} ${attrs}`)
   } else {
     await db.query(`SELECT set_config('pggraph.secret', $1, true)`, [scramVerifier(password)])
-    const stmt = exists ? `ALTER ROLE ${q} PASSWORD %L` : `CREATE ROLE ${q} ${attrs} PASSWORD %L`
+    const stmt = exists
+      ? `ALTER ROLE ${q} ${options.login ? 'LOGIN ' : ''}PASSWORD %L`
+      : `CREATE ROLE ${q} ${attrs} PASSWORD %L`
     await db.query(`DO $pggraph$ BEGIN EXECUTE format('${stmt}', current_setting('pggraph.secret')); END $pggraph$`)
     await db.query(`SELECT set_config('pggraph.secret', '', true)`)
   }

@@ -67,6 +67,14 @@ describe.each(backendNames())('store on %s', (name) => {
       [`"${schema}"."db1_ingest"(json)`],
     )
     expect(owner.rows[0]).toEqual({ o: `${schema}_owner`, su: false })
+    // The reader is NOLOGIN until a password is given; then it can log in.
+    const canLogin = async () =>
+      (await b.db.query<{ l: boolean }>(`SELECT rolcanlogin AS l FROM pg_roles WHERE rolname = $1`, [first.readerRole]))
+        .rows[0]!.l
+    expect(await canLogin()).toBe(false)
+    const third = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics, readerPassword: 'secret' })
+    expect(third.roles[2]).toEqual({ role: first.readerRole, kind: 'reader', action: 'updated' })
+    expect(await canLogin()).toBe(true)
   })
 
   it('writes a snapshot once: a retried write changes nothing', async () => {
