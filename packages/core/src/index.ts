@@ -23,6 +23,7 @@ export type {
   MetricScope,
   Requirement,
   RowOf,
+  Simplify,
   Unit,
   ValueColumn,
   ValueKind,
@@ -48,4 +49,4 @@ export {
 } from './snapshot.js'
 export type { Series, SeriesEvent, SeriesPoint, SeriesQuery, SeriesReader, SeriesSet } from './series.js'
 export { counterDelta, counterRate, counterRates, type CounterSample } from './counters.js'
-export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, Sink } from './plugins.js'
+export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, Sink, UnionToIntersection } from './plugins.js'

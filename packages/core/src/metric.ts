@@ -118,7 +118,8 @@ export interface MetricDefinition {
   readonly minServerVersion?: number
 }
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {}
+/** Flattens an intersection into one object type, so editors show `RowOf` rows readably. */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {}
 
 /**
  * The row type of a metric definition: labels are strings, values `number | null`, plus

@@ -16,7 +16,8 @@ export interface Collector<D extends readonly MetricDefinition[] = readonly Metr
   readonly metrics: D
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+/** Turns a union of object types into their intersection (used to merge collectors' metrics). */
+export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
 /** The `metrics` object type of a {@link Snapshot} taken with the given collectors. */
 export type MetricsOf<C extends readonly Collector[]> = UnionToIntersection<
