@@ -100,14 +100,15 @@ async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise
   const range = [new Date(q.from).toISOString(), new Date(q.to).toISOString()]
   const { rows } = await db.query<{ t: number; kind: 'restart' | 'stats_reset'; key: string }>(
     // An epoch whose server started after the last snapshot before it is a restart (marked at
-    // the start time); otherwise another server took over (marked when first seen).
+    // the start time); otherwise another server took over (marked when first seen). The first
+    // epoch is the server's start: marked when it falls in the range (a server that started
+    // while monitored, or just before its first snapshot, begins its counters there).
     `SELECT date_part('epoch', CASE WHEN restart THEN start_time ELSE first_seen END) * 1000 AS t, 'restart' AS kind,
             CASE WHEN restart THEN '' ELSE 'failover' END AS key
        FROM (SELECT first_seen, start_time,
-                    start_time > (SELECT max(s."time") FROM ${prefixedTable(ns, 'snapshots')} s WHERE s."time" < e.first_seen) AS restart,
-                    lag(first_seen) OVER (ORDER BY first_seen) AS prev
+                    coalesce(start_time > (SELECT max(s."time") FROM ${prefixedTable(ns, 'snapshots')} s WHERE s."time" < e.first_seen), true) AS restart
                FROM ${prefixedTable(ns, 'epochs')} e) x
-      WHERE prev IS NOT NULL AND CASE WHEN restart THEN start_time ELSE first_seen END BETWEEN $1::timestamptz AND $2::timestamptz
+      WHERE CASE WHEN restart THEN start_time ELSE first_seen END BETWEEN $1::timestamptz AND $2::timestamptz
      UNION ALL
      SELECT date_part('epoch', at) * 1000, 'stats_reset', key FROM ${prefixedTable(ns, 'resets')}
       WHERE metric = $3 AND at >= $1::timestamptz AND at <= $2::timestamptz`,
