@@ -2,7 +2,20 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'docs/api/**', '**/node_modules/**', 'out/**', 'pggraph-data/**', '.agents/**', '**/bin/*.js', 'eslint.config.js', '**/tsup.config.ts', 'vitest.config.ts'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'docs/api/**',
+      '**/node_modules/**',
+      'out/**',
+      'pggraph-data/**',
+      '.agents/**',
+      '**/bin/*.js',
+      'eslint.config.js',
+      '**/tsup.config.ts',
+      'vitest.config.ts',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

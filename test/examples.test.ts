@@ -10,12 +10,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
 
 function script(name: string, env: Record<string, string> = {}): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--conditions=development', '--import', tsx, join(root, 'examples', 'scripts', name)], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    maxBuffer: 16 * 1024 * 1024,
-  })
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=development', '--import', tsx, join(root, 'examples', 'scripts', name)],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  )
   return { status: r.status, out: r.stdout, err: r.stderr }
 }
 
@@ -34,7 +38,9 @@ describe('examples/scripts', () => {
       const pg = await import('pg')
       const c = new pg.default.Client({ connectionString: url })
       await c.connect()
-      await c.query('CREATE SCHEMA shop; CREATE TABLE shop.items (id int); INSERT INTO shop.items SELECT generate_series(1, 10); ANALYZE shop.items')
+      await c.query(
+        'CREATE SCHEMA shop; CREATE TABLE shop.items (id int); INSERT INTO shop.items SELECT generate_series(1, 10); ANALYZE shop.items',
+      )
       await c.query('SELECT count(*) FROM shop.items')
       await c.end()
       const r = script('custom-collector.ts', { DATABASE_URL: url })
@@ -63,7 +69,10 @@ describe('README', () => {
     const work = mkdtempSync(join(tmpdir(), 'pggraph-readme-'))
     const file = join(root, 'test', `.readme-snippet-${process.pid}.ts`)
     // Run the snippet verbatim, with the store folder inside a temp dir and the SVG printed.
-    writeFileSync(file, `${code!.replace("'pglite:./pggraph-data'", JSON.stringify(`pglite:${work}/data`))}\nconsole.log(svg)\nawait target.end()\nawait store.end()\n`)
+    writeFileSync(
+      file,
+      `${code!.replace("'pglite:./pggraph-data'", JSON.stringify(`pglite:${work}/data`))}\nconsole.log(svg)\nawait target.end()\nawait store.end()\n`,
+    )
     try {
       await withDatabase(anyServer(), async (url) => {
         const r = spawnSync(process.execPath, ['--conditions=development', '--import', tsx, file], {

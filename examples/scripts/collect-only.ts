@@ -3,7 +3,9 @@
 import pg from 'pg'
 import { collect, defaultCollectors } from '@pggraph/collector'
 
-const db = new pg.Client({ connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' })
+const db = new pg.Client({
+  connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+})
 await db.connect()
 try {
   const snap = await collect(db, { collectors: defaultCollectors() })

@@ -31,7 +31,9 @@ export const schemaCollector = (): Collector<readonly [typeof schemaActivity]> =
   metrics: [schemaActivity],
 })
 
-const db = new pg.Client({ connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' })
+const db = new pg.Client({
+  connectionString: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+})
 await db.connect()
 try {
   const snap = await collect(db, { collectors: [schemaCollector()] })

@@ -10,10 +10,22 @@ const data: SeriesSet = {
   from: start,
   to: start + minutes * 60_000,
   series: [
-    { metric: 'pg_stat_database', column: 'xact_commit', labels: {}, kind: 'rate', unit: 'transactions',
-      points: Array.from({ length: minutes }, (_, i) => ({ t: start + i * 60_000, v: wave(i, 120) })) },
-    { metric: 'pg_stat_database', column: 'xact_rollback', labels: {}, kind: 'rate', unit: 'transactions',
-      points: Array.from({ length: minutes }, (_, i) => ({ t: start + i * 60_000, v: wave(i, 3) })) },
+    {
+      metric: 'pg_stat_database',
+      column: 'xact_commit',
+      labels: {},
+      kind: 'rate',
+      unit: 'transactions',
+      points: Array.from({ length: minutes }, (_, i) => ({ t: start + i * 60_000, v: wave(i, 120) })),
+    },
+    {
+      metric: 'pg_stat_database',
+      column: 'xact_rollback',
+      labels: {},
+      kind: 'rate',
+      unit: 'transactions',
+      points: Array.from({ length: minutes }, (_, i) => ({ t: start + i * 60_000, v: wave(i, 3) })),
+    },
   ],
   events: [{ t: start + 600 * 60_000, kind: 'restart', label: 'server restarted' }],
 }

@@ -75,7 +75,11 @@ export async function startServer(major: number, options: StartOptions = {}): Pr
     chmodSync(base, 0o755)
     if (asRoot) chownSync(base, NOBODY, NOBODY)
     dataDir = join(base, 'data')
-    await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], base)
+    await run(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+      base,
+    )
     writeFileSync(join(base, 'socket.keep'), '')
   }
   const port = options.port ?? (await freePort())
@@ -109,7 +113,11 @@ export async function startServer(major: number, options: StartOptions = {}): Pr
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
-  await waitReady(url, () => child.exitCode !== null, () => log)
+  await waitReady(
+    url,
+    () => child.exitCode !== null,
+    () => log,
+  )
   const dd = dataDir
   return {
     major,

@@ -3,7 +3,9 @@ import { connect, pgServers, withDatabase } from './index.js'
 
 describe('test PostgreSQL servers', () => {
   it('has every supported major version running', async () => {
-    const majors = pgServers().filter((s) => s.kind === 'embedded').map((s) => s.major)
+    const majors = pgServers()
+      .filter((s) => s.kind === 'embedded')
+      .map((s) => s.major)
     const wanted = (process.env['PGGRAPH_TEST_MAJORS'] ?? '12,13,14,15,16,17,18').split(',').map(Number)
     expect(majors.sort()).toEqual(wanted.sort())
     for (const s of pgServers()) {

@@ -133,9 +133,9 @@ export type Simplify<T> = { [K in keyof T]: T[K] } & {}
  * ```
  */
 export type RowOf<D extends MetricDefinition> = Simplify<
-  { readonly [K in keyof D['labels']]: string } & { readonly [K in keyof D['values']]: number | null } & (D['statsReset'] extends true
-      ? { readonly stats_reset: string | null }
-      : unknown)
+  { readonly [K in keyof D['labels']]: string } & {
+    readonly [K in keyof D['values']]: number | null
+  } & (D['statsReset'] extends true ? { readonly stats_reset: string | null } : unknown)
 >
 
 /** A row of any metric, when the definition is not known statically. */

@@ -17,18 +17,19 @@ export interface Collector<D extends readonly MetricDefinition[] = readonly Metr
 }
 
 /** Turns a union of object types into their intersection (used to merge collectors' metrics). */
-export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never
 
 /** The `metrics` object type of a {@link Snapshot} taken with the given collectors. */
-export type MetricsOf<C extends readonly Collector[]> = UnionToIntersection<
-  {
-    [I in keyof C]: C[I] extends Collector<infer D>
-      ? { [M in D[number] as M['name']]: RowOf<M>[] }
-      : never
-  }[number]
-> extends infer O
-  ? { [K in keyof O]: O[K] }
-  : never
+export type MetricsOf<C extends readonly Collector[]> =
+  UnionToIntersection<
+    {
+      [I in keyof C]: C[I] extends Collector<infer D> ? { [M in D[number] as M['name']]: RowOf<M>[] } : never
+    }[number]
+  > extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never
 
 /** Somewhere snapshots go (a store, a file, a queue): a plugin made by a factory. */
 export interface Sink {

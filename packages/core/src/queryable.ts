@@ -11,8 +11,5 @@
  * ```
  */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(
-    sql: string,
-    params?: readonly unknown[],
-  ): Promise<{ rows: R[] }>
+  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }>
 }

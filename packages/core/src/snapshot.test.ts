@@ -4,7 +4,14 @@ import { parseSnapshot } from './snapshot.js'
 const good = {
   format: 1,
   takenAt: '2026-11-28T06:00:00.000Z',
-  server: { versionNum: 170004, version: '17.4', startTime: '2026-11-27T00:00:00Z', systemIdentifier: '7', timeline: 1, inRecovery: false },
+  server: {
+    versionNum: 170004,
+    version: '17.4',
+    startTime: '2026-11-27T00:00:00Z',
+    systemIdentifier: '7',
+    timeline: 1,
+    inRecovery: false,
+  },
   databases: ['app'],
   resets: [],
   metrics: { pg_stat_database: [{ datname: 'app', xact_commit: 5, stats_reset: null }] },

@@ -65,7 +65,9 @@ export interface BridgeHealth {
  * `M` maps metric names to their row arrays; {@link MetricsOf} derives it from the collectors.
  * Snapshots are plain JSON (numbers, strings, `null`), so they can be spooled and sent as they are.
  */
-export interface Snapshot<M extends { readonly [metric: string]: readonly MetricRow[] } = Record<string, readonly MetricRow[]>> {
+export interface Snapshot<
+  M extends { readonly [metric: string]: readonly MetricRow[] } = Record<string, readonly MetricRow[]>,
+> {
   /** Format version of this object; bumped on an incompatible change. */
   readonly format: 1
   /** When the snapshot was taken, ISO 8601 in UTC, from the monitored server's clock. */

@@ -24,7 +24,10 @@ export function assertSupportedServer(serverVersionNum: number): number {
   }
   const major = majorOf(serverVersionNum)
   if (serverVersionNum < MIN_SERVER_VERSION * 10000) {
-    const shown = serverVersionNum >= 100000 ? String(major) : `${Math.floor(serverVersionNum / 10000)}.${Math.floor(serverVersionNum / 100) % 100}`
+    const shown =
+      serverVersionNum >= 100000
+        ? String(major)
+        : `${Math.floor(serverVersionNum / 10000)}.${Math.floor(serverVersionNum / 100) % 100}`
     throw new PggraphError(
       'UNSUPPORTED_SERVER',
       `PostgreSQL ${shown} is not supported: pggraph collects from PostgreSQL ${MIN_SERVER_VERSION} to ${MAX_TESTED_SERVER_VERSION} (and newer). Upgrade the server.`,
