@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { PggraphError, validateIdentifier } from '@pggraph/core'
-import { readSeries } from '@pggraph/store'
+import { listPrefixes, listSchemas, readSeries } from '@pggraph/store'
 import { graphInfo, loadCatalogGraph, renderLoadedGraph } from './graphs.js'
 import { openStoreAccess } from './store-access.js'
 
@@ -46,9 +46,24 @@ export async function renderToFile(o: RenderCommandOptions): Promise<number> {
     throw new PggraphError('CONFIG', '--width must be 200-4000 and --height 100-3000 pixels.')
   const store = await openStoreAccess(o.store, { poolSize: 2 })
   try {
-    const data = await store.serviceTransaction((db) =>
-      loadCatalogGraph(o.graph, (q) => readSeries(db, { schema, prefix }, q), o, width),
-    )
+    const data = await store.serviceTransaction(async (db) => {
+      // A typo in --schema or --prefix is a mistake to report, not an empty graph to draw.
+      const schemas = await listSchemas(db)
+      if (!schemas.includes(schema)) {
+        throw new PggraphError(
+          'NOT_FOUND',
+          `The store has no schema "${schema}"${schemas.length ? ` (it has: ${schemas.join(', ')})` : ''}: check --schema, or install it with "pggraph-bridge install".`,
+        )
+      }
+      const prefixes = await listPrefixes(db, schema)
+      if (!prefixes.includes(prefix)) {
+        throw new PggraphError(
+          'NOT_FOUND',
+          `Schema "${schema}" has no system "${prefix}"${prefixes.length ? ` (it has: ${prefixes.join(', ')})` : ''}: check --prefix.`,
+        )
+      }
+      return loadCatalogGraph(o.graph, (q) => readSeries(db, { schema, prefix }, q), o, width)
+    })
     const body = await renderLoadedGraph(o.graph, data, {
       width,
       height,

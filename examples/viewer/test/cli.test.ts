@@ -179,6 +179,21 @@ describe('pggraph-viewer render', () => {
     ])
     expect(time.code).toBe(2)
     expect(time.err).toContain('not understood')
+    const noPrefix = await run([
+      'render',
+      '--store',
+      url,
+      '--schema',
+      t.a,
+      '--prefix',
+      'nosuch',
+      '--graph',
+      'database.transactions',
+      '--out',
+      join(dir, 'x.svg'),
+    ])
+    expect(noPrefix.code).toBe(2)
+    expect(noPrefix.err).toContain(`Schema "${t.a}" has no system "nosuch" (it has: db1`)
     const list = await run(['render', '--list'])
     expect(list.out).toContain('database.transactions')
     const help = await run(['--help'])
