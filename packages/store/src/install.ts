@@ -9,6 +9,7 @@ import {
   addPartitionFunction,
   ensureFunction,
   ingestFunction,
+  ingestJsonFunction,
   reportErrorFunction,
   rollupFunction,
 } from './store-functions.js'
@@ -151,6 +152,7 @@ async function install(
   const functions = [
     addPartitionFunction(ns.schema),
     ingestFunction(ns, sync.metrics),
+    ingestJsonFunction(ns),
     reportErrorFunction(ns),
     rollupFunction(ns, sync.metrics),
   ]
@@ -165,7 +167,8 @@ async function install(
 
   // Grants are idempotent; re-running them is cheap and repairs a hand-edited ACL.
   await db.query(`GRANT USAGE ON SCHEMA ${s} TO ${w}, ${r}`)
-  await db.query(`GRANT EXECUTE ON FUNCTION ${functions[1]!.signature}, ${functions[2]!.signature} TO ${w}`)
+  const granted = functions.slice(1, 4).map((f) => f.signature) // both ingest forms and report_error
+  await db.query(`GRANT EXECUTE ON FUNCTION ${granted.join(', ')} TO ${w}`)
   await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r}`)
   await db.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r}`)
   await db.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`)

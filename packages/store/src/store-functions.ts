@@ -55,11 +55,14 @@ END`
 }
 
 /**
- * `<schema>.<prefix>_ingest(jsonb)`: the only way a writer adds data. SECURITY DEFINER with a
- * fixed `search_path`; every name in it is schema-qualified and fixed at install time, so the
- * caller controls values only. Validates the snapshot, refuses (and records) one dated more
- * than {@link FUTURE_TOLERANCE} ahead, inserts every known metric with
- * `jsonb_to_recordset … ON CONFLICT DO NOTHING`, and updates the prefix's `sources` row.
+ * `<schema>.<prefix>_ingest(json, text[], float8[])`: the only way a writer adds data (with
+ * {@link ingestJsonFunction}, its JSON-only form). SECURITY DEFINER with a fixed `search_path`;
+ * every name in it is schema-qualified and fixed at install time, so the caller controls values
+ * only. Validates the snapshot, refuses (and records) one dated more than
+ * {@link FUTURE_TOLERANCE} ahead, inserts every known metric (rows from `json_to_recordset`, or
+ * in the columnar form node-postgres uses, `unnest` of slices of the two arrays; redone with
+ * `ON CONFLICT DO NOTHING` on a duplicate), and updates the prefix's `sources` row. A columnar
+ * metric none of whose columns were sent stores no rows.
  */
 export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]): StoreFunction {
   const prefixLit = `'${ns.prefix}'` // validated identifier: no quotes possible
@@ -77,6 +80,30 @@ export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]):
         ...values.map((v) => `r.${q(v)}`),
         ...(statsReset ? ['r."stats_reset"'] : []),
       ]
+      // Columnar form: each column is a slice of _ctext (strings) or _cnum (numbers), found by
+      // name in the metric's "t" or "f" list; a column the writer did not send is NULL.
+      const lit = (c: string): string => `'${c}'` // validated identifier: no quotes possible
+      const tpos = (c: string): string => `array_position(_tn, ${lit(c)})`
+      const fpos = (c: string): string => `array_position(_fn, ${lit(c)})`
+      const tslice = (c: string): string => `_ctext[_to + (${tpos(c)} - 1) * _r + 1 : _to + ${tpos(c)} * _r]`
+      const fslice = (c: string): string => `_cnum[_fo + (${fpos(c)} - 1) * _r + 1 : _fo + ${fpos(c)} * _r]`
+      const pick = (c: string, fromText: string, fromNum: string): string =>
+        `CASE WHEN ${tpos(c)} IS NOT NULL THEN ${fromText} ELSE ${fromNum} END`
+      const args = [
+        ...labels.map((l) => pick(l, tslice(l), `${fslice(l)}::text[]`)),
+        ...values.map((v) => pick(v, `${tslice(v)}::double precision[]`, fslice(v))),
+        ...(statsReset
+          ? [
+              pick(
+                'stats_reset',
+                `${tslice('stats_reset')}::timestamptz[]`,
+                `${fslice('stats_reset')}::text[]::timestamptz[]`,
+              ),
+            ]
+          : []),
+      ]
+      const ucols = cols.slice(1).map((_, i) => `c${i + 1}`)
+      const usel = ['_t', ...ucols.map((c, i) => (i < labels.length ? `coalesce(u.${c}, '')` : `u.${c}`))]
       const rec = [
         ...labels.map((l) => `${q(l)} text`),
         ...values.map((v) => `${q(v)} double precision`),
@@ -88,8 +115,19 @@ export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]):
           IF to_regclass('${quoteIdent(ns.schema, 'schema')}."${table}_' || _d || '"') IS NULL THEN
             PERFORM ${addPartition}('${table}', _day);
           END IF;
-          INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
-            SELECT ${sel.join(', ')} FROM json_to_recordset(_v) AS r(${rec.join(', ')})${onConflict ? '\n            ON CONFLICT DO NOTHING' : ''};
+          IF _columnar THEN
+            _r := (_v->>'n')::integer;
+            _to := coalesce((_v->>'to')::integer, 0);
+            _fo := coalesce((_v->>'fo')::integer, 0);
+            _tn := ARRAY(SELECT json_array_elements_text(_v->'t'));
+            _fn := ARRAY(SELECT json_array_elements_text(_v->'f'));
+            INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
+              SELECT ${usel.join(', ')}
+                FROM unnest(${args.join(', ')}) AS u(${ucols.join(', ')})${onConflict ? '\n              ON CONFLICT DO NOTHING' : ''};
+          ELSE
+            INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
+              SELECT ${sel.join(', ')} FROM json_to_recordset(_v) AS r(${rec.join(', ')})${onConflict ? '\n              ON CONFLICT DO NOTHING' : ''};
+          END IF;
           GET DIAGNOSTICS _c = ROW_COUNT;
           _n := _n + _c;`
     })
@@ -97,7 +135,10 @@ export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]):
     _n := 0;
     _ignored := '{}';
     FOR _k, _v IN SELECT key, value FROM json_each(_metrics) LOOP
-      CONTINUE WHEN json_typeof(_v) IS DISTINCT FROM 'array';
+      -- A metric is an array of row objects, or (columnar) {n, t, f, to, fo}: n rows whose
+      -- columns named in t are consecutive slices of _ctext from offset "to", those in f of _cnum.
+      _columnar := json_typeof(_v) = 'object';
+      CONTINUE WHEN NOT _columnar AND json_typeof(_v) IS DISTINCT FROM 'array';
       CASE _k${branches.join('')}
         ELSE _ignored := _ignored || _k;
       END CASE;
@@ -124,6 +165,12 @@ DECLARE
   _n bigint := 0;
   _c bigint;
   _ignored text[] := '{}';
+  _columnar boolean;
+  _r integer;
+  _to integer;
+  _fo integer;
+  _tn text[];
+  _fn text[];
   _msg text;
   _ru timestamptz;
   _dirty timestamptz;
@@ -231,8 +278,23 @@ BEGIN
   RETURN jsonb_build_object('written', true, 'rows', _n, 'ignored', to_jsonb(_ignored));
 END`
   return fn(
+    `${prefixedTable(ns, 'ingest')}(json, text[], double precision[])`,
+    `(_snap json, _ctext text[], _cnum double precision[]) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
+    body,
+  )
+}
+
+/**
+ * `<schema>.<prefix>_ingest(json)`: the same ingest with every row inside the JSON (PGlite, and
+ * drivers that cannot send binary arrays). Calls the columnar form with no columns.
+ */
+export function ingestJsonFunction(ns: Namespace): StoreFunction {
+  const body = `
+  SELECT ${prefixedTable(ns, 'ingest')}($1, NULL::text[], NULL::double precision[])
+`
+  return fn(
     `${prefixedTable(ns, 'ingest')}(json)`,
-    `(_snap json) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
+    `(_snap json) RETURNS jsonb LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp`,
     body,
   )
 }

@@ -7,6 +7,7 @@ import {
   type Queryable,
   type Snapshot,
 } from '@pggraph/core'
+import { encodeColumns, sendsBinaryParams, splitLarge, type LargeMetrics } from './columns-write.js'
 import { prefixedTable, validateNamespace, type Namespace } from './names.js'
 
 /** What {@link writeSnapshot} did. */
@@ -34,8 +35,11 @@ const FUTURE_MS = 5 * 60_000
 
 /**
  * Store one snapshot for `ns` in one round trip and one transaction: the prefix's ingest
- * function inserts every metric's rows (`jsonb_to_recordset`, keyed by snapshot time and
- * labels, `ON CONFLICT DO NOTHING`), so a retried write changes nothing. A snapshot dated more
+ * function inserts every metric's rows, keyed by snapshot time and labels, so a retried write
+ * changes nothing. On node-postgres (a `pg.Client`, a `pg.Pool`, or `openStore` on a
+ * PostgreSQL URL) the rows of large metrics are sent as two binary arrays (strings and
+ * numbers, column by column), which is faster to decode than JSON; elsewhere (PGlite) every row
+ * travels in the JSON. A snapshot dated more
  * than 5 minutes in the future is refused with `PggraphError('INVALID_SNAPSHOT')` and recorded
  * in `sources.last_error`. Works as the prefix's writer role, which may do nothing else.
  *
@@ -52,7 +56,11 @@ export async function writeSnapshot(
 ): Promise<WriteResult> {
   const started = performance.now()
   validateNamespace(ns)
-  const snap = parseSnapshot(snapshot)
+  // On node-postgres the rows of large metrics are checked while splitting them off (columnar).
+  const binary = sendsBinaryParams(db)
+  const { rest, large } = binary ? splitLarge(snapshot) : { rest: snapshot, large: new Map() as LargeMetrics }
+  const checked = parseSnapshot(rest)
+  const snap: Snapshot = large.size ? { ...checked, metrics: snapshot.metrics } : checked
   const now = (options.now ?? new Date()).getTime()
   if (Date.parse(snap.takenAt) > now + FUTURE_MS) {
     const message = `Snapshot rejected: it is dated ${snap.takenAt}, more than 5 minutes ahead of ${new Date(now).toISOString()}. Fix the clock of the monitored server (NTP).`
@@ -63,10 +71,26 @@ export async function writeSnapshot(
   const payload = options.host ? { ...snap, source: { host: options.host } } : snap
   let out: { written: boolean; rows: number; ignored?: string[]; error?: string }
   try {
-    const { rows } = await db.query<{ r: typeof out }>(`SELECT ${prefixedTable(ns, 'ingest')}($1::json) AS r`, [
-      JSON.stringify(payload),
-    ])
-    out = rows[0]!.r
+    const ingest = prefixedTable(ns, 'ingest')
+    const viaJson = async (): Promise<typeof out> =>
+      (await db.query<{ r: typeof out }>(`SELECT ${ingest}($1::json) AS r`, [JSON.stringify(payload)])).rows[0]!.r
+    if (large.size) {
+      const { entries, text, num } = encodeColumns(large)
+      const columnar = { ...payload, metrics: { ...(rest as Snapshot).metrics, ...entries } }
+      try {
+        const { rows } = await db.query<{ r: typeof out }>(
+          `SELECT ${ingest}($1::json, $2::text[], $3::double precision[]) AS r`,
+          [JSON.stringify(columnar), text, num],
+        )
+        out = rows[0]!.r
+      } catch (err) {
+        // A store installed before the columnar form: the JSON form is all it has.
+        if (sqlStateOf(err) !== '42883' || !/text\[\]/.test((err as Error).message)) throw err
+        out = await viaJson()
+      }
+    } else {
+      out = await viaJson()
+    }
   } catch (err) {
     throw storeError(err, ns, 'write the snapshot')
   }
