@@ -1,9 +1,10 @@
 // Ingest benchmark: snapshots of 1,000 table rows. writeSnapshot (one round trip, the ingest
-// function) against COPY of the same rows into the same table (the floor), and against one
-// INSERT per row, in one run. Run:
+// function; on node-postgres the rows go as two binary arrays) against COPY of the same rows
+// into the same table (the floor), against one INSERT per row, and against writeSnapshot's
+// all-JSON form (what PGlite and other drivers use), in one run. Run:
 //   node --conditions=development --import tsx packages/store/bench/ingest.bench.ts
 // PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
-import type { MetricDefinition, MetricRow, ValueColumn } from '@pggraph/core'
+import type { MetricDefinition, MetricRow, Queryable, ValueColumn } from '@pggraph/core'
 import pg from 'pg'
 import { installStore, writeSnapshot } from '../src/index.js'
 import { copyFrom } from './copy-in.js'
@@ -101,7 +102,15 @@ try {
   const cols = ['time', 'datname', 'schemaname', 'relname', ...VALUES]
   const colList = cols.map((c) => `"${c}"`).join(', ')
   const insert = `INSERT INTO ${SCHEMA}.sys1_bench_tables (${colList}) VALUES (${cols.map((_, k) => `$${k + 1}`).join(', ')}) ON CONFLICT DO NOTHING`
-  const times = { ours: [] as number[], copy: [] as number[], txInsert: [] as number[], autoInsert: [] as number[] }
+  const times = {
+    ours: [] as number[],
+    json: [] as number[],
+    copy: [] as number[],
+    txInsert: [] as number[],
+    autoInsert: [] as number[],
+  }
+  // Not a pg.Client to writeSnapshot: every row travels inside the JSON.
+  const jsonOnly: Queryable = { query: (sql, params) => db.query(sql, params as unknown[]) }
   const timed = async (into: number[], fn: () => Promise<unknown>) => {
     const t = performance.now()
     await fn()
@@ -110,6 +119,7 @@ try {
   const every = Math.max(1, Math.round(SNAPSHOTS / 10))
   for (let i = 0; i < SNAPSHOTS; i++) {
     await timed(times.ours, () => writeSnapshot(db, ns, snap(day + 10_000 + i * 1000, i)))
+    await timed(times.json, () => writeSnapshot(jsonOnly, ns, snap(day + 200_000 + i * 1000, i)))
     await timed(times.copy, () => {
       const ts = new Date(day + 20_000_000 + i * 1000).toISOString()
       const text =
@@ -134,23 +144,24 @@ try {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const rate = (xs: number[]) => ROWS / (median(xs) / 1000)
   const ours = rate(times.ours)
+  const json = rate(times.json)
   const copy = rate(times.copy)
   const txInsert = rate(times.txInsert)
   const autoInsert = rate(times.autoInsert)
   const per = times.txInsert.length
 
   const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.sys1_bench_tables`)
-  if (cnt[0]!.n !== (5 + 2 * SNAPSHOTS + 2 * per) * ROWS) throw new Error(`row count ${cnt[0]!.n} is wrong`)
+  if (cnt[0]!.n !== (5 + 3 * SNAPSHOTS + 2 * per) * ROWS) throw new Error(`row count ${cnt[0]!.n} is wrong`)
   const f = (x: number) => Math.round(x).toLocaleString('en-US')
   console.log(
     `PostgreSQL ${v[0]!.v}, ${SNAPSHOTS} snapshots of ${ROWS} rows x ${VALUES.length} values (median per snapshot, methods interleaved)`,
   )
   console.log(
-    '| writeSnapshot rows/s | COPY rows/s | INSERT/row, 1 tx per snapshot | INSERT/row, autocommit | vs COPY | vs INSERT (tx) | vs INSERT (autocommit) |',
+    '| writeSnapshot rows/s | COPY rows/s | INSERT/row, 1 tx per snapshot | INSERT/row, autocommit | vs COPY | vs INSERT (tx) | vs INSERT (autocommit) | all-JSON writeSnapshot rows/s | all-JSON vs COPY |',
   )
-  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   console.log(
-    `| ${f(ours)} | ${f(copy)} | ${f(txInsert)} | ${f(autoInsert)} | ${((100 * ours) / copy).toFixed(0)}% | ${(ours / txInsert).toFixed(1)}x | ${(ours / autoInsert).toFixed(1)}x |`,
+    `| ${f(ours)} | ${f(copy)} | ${f(txInsert)} | ${f(autoInsert)} | ${((100 * ours) / copy).toFixed(0)}% | ${(ours / txInsert).toFixed(1)}x | ${(ours / autoInsert).toFixed(1)}x | ${f(json)} | ${((100 * json) / copy).toFixed(0)}% |`,
   )
 
   // The snapshot that opens a new hour also rolls up the hour before (60 snapshots x 1,000 rows).

@@ -147,6 +147,22 @@ describe.each(backendNames())('columnar write path on %s', (name) => {
     )
     expect(got.rows[0]!.s).toBe(rows.reduce((x, r) => x + r.idx_scan, 0))
   })
+
+  it('falls back to the all-JSON form on a store installed before the columnar one', async () => {
+    if (!b.url) return
+    const ns3 = { schema: s, prefix: 'p3' }
+    await installStore(b.db, { ...ns3, metrics: testMetrics })
+    // An older store has only ingest(json); this stand-in reports how many rows the JSON carried.
+    await b.db.query(`DROP FUNCTION "${s}"."p3_ingest"(json, text[], double precision[])`)
+    await b.db.query(
+      `CREATE OR REPLACE FUNCTION "${s}"."p3_ingest"(_snap json) RETURNS jsonb LANGUAGE sql
+         AS $$ SELECT jsonb_build_object('written', true, 'rows', json_array_length($1->'metrics'->'test_tables')) $$`,
+    )
+    expect(await writeSnapshot(b.db, ns3, snapshot(T0, { test_tables: tableLike(20) }))).toMatchObject({
+      written: true,
+      rows: 20,
+    })
+  })
 })
 
 function tableLike(n: number): MetricRow[] {
