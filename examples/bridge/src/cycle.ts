@@ -217,8 +217,14 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
               log(reason)
               continue
             }
+            // The health sent with a snapshot counts what waits behind it, not the snapshot
+            // itself: a healthy bridge reports an empty spool.
             const usage = await spool.usage()
-            const bridge = health(usage)
+            const bridge = health({
+              ...usage,
+              files: Math.max(0, usage.files - 1),
+              bytes: Math.max(0, usage.bytes - entry.bytes),
+            })
             try {
               await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, {
                 onRetry,

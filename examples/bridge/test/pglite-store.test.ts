@@ -95,6 +95,11 @@ describe('runCycle into an embedded store', () => {
       // Still open: the cycle did not close what it did not open.
       const { rows } = await shared.query<{ n: number }>('SELECT count(*)::int AS n FROM me.shared_snapshots')
       expect(rows[0]!.n).toBe(2)
+      // A healthy bridge reports an empty spool: the snapshot being sent does not count itself.
+      const health = await shared.query<{ bridge: { spoolFiles: number; spoolBytes: number } }>(
+        'SELECT bridge FROM me.shared_snapshots ORDER BY time DESC LIMIT 1',
+      )
+      expect(health.rows[0]!.bridge).toMatchObject({ spoolFiles: 0, spoolBytes: 0 })
     } finally {
       await shared.end()
     }
