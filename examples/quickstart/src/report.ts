@@ -22,7 +22,7 @@ export interface Report {
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /**
- * Render the overview dashboard of one system for `[from, to]` to `<outDir>/<graph>.svg` and an
+ * Render the overview and activity graphs of one system for `[from, to]` to `<outDir>/<graph>.svg` and an
  * `index.html` that shows them all (static files: open it in any browser, no server needed).
  */
 export async function writeReport(
@@ -32,7 +32,9 @@ export async function writeReport(
   outDir: string,
   title: string,
 ): Promise<Report> {
-  const names: GraphName[] = graphNames('overview')
+  // The overview, plus activity: connections by state, waits, locks and the longest
+  // transaction show what the quickstart's workload (and its long transaction) is doing.
+  const names: GraphName[] = [...graphNames('overview'), ...graphNames('activity')]
   const width = 760
   const data = new Map<GraphName, GraphData>()
   for (const name of names) {

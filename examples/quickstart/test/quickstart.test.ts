@@ -67,6 +67,10 @@ describe('npm start (quickstart)', () => {
       const tps = readFileSync(join(outDir, 'database.transactions.svg'), 'utf8')
       expect(tps).not.toMatch(/no data/i)
       expect(tps).toMatch(/<path[^>]+d="M[^"]*L/) // a drawn line
+      // The workload's long transaction and its connections show on the activity graphs.
+      for (const g of ['activity.longest_transaction', 'activity.connections']) {
+        expect(readFileSync(join(outDir, `${g}.svg`), 'utf8'), g).not.toMatch(/no data/i)
+      }
 
       const second = await runQuickstart(args)
       expect(second.code, second.out).toBe(0)
