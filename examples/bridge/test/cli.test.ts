@@ -14,7 +14,7 @@ import {
   runCli,
   startCli,
   type TestStore,
-  writeConfig,
+  writeStoreConfig,
 } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pggraph-cli-'))
@@ -143,12 +143,7 @@ describe('run --loop', () => {
 
   it('keeps the lock (a second run exits at once), aligns cycles, and stops cleanly on SIGTERM', async () => {
     const d = mkdtempSync(join(tmpdir(), 'pggraph-loop-'))
-    const config = writeConfig(d, {
-      target_url: ownServer().url,
-      store_url: store.writerUrl,
-      schema: store.schema,
-      prefix: store.prefix,
-      insecure: true,
+    const config = writeStoreConfig(d, store, {
       spool_dir: join(d, 'spool'),
     })
     const loop = startCli(['run', '--config', config, '--loop', '--interval', '1s'])
@@ -180,12 +175,7 @@ describe('run --loop', () => {
   })
   it('on SIGTERM in the middle of a cycle, spools or finishes the snapshot in hand, and loses nothing', async () => {
     const d = mkdtempSync(join(tmpdir(), 'pggraph-term-'))
-    const config = writeConfig(d, {
-      target_url: ownServer().url,
-      store_url: store.writerUrl,
-      schema: store.schema,
-      prefix: store.prefix,
-      insecure: true,
+    const config = writeStoreConfig(d, store, {
       spool_dir: join(d, 'spool'),
     })
     const before = await store.snapshotTimes()

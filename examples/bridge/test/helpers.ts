@@ -257,6 +257,30 @@ export function writeConfig(dir: string, values: Record<string, string | number 
 }
 
 /**
+ * Write a config for a bridge that monitors this run's own server and pushes to `store` as
+ * its writer over plain text (the tests' stores have no TLS), plus `extra` keys.
+ */
+export function writeStoreConfig(
+  dir: string,
+  store: TestStore,
+  extra: Record<string, string | number | boolean>,
+): string {
+  return writeConfig(dir, {
+    target_url: ownServer().url,
+    store_url: store.writerUrl,
+    schema: store.schema,
+    prefix: store.prefix,
+    insecure: true,
+    ...extra,
+  })
+}
+
+/** The `takenAt` of every snapshot a `run` printed as spooled, in order. */
+export function spooledIn(stdout: string): string[] {
+  return [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
+}
+
+/**
  * A test server of this run only (embedded, started by the global setup), rather than the
  * machine's shared PostgreSQL, whose connection slots other test runs may be using up.
  */

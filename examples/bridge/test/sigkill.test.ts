@@ -13,10 +13,9 @@ import {
   runCli,
   startCli,
   type TestStore,
-  writeConfig,
+  writeStoreConfig,
+  spooledIn,
 } from './helpers.js'
-
-const spooled = (stdout: string): string[] => [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
 
 // A small deterministic generator, so a failure can be replayed with the printed seed.
 function random(seed: number): () => number {
@@ -39,12 +38,7 @@ describe('bridge killed at random points', () => {
     const rand = random(seed)
     const dir = mkdtempSync(join(tmpdir(), 'pggraph-kill-'))
     const spoolDir = join(dir, 'spool')
-    const config = writeConfig(dir, {
-      target_url: ownServer().url,
-      store_url: store.writerUrl,
-      schema: store.schema,
-      prefix: store.prefix,
-      insecure: true,
+    const config = writeStoreConfig(dir, store, {
       spool_dir: spoolDir,
       retry_attempts: 2,
       retry_max_delay: '100ms',
@@ -56,7 +50,7 @@ describe('bridge killed at random points', () => {
     const first = await runCli(['run', '--config', config, '-v'])
     const cycleMs = Date.now() - t0
     expect(first.code, first.stderr).toBe(0)
-    taken.push(...spooled(first.stdout))
+    taken.push(...spooledIn(first.stdout))
     let killed = 0
     for (let i = 0; i < 18; i++) {
       const child = startCli(['run', '--config', config, '-v'])
@@ -75,14 +69,14 @@ describe('bridge killed at random points', () => {
       clearTimeout(timer)
       if (r.signal === 'SIGKILL') killed++
       else expect(r.code, `seed ${seed}, run ${i}: ${r.stderr}`).toBe(0)
-      taken.push(...spooled(r.stdout))
+      taken.push(...spooledIn(r.stdout))
     }
     expect(killed, `seed ${seed}`).toBeGreaterThan(0)
     if (process.env['DEBUG_KILL']) console.log({ killed, taken: taken.length, cycleMs })
 
     const last = await runCli(['run', '--config', config, '-v'])
     expect(last.code, `seed ${seed}: ${last.stderr}`).toBe(0)
-    taken.push(...spooled(last.stdout))
+    taken.push(...spooledIn(last.stdout))
 
     const stored = await store.snapshotTimes()
     // Everything reported spooled is stored (a snapshot killed before its "spooled" line may

@@ -7,15 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createStore,
   ensureBuilt,
-  ownServer,
   restartableServer,
   type RestartableServer,
   runCli,
   type TestStore,
-  writeConfig,
+  writeStoreConfig,
+  spooledIn,
 } from './helpers.js'
-
-const spooled = (stdout: string): string[] => [...stdout.matchAll(/^spooled (\S+)/gm)].map((m) => m[1]!)
 
 describe('store outage', () => {
   let server: RestartableServer
@@ -35,12 +33,7 @@ describe('store outage', () => {
 
   it('spools while the store is down and replays every snapshot once, in order, when it is back', async () => {
     const spoolDir = join(dir, 'spool')
-    const config = writeConfig(dir, {
-      target_url: ownServer().url,
-      store_url: store.writerUrl,
-      schema: store.schema,
-      prefix: store.prefix,
-      insecure: true,
+    const config = writeStoreConfig(dir, store, {
       spool_dir: spoolDir,
       retry_attempts: 2,
       retry_max_delay: '200ms',
@@ -49,7 +42,7 @@ describe('store outage', () => {
     const taken: string[] = []
     const first = await runCli(['run', '--config', config, '-v'])
     expect(first.code, first.stderr).toBe(0)
-    taken.push(...spooled(first.stdout))
+    taken.push(...spooledIn(first.stdout))
 
     await server.stop()
     for (let i = 1; i <= 3; i++) {
@@ -57,14 +50,14 @@ describe('store outage', () => {
       expect(r.code).toBe(1)
       // One line saying what is wrong and what is kept.
       expect(r.stderr).toMatch(new RegExp(`^pggraph-bridge: store: .*; ${i} snapshot\\(s\\) wait in ${spoolDir}$`, 'm'))
-      taken.push(...spooled(r.stdout))
+      taken.push(...spooledIn(r.stdout))
     }
     expect(readdirSync(spoolDir).filter((n) => n.endsWith('.snap'))).toHaveLength(3)
 
     await server.start()
     const back = await runCli(['run', '--config', config, '-v'])
     expect(back.code, back.stderr).toBe(0)
-    taken.push(...spooled(back.stdout))
+    taken.push(...spooledIn(back.stdout))
     expect(taken).toHaveLength(5)
     expect([...back.stdout.matchAll(/^stored /gm)]).toHaveLength(4)
 
