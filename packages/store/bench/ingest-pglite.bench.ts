@@ -4,8 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MetricDefinition, MetricRow } from '@pggraph/core'
+import type { MetricDefinition, MetricRow, Snapshot } from '@pggraph/core'
 import { installStore, openStore, writeSnapshot } from '../src/index.js'
+import { benchSnapshot } from './bench-support.js'
 
 const ROWS = 1000
 const SNAPSHOTS = 30
@@ -26,23 +27,7 @@ const rows = (i: number): MetricRow[] =>
     relname: `table_${r}`,
     ...Object.fromEntries(VALUES.map((v, k) => [v, i * 1000 + r * 7 + k])),
   }))
-const snap = (t: number, i: number) => ({
-  format: 1 as const,
-  takenAt: new Date(t).toISOString(),
-  server: {
-    versionNum: 170004,
-    version: '17.4',
-    startTime: '2026-01-01T00:00:00Z',
-    systemIdentifier: '1',
-    timeline: 1,
-    inRecovery: false,
-  },
-  databases: ['app'],
-  resets: [],
-  metrics: { bench_tables: rows(i) },
-  skipped: [],
-  stats: { durationMs: 1, roundTrips: 1 },
-})
+const snap = (t: number, i: number): Snapshot => benchSnapshot(t, { bench_tables: rows(i) })
 
 const dir = mkdtempSync(join(tmpdir(), 'pggraph-ingest-'))
 const db = await openStore(`pglite:${dir}`)

@@ -4,13 +4,13 @@
 // all-JSON form (what PGlite and other drivers use), in one run. Run:
 //   node --conditions=development --import tsx packages/store/bench/ingest.bench.ts
 // PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
-import type { MetricDefinition, MetricRow, Queryable, ValueColumn } from '@pggraph/core'
+import type { MetricDefinition, MetricRow, Queryable, Snapshot, ValueColumn } from '@pggraph/core'
 import pg from 'pg'
 import { installStore, writeSnapshot } from '../src/index.js'
 import { copyFrom } from './copy-in.js'
 import { startLatencyProxy } from './latency-proxy.js'
+import { benchSnapshot, scratchDatabase } from './bench-support.js'
 
-const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 // Roles are cluster-wide: a per-process schema name keeps them apart from other runs.
 const SCHEMA = `bench${process.pid}`
 const ROWS = 1000
@@ -62,34 +62,11 @@ function rows(i: number): MetricRow[] {
   }))
 }
 
-function snap(t: number, i: number) {
-  return {
-    format: 1 as const,
-    takenAt: new Date(t).toISOString(),
-    server: {
-      versionNum: 170004,
-      version: '17.4',
-      startTime: '2026-01-01T00:00:00Z',
-      systemIdentifier: '1',
-      timeline: 1,
-      inRecovery: false,
-    },
-    databases: ['app'],
-    resets: [],
-    metrics: { bench_tables: rows(i) },
-    skipped: [],
-    stats: { durationMs: 1, roundTrips: 1 },
-  }
-}
+const snap = (t: number, i: number): Snapshot => benchSnapshot(t, { bench_tables: rows(i) })
 
-const admin = new pg.Client({ connectionString: URL_ })
-await admin.connect()
-const dbName = `bench_${process.pid}`
-await admin.query(`CREATE DATABASE ${dbName}`)
-const u = new URL(URL_)
-u.pathname = `/${dbName}`
-const db = new pg.Client({ connectionString: u.toString() })
-await db.connect()
+const scratch = await scratchDatabase(`bench_${process.pid}`, SCHEMA)
+const { db } = scratch
+const u = new URL(scratch.url)
 try {
   const ns = { schema: SCHEMA, prefix: 'sys1' }
   await installStore(db, { ...ns, metrics: [metric] })
@@ -220,9 +197,5 @@ try {
     await proxy.close()
   }
 } finally {
-  await db.end()
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`])
-    await admin.query(`DROP ROLE IF EXISTS ${r}`)
-  await admin.end()
+  await scratch.drop()
 }

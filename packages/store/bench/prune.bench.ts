@@ -4,10 +4,9 @@
 //   node --conditions=development --import tsx packages/store/bench/prune.bench.ts
 // PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
 import type { MetricDefinition } from '@pggraph/core'
-import pg from 'pg'
 import { installStore, pruneStore } from '../src/index.js'
+import { scratchDatabase } from './bench-support.js'
 
-const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 // Roles are cluster-wide: a per-process schema name keeps them apart from other runs.
 const SCHEMA = `bench${process.pid}`
 const DAYS = 6
@@ -23,14 +22,8 @@ const metric: MetricDefinition = {
   queries: [{ since: 12, sql: 'SELECT 1' }],
 }
 
-const admin = new pg.Client({ connectionString: URL_ })
-await admin.connect()
-const dbName = `bench_prune_${process.pid}`
-await admin.query(`CREATE DATABASE ${dbName}`)
-const u = new URL(URL_)
-u.pathname = `/${dbName}`
-const db = new pg.Client({ connectionString: u.toString() })
-await db.connect()
+const scratch = await scratchDatabase(`bench_prune_${process.pid}`, SCHEMA)
+const { db } = scratch
 try {
   const ns = { schema: SCHEMA, prefix: 'sys1' }
   await installStore(db, { ...ns, metrics: [metric] })
@@ -74,9 +67,5 @@ try {
     `| ${pruneMs.toFixed(0)} ms (${pruned.partitionsDropped.length} partitions) | ${deleteMs.toFixed(0)} ms | ${del.rowCount?.toLocaleString('en-US')} | ${(deleteMs / pruneMs).toFixed(0)}x |`,
   )
 } finally {
-  await db.end()
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`)
-  for (const r of [`${SCHEMA}_sys1_writer`, `${SCHEMA}_reader`, `${SCHEMA}_owner`])
-    await admin.query(`DROP ROLE IF EXISTS ${r}`)
-  await admin.end()
+  await scratch.drop()
 }
