@@ -2,16 +2,15 @@
 // in, opens a dashboard with real collected data, checks the graphs loaded, changes the range,
 // and saves screenshots under test-output/.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { anyServer } from '../../../test/servers/index.js'
 import { createViewer, type Viewer } from '../src/index.js'
+import { launchBrowser } from './browser.js'
 import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
 
-const CHROMIUM = process.env['PGGRAPH_CHROMIUM'] ?? '/usr/bin/chromium'
 const OUT = resolve(import.meta.dirname, '../../../test-output')
 const t = tenantNames()
 const PW = 'browser-password-1'
@@ -38,8 +37,6 @@ declare const document: {
 declare const window: { readonly innerWidth: number }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium).`)
   const fresh = await freshPostgresStore(anyServer(), t)
   drop = fresh.drop
   // Real snapshots with a workload in between, so the graphs have lines.
@@ -48,21 +45,7 @@ beforeAll(async () => {
   base = await viewer.listen(0)
   await viewer.addUser({ user: 'alice', schema: t.a, password: PW })
   profile = await mkdtemp(join(tmpdir(), 'pggraph-chromium-'))
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  ctx = await launchBrowser(profile, { width: 1400, height: 1000 })
   await mkdir(OUT, { recursive: true })
 }, 180_000)
 

@@ -6,11 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
-import { chromium } from 'playwright-core'
 import { collect, defaultCollectors } from '@pggraph/collector'
 import { installStore, openStore, writeSnapshot } from '@pggraph/store'
 import { startServer } from '../../../test/servers/pg-server.js'
 import { createViewer } from '../src/index.js'
+import { launchBrowser } from './browser.js'
 
 const minutes = Number(process.argv[2] ?? 4)
 const out = resolve(import.meta.dirname, '../../../docs/images')
@@ -85,21 +85,7 @@ try {
   const base = await viewer.listen(0)
   await viewer.addUser({ user: 'demo', schema: 'acme', password: 'demo-password-1' })
   const profile = await mkdtemp(join(tmpdir(), 'pggraph-chromium-'))
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const ctx = await launchBrowser(profile, { width: 1280, height: 900 })
   const page = await ctx.newPage()
   await page.goto(`${base}/login`)
   await page.fill('#user', 'demo')
