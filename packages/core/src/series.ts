@@ -26,6 +26,11 @@ export interface SeriesEvent {
   readonly kind: 'restart' | 'stats_reset'
   /** Human-readable detail, e.g. `server restarted` or `pg_stat_database reset (app)`. */
   readonly label: string
+  /**
+   * How many events this one stands for (default 1): a store asked for a range holding more
+   * events than a graph can mark sends them grouped, with their count.
+   */
+  readonly count?: number
 }
 
 /** The series of one graph and the events in its time range. */

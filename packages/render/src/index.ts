@@ -25,15 +25,14 @@ export { GRAPH_GROUPS, type GraphDefinition, type GraphGroup, type GraphQuery, t
 export { downsample, type DownsampleMethod } from './downsample.js'
 export {
   barSpec,
-  mergeEvents,
   noDataSpec,
   timeseriesSpec,
   type BarLayout,
   type Limit,
   type Line,
-  type Marker,
   type TimeseriesLayout,
 } from './spec.js'
+export { MARKER_BUDGET, budgetMarkers, mergeEvents, type Marker, type MarkerBand } from './markers.js'
 export { FONT_FAMILY, FONT_STACK, themes, vegaConfig, type Theme, type ThemeName } from './theme.js'
 export { axisFormat, type AxisFormat } from './units.js'
 export { dejavuWidth } from './text-width.js'

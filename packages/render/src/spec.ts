@@ -1,9 +1,11 @@
 import type { GraphSpec, SeriesEvent, SeriesPoint } from '@pggraph/core'
 import { downsample, downsampleToGrid } from './downsample.js'
 import type { GraphSpecOptions } from './graph.js'
+import { budgetMarkers, eventLayers, markerDescription, mergeEvents } from './markers.js'
 import { dejavuWidth } from './text-width.js'
 import { themes, vegaConfig, type Theme } from './theme.js'
 import type { AxisFormat } from './units.js'
+import { utcMinute } from './utc-minute.js'
 
 /** One named line of a graph, before downsampling. */
 export interface Line {
@@ -63,11 +65,6 @@ function themeOf(options: GraphSpecOptions): Theme {
   return themes[options.theme ?? 'light']
 }
 
-/** ISO 8601 in UTC to the minute: the same text on every machine. */
-export function utcMinute(t: number): string {
-  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
-}
-
 function frame(title: string, description: string, options: GraphSpecOptions): Record<string, unknown> {
   return {
     $schema: SCHEMA,
@@ -78,103 +75,6 @@ function frame(title: string, description: string, options: GraphSpecOptions): R
     autosize: { type: 'fit', contains: 'padding' },
     config: vegaConfig(themeOf(options)),
   }
-}
-
-/** A marker drawn on a graph: one or more events at (nearly) the same time. */
-export interface Marker {
-  readonly t: number
-  /** Short text drawn next to the rule. */
-  readonly label: string
-  /** Every event of the marker, for the description. */
-  readonly full: string
-}
-
-function eventText(e: SeriesEvent): string {
-  if (e.kind === 'restart') return `restart: ${e.label}`
-  return /reset/i.test(e.label) ? e.label : `stats reset: ${e.label}`
-}
-
-/**
- * Merge events closer than `minGap` ms into one marker, so ten databases reset together draw
- * one rule, not ten overlapping labels. A restart names the marker (it explains the others).
- */
-export function mergeEvents(events: readonly SeriesEvent[], from: number, to: number, minGap: number): Marker[] {
-  const inRange = events.filter((e) => e.t >= from && e.t <= to).sort((a, b) => a.t - b.t)
-  const groups: SeriesEvent[][] = []
-  for (const e of inRange) {
-    const last = groups[groups.length - 1]
-    if (last && e.t - last[0]!.t < minGap) last.push(e)
-    else groups.push([e])
-  }
-  return groups.map((g) => {
-    const texts = [
-      ...new Set(
-        g
-          .sort((a, b) => (a.kind === b.kind ? (a.label < b.label ? -1 : 1) : a.kind === 'restart' ? -1 : 1))
-          .map(eventText),
-      ),
-    ]
-    const extra = texts.length - 1
-    return { t: g[0]!.t, label: extra > 0 ? `${texts[0]!} (+${extra} more)` : texts[0]!, full: texts.join('; ') }
-  })
-}
-
-const MARKER_FONT = 10
-
-/** Cut `text` to fit `room` pixels at the marker font size, with an ellipsis. */
-function fit(text: string, room: number): string {
-  if (dejavuWidth(text, MARKER_FONT) <= room) return text
-  let n = text.length
-  while (n > 0 && dejavuWidth(`${text.slice(0, n)}…`, MARKER_FONT) > room) n--
-  return n < 4 ? '' : `${text.slice(0, n)}…`
-}
-
-function eventLayers(
-  markers: readonly Marker[],
-  from: number,
-  to: number,
-  plotWidth: number,
-  theme: Theme,
-): Record<string, unknown>[] {
-  if (markers.length === 0) return []
-  const x = { field: 't', type: 'temporal' }
-  const px = markers.map((m) => ((m.t - from) / Math.max(1, to - from)) * plotWidth)
-  const right: { t: number; label: string }[] = []
-  const left: { t: number; label: string }[] = []
-  markers.forEach((m, i) => {
-    const roomRight = (px[i + 1] ?? plotWidth) - px[i]! - 8
-    const roomLeft = px[i]! - (px[i - 1] ?? 0) - 8
-    const toRight = roomRight >= Math.min(roomLeft, dejavuWidth(m.label, MARKER_FONT))
-    const label = fit(m.label, toRight ? roomRight : roomLeft)
-    if (label) (toRight ? right : left).push({ t: m.t, label })
-  })
-  const text = (values: { t: number; label: string }[], align: 'left' | 'right'): Record<string, unknown>[] =>
-    values.length === 0
-      ? []
-      : [
-          {
-            data: { values, format: { parse: null } },
-            mark: {
-              type: 'text',
-              align,
-              baseline: 'top',
-              dx: align === 'left' ? 3 : -3,
-              dy: 2,
-              fontSize: MARKER_FONT,
-              color: theme.marker,
-            },
-            encoding: { x, y: { value: 0 }, text: { field: 'label' } },
-          },
-        ]
-  return [
-    {
-      data: { values: markers.map((m) => ({ t: m.t })), format: { parse: null } },
-      mark: { type: 'rule', color: theme.marker, strokeDash: [4, 3], strokeWidth: 1 },
-      encoding: { x },
-    },
-    ...text(right, 'left'),
-    ...text(left, 'right'),
-  ]
 }
 
 function limitLayers(limits: readonly Limit[], theme: Theme): Record<string, unknown>[] {
@@ -214,7 +114,9 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
     for (const p of isolated(pts)) lonely.push({ t: p.t, v: p.v, s: line.name })
   }
   const names = layout.lines.map((l) => l.name)
-  const markers = mergeEvents(layout.events, layout.from, layout.to, ((layout.to - layout.from) / plotWidth) * 40)
+  const { markers, band } = budgetMarkers(
+    mergeEvents(layout.events, layout.from, layout.to, ((layout.to - layout.from) / plotWidth) * 40),
+  )
   const main = {
     // Times are epoch milliseconds already: no per-row date parsing (a utc scale takes numbers).
     data: { values: rows, format: { parse: null } },
@@ -249,18 +151,17 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
       },
     },
   }
-  const events = markers.map((m) => `${m.full} at ${utcMinute(m.t)}`)
   const description =
     `${layout.description} From ${utcMinute(layout.from)} to ${utcMinute(layout.to)}. ` +
     `Series: ${names.join(', ')}.` +
-    (events.length > 0 ? ` Marked: ${events.join('; ')}.` : '')
+    markerDescription(markers, band)
   return {
     ...frame(layout.title, description, options),
     layer: [
       main,
       ...(lonely.length > 0 && layout.mark === 'line' ? [pointLayer(lonely)] : []),
       ...limitLayers(layout.limits ?? [], theme),
-      ...eventLayers(markers, layout.from, layout.to, plotWidth, theme),
+      ...eventLayers(markers, band, layout.from, layout.to, plotWidth, theme),
     ],
   }
 }

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import type { SeriesEvent } from '@pggraph/core'
+import { parseSvg } from '../../../test/well-formed.js'
+import { DAY, syntheticSet, T0 } from '../test/fixtures.js'
+import { MARKER_BUDGET, budgetMarkers, mergeEvents, type Marker } from './markers.js'
+import { renderGraph } from './render.js'
+
+const HOUR = 3_600_000
+const marker = (t: number, restarts = 0, count = 1): Marker => ({
+  t,
+  label: restarts ? 'restart: server restarted' : 'pg_stat_database reset (app)',
+  full: restarts ? 'restart: server restarted' : 'pg_stat_database reset (app)',
+  count,
+  restarts,
+})
+/** `n` resets spread evenly over the day from T0, each with its own key. */
+const resets = (n: number, span = DAY): SeriesEvent[] =>
+  Array.from({ length: n }, (_, i) => ({
+    t: T0 + Math.floor((i / n) * span),
+    kind: 'stats_reset' as const,
+    label: `pg_stat_database reset (db${i})`,
+  }))
+
+describe('budgetMarkers', () => {
+  it('leaves markers within the budget as they are', () => {
+    const ms = Array.from({ length: MARKER_BUDGET }, (_, i) => marker(T0 + i * HOUR))
+    expect(budgetMarkers(ms)).toEqual({ markers: ms, band: null })
+  })
+
+  it('keeps the restarts and folds the resets into one band that counts them', () => {
+    const ms = [
+      ...Array.from({ length: 20 }, (_, i) => marker(T0 + i * HOUR, 0, 3)),
+      marker(T0 + 5.5 * HOUR, 1),
+      marker(T0 + 30 * HOUR, 2, 4),
+    ].sort((a, b) => a.t - b.t)
+    const { markers, band } = budgetMarkers(ms)
+    expect(markers.map((m) => m.t)).toEqual([T0 + 5.5 * HOUR, T0 + 30 * HOUR])
+    expect(band).toMatchObject({ from: T0, to: T0 + 19 * HOUR, count: 60, label: '60 resets' })
+    expect(band!.full).toBe(
+      '60 statistics resets from 2026-11-01 00:00 UTC to 2026-11-01 19:00 UTC, too many to mark one by one',
+    )
+  })
+
+  it('folds everything, restarts included, when the restarts alone exceed the budget', () => {
+    const ms = Array.from({ length: MARKER_BUDGET + 1 }, (_, i) => marker(T0 + i * HOUR, 1, i === 0 ? 2 : 1))
+    const { markers, band } = budgetMarkers(ms)
+    expect(markers).toEqual([])
+    expect(band).toMatchObject({ count: MARKER_BUDGET + 2, label: `${MARKER_BUDGET + 2} events` })
+    expect(band!.full).toMatch(/^13 restarts and 1 statistics reset from /)
+  })
+})
+
+describe('mergeEvents', () => {
+  it('counts grouped events and lists only a few texts of a big group', () => {
+    const events: SeriesEvent[] = [
+      ...resets(10_000, HOUR),
+      { t: T0 + 10, kind: 'restart', label: 'server restarted' },
+      { t: T0 + 20, kind: 'stats_reset', label: 'pg_stat_io reset (io)', count: 500 },
+    ]
+    const [m, ...rest] = mergeEvents(events, T0, T0 + DAY, 2 * HOUR)
+    expect(rest).toEqual([])
+    expect(m!.count).toBe(10_000 + 1 + 500)
+    expect(m!.restarts).toBe(1)
+    expect(m!.label).toBe('restart: server restarted (+10,001 more)')
+    expect(m!.full.split('; ')).toHaveLength(6)
+    expect(m!.full).toMatch(/; and 9,997 more$/)
+  })
+
+  it('cuts a hostile, very long event label', () => {
+    const [m] = mergeEvents([{ t: T0, kind: 'stats_reset', label: `reset ${'x'.repeat(100_000)}` }], T0, T0 + DAY, HOUR)
+    expect(m!.label.length).toBeLessThanOrEqual(120)
+    expect(m!.full.length).toBeLessThanOrEqual(120)
+  })
+})
+
+describe('a graph over many resets', () => {
+  it('draws a band, not a rule per reset: small, well-formed SVG that says how many', async () => {
+    const set = syntheticSet('database.transactions')
+    const few = await renderGraph('database.transactions', set, { width: 800, height: 260 })
+    const many = await renderGraph(
+      'database.transactions',
+      { ...set, events: [...set.events, ...resets(200_000)] },
+      { width: 800, height: 260 },
+    )
+    const { texts } = parseSvg(many)
+    // The restart is kept (with the resets that fell next to it); every other reset is in the band.
+    const restart = texts.find((x) => x.startsWith('restart: server restarted (+'))
+    const band = texts.find((x) => /^[\d,]+ resets$/.test(x))
+    expect(restart).toBeDefined()
+    const inBand = Number(band!.replace(/\D/g, ''))
+    const withRestart = Number(/\(\+([\d,]+) more\)/.exec(restart!)![1]!.replace(/\D/g, ''))
+    expect(inBand + withRestart).toBe(200_000 + set.events.filter((e) => e.kind === 'stats_reset').length)
+    expect(texts.find((x) => x.includes('too many to mark one by one'))).toContain(
+      `${inBand.toLocaleString('en-US')} statistics resets from`,
+    )
+    // The band costs a rectangle and a label, not a rule per reset: the graph stays near the size of one without.
+    expect(many.length).toBeLessThan(few.length + 4_000)
+  })
+})

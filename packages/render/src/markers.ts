@@ -1,0 +1,254 @@
+import type { SeriesEvent } from '@pggraph/core'
+import { dejavuWidth } from './text-width.js'
+import type { Theme } from './theme.js'
+import { utcMinute } from './utc-minute.js'
+
+/** A marker drawn on a graph: one or more events at (nearly) the same time. */
+export interface Marker {
+  readonly t: number
+  /** Short text drawn next to the rule. */
+  readonly label: string
+  /** The events of the marker, for the description (at most a few texts, then a count). */
+  readonly full: string
+  /** How many events the marker stands for. */
+  readonly count: number
+  /** How many of them are server restarts (the rest are statistics resets). */
+  readonly restarts: number
+}
+
+/** Markers beyond a graph's budget, drawn as one shaded band over the time they cover. */
+export interface MarkerBand {
+  readonly from: number
+  readonly to: number
+  /** Short text drawn at the band, e.g. `1,000,000 events`. */
+  readonly label: string
+  /** What the band stands for, for the description. */
+  readonly full: string
+  readonly count: number
+}
+
+/**
+ * How many markers a graph draws one by one; beyond it, {@link budgetMarkers} folds them into
+ * one band. A graph is about 700 px wide and a marker label needs about 40 px, so more rules
+ * than this would only be noise (and cost render time and SVG bytes).
+ */
+export const MARKER_BUDGET = 12
+
+/** A marker's description lists at most this many distinct event texts, then a count. */
+const MAX_TEXTS = 5
+/** An event text longer than this is cut (a hostile label must not blow up layout or size). */
+const MAX_TEXT_CHARS = 120
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+function restartText(label: string): string {
+  return clip(`restart: ${label}`, MAX_TEXT_CHARS)
+}
+
+function resetText(label: string): string {
+  return clip(/reset/i.test(label) ? label : `stats reset: ${label}`, MAX_TEXT_CHARS)
+}
+
+const countOf = (e: SeriesEvent): number => Math.max(1, Math.floor(e.count ?? 1))
+const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
+
+/** The `k` smallest strings of `values`, ascending, in one pass (a group may hold a million). */
+function smallest(values: Iterable<string>, k: number): string[] {
+  const out: string[] = []
+  for (const v of values) {
+    if (out.length === k && v >= out[k - 1]!) continue
+    let i = out.length
+    while (i > 0 && out[i - 1]! > v) i--
+    out.splice(i, 0, v)
+    if (out.length > k) out.pop()
+  }
+  return out
+}
+
+function marker(g: readonly SeriesEvent[]): Marker {
+  const restartLabels = new Set<string>()
+  const resetLabels = new Set<string>()
+  let count = 0
+  let restarts = 0
+  for (const e of g) {
+    const n = countOf(e)
+    count += n
+    if (e.kind === 'restart') {
+      restarts += n
+      restartLabels.add(e.label)
+    } else resetLabels.add(e.label)
+  }
+  // A restart names the marker (it explains the others), then texts in label order.
+  const texts = [
+    ...new Set([
+      ...smallest(restartLabels, MAX_TEXTS).map(restartText),
+      ...smallest(resetLabels, MAX_TEXTS).map(resetText),
+    ]),
+  ].slice(0, MAX_TEXTS)
+  const distinct = restartLabels.size + resetLabels.size
+  const extra = distinct - 1
+  const unlisted = distinct - texts.length
+  return {
+    t: g[0]!.t,
+    label: extra > 0 ? `${texts[0]!} (+${extra.toLocaleString('en-US')} more)` : texts[0]!,
+    full: texts.join('; ') + (unlisted > 0 ? `; and ${unlisted.toLocaleString('en-US')} more` : ''),
+    count,
+    restarts,
+  }
+}
+
+/**
+ * Merge events closer than `minGap` ms into one marker, so ten databases reset together draw
+ * one rule, not ten overlapping labels. A restart names the marker (it explains the others).
+ */
+export function mergeEvents(events: readonly SeriesEvent[], from: number, to: number, minGap: number): Marker[] {
+  const inRange = events.filter((e) => e.t >= from && e.t <= to).sort((a, b) => a.t - b.t)
+  const groups: SeriesEvent[][] = []
+  for (const e of inRange) {
+    const last = groups[groups.length - 1]
+    if (last && e.t - last[0]!.t < minGap) last.push(e)
+    else groups.push([e])
+  }
+  return groups.map(marker)
+}
+
+/**
+ * Keep at most `budget` markers and fold the others into one band, so a graph over a million
+ * resets draws as fast and as small as one over ten. Restarts are kept first (they explain
+ * gaps in every line); when even they exceed the budget, every marker joins the band. The
+ * band spans the first to the last folded marker and says how many events it holds.
+ *
+ * @example
+ * ```ts
+ * const { markers, band } = budgetMarkers(mergeEvents(set.events, from, to, minGap))
+ * ```
+ */
+export function budgetMarkers(
+  markers: readonly Marker[],
+  budget: number = MARKER_BUDGET,
+): { markers: Marker[]; band: MarkerBand | null } {
+  if (markers.length <= budget) return { markers: [...markers], band: null }
+  const restarts = markers.filter((m) => m.restarts > 0)
+  const kept = restarts.length <= budget ? restarts : []
+  const folded = markers.filter((m) => !kept.includes(m))
+  const count = folded.reduce((n, m) => n + m.count, 0)
+  const nRestarts = folded.reduce((n, m) => n + m.restarts, 0)
+  const first = folded[0]!.t
+  const last = folded[folded.length - 1]!.t
+  const what = [
+    ...(nRestarts > 0 ? [plural(nRestarts, 'restart', 'restarts')] : []),
+    ...(count > nRestarts ? [plural(count - nRestarts, 'statistics reset', 'statistics resets')] : []),
+  ].join(' and ')
+  return {
+    markers: kept,
+    band: {
+      from: first,
+      to: last,
+      label:
+        nRestarts === 0
+          ? plural(count, 'reset', 'resets')
+          : nRestarts === count
+            ? plural(count, 'restart', 'restarts')
+            : plural(count, 'event', 'events'),
+      full: `${what} from ${utcMinute(first)} to ${utcMinute(last)}, too many to mark one by one`,
+      count,
+    },
+  }
+}
+
+/** The "Marked: …" sentence of a graph's description, or an empty string. */
+export function markerDescription(markers: readonly Marker[], band: MarkerBand | null): string {
+  const parts = markers.map((m) => ({ t: m.t, text: `${m.full} at ${utcMinute(m.t)}` }))
+  if (band) parts.push({ t: band.from, text: band.full })
+  if (parts.length === 0) return ''
+  return ` Marked: ${parts
+    .sort((a, b) => a.t - b.t)
+    .map((p) => p.text)
+    .join('; ')}.`
+}
+
+const MARKER_FONT = 10
+
+/** Cut `text` to fit `room` pixels at the marker font size, with an ellipsis. */
+function fit(text: string, room: number): string {
+  if (dejavuWidth(text, MARKER_FONT) <= room) return text
+  let n = text.length
+  while (n > 0 && dejavuWidth(`${text.slice(0, n)}…`, MARKER_FONT) > room) n--
+  return n < 4 ? '' : `${text.slice(0, n)}…`
+}
+
+/**
+ * Vega-Lite layers of the markers: a dashed rule per marker, the band as a shaded rectangle
+ * behind them (at least 2 px wide), and labels placed left or right of each, where there is room.
+ */
+export function eventLayers(
+  markers: readonly Marker[],
+  band: MarkerBand | null,
+  from: number,
+  to: number,
+  plotWidth: number,
+  theme: Theme,
+): Record<string, unknown>[] {
+  if (markers.length === 0 && !band) return []
+  const x = { field: 't', type: 'temporal' }
+  const msPerPx = Math.max(1, to - from) / plotWidth
+  const labelled = [
+    ...markers.map((m) => ({ t: m.t, label: m.label })),
+    ...(band ? [{ t: band.from, label: band.label }] : []),
+  ].sort((a, b) => a.t - b.t)
+  const px = labelled.map((m) => (m.t - from) / msPerPx)
+  const right: { t: number; label: string }[] = []
+  const left: { t: number; label: string }[] = []
+  labelled.forEach((m, i) => {
+    const roomRight = (px[i + 1] ?? plotWidth) - px[i]! - 8
+    const roomLeft = px[i]! - (px[i - 1] ?? 0) - 8
+    const toRight = roomRight >= Math.min(roomLeft, dejavuWidth(m.label, MARKER_FONT))
+    const label = fit(m.label, toRight ? roomRight : roomLeft)
+    if (label) (toRight ? right : left).push({ t: m.t, label })
+  })
+  const text = (values: { t: number; label: string }[], align: 'left' | 'right'): Record<string, unknown>[] =>
+    values.length === 0
+      ? []
+      : [
+          {
+            data: { values, format: { parse: null } },
+            mark: {
+              type: 'text',
+              align,
+              baseline: 'top',
+              dx: align === 'left' ? 3 : -3,
+              dy: 2,
+              fontSize: MARKER_FONT,
+              color: theme.marker,
+            },
+            encoding: { x, y: { value: 0 }, text: { field: 'label' } },
+          },
+        ]
+  const bandLayer = (b: MarkerBand): Record<string, unknown> => {
+    const widen = Math.max(0, 2 * msPerPx - (b.to - b.from)) / 2
+    return {
+      data: {
+        values: [{ t: Math.max(from, b.from - widen), t2: Math.min(to, b.to + widen) }],
+        format: { parse: null },
+      },
+      mark: { type: 'rect', color: theme.marker, opacity: 0.18 },
+      encoding: { x, x2: { field: 't2' } },
+    }
+  }
+  return [
+    ...(band ? [bandLayer(band)] : []),
+    ...(markers.length > 0
+      ? [
+          {
+            data: { values: markers.map((m) => ({ t: m.t })), format: { parse: null } },
+            mark: { type: 'rule', color: theme.marker, strokeDash: [4, 3], strokeWidth: 1 },
+            encoding: { x },
+          },
+        ]
+      : []),
+    ...text(right, 'left'),
+    ...text(left, 'right'),
+  ]
+}
