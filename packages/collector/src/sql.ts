@@ -61,9 +61,17 @@ export function versioned(
 /** The WAL position of this server: the insert position on a primary, the received position on a standby. @internal */
 export const CURRENT_LSN = 'CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END'
 
-/** Seconds from `expr` (a timestamptz) to the snapshot time. @internal */
+/**
+ * Seconds from `expr` (a timestamptz) to the moment the row is read, never negative; `null`
+ * stays `null`. The clock is `clock_timestamp()`: `now()` is frozen when the collector's own
+ * transaction began, so a transaction that another backend opened after that (but before the
+ * statistics were read) would have a negative age. The floor at 0 absorbs clock skew of times
+ * reported by another host (a standby's `reply_time`).
+ *
+ * @internal
+ */
 export function ageOf(expr: string): string {
-  return `extract(epoch FROM now() - ${expr})::float8`
+  return `CASE WHEN ${expr} IS NOT NULL THEN greatest(0, extract(epoch FROM clock_timestamp() - ${expr}))::float8 END`
 }
 
 /** A counter column (cumulative; graphs show its rate). @internal */
