@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { storeLink } from './tls.js'
+import { explainTlsError, storeLink } from './tls.js'
 
 describe('storeLink', () => {
   it('verifies the certificate and the host name by default', () => {
@@ -44,10 +44,27 @@ describe('storeLink', () => {
       /no PEM certificate/,
     )
   })
-  it('goes plain text only when insecure, and says so', () => {
+  it('goes plain text only when insecure, and says so as a notice (a choice), not a warning for every run', () => {
     const link = storeLink({ storeUrl: 'postgres://w@store.example.com/pggraph', insecure: true })
     expect(link.ssl).toBe(false)
-    expect(link.warnings.join()).toMatch(/plain text/)
+    expect(link.warnings).toEqual([])
+    expect(link.notice).toMatch(/plain text/)
+    expect(storeLink({ storeUrl: 'postgres://w@store.example.com/pggraph', insecure: false }).notice).toBeUndefined()
     expect(storeLink({ storeUrl: 'pglite:./data', insecure: false }).mode).toBe('local')
+  })
+})
+
+describe('explainTlsError', () => {
+  const link = storeLink({ storeUrl: 'postgres://w@store.example.com/pggraph', insecure: false })
+  const noTls = new Error('The server does not support SSL connections')
+  it('tells install to use --insecure for a same-host store, or how to enable TLS', () => {
+    expect(explainTlsError(noTls, link, 'install')).toMatch(/add --insecure .*enable ssl .*--ca-file .*"TLS set-up"/)
+  })
+  it('speaks the config keys to run and check', () => {
+    expect(explainTlsError(noTls, link)).toMatch(/enable ssl on the store .*insecure = true only/)
+    const cert = Object.assign(new Error('self-signed certificate'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' })
+    expect(explainTlsError(cert, link)).toMatch(/set ca_file/)
+    expect(explainTlsError(cert, link, 'install')).toMatch(/give --ca-file/)
+    expect(explainTlsError(new Error('password authentication failed'), link)).toBeUndefined()
   })
 })

@@ -14,8 +14,13 @@ export interface StoreLink {
   readonly mode: 'verify-full' | 'insecure' | 'local'
   /** Human description for messages, e.g. `verify-full against /etc/pggraph/ca.pem (store.example.com)`. */
   readonly description: string
-  /** Things to warn about on every run (plain text, ignored URL parameters). */
+  /** Mistakes to warn about on every run (TLS parameters in the URL that are ignored). */
   readonly warnings: readonly string[]
+  /**
+   * A chosen, documented setting worth one reminder, not a mistake (`insecure = true`): `check`
+   * shows it as a warning (exit 0) and `run --loop` once at start; a cron `run` stays quiet.
+   */
+  readonly notice?: string
 }
 
 // The libpq TLS parameters pg would otherwise interpret from the URL, with a meaning that has
@@ -75,10 +80,14 @@ export function storeLink(options: {
     return { url, ssl: false, mode: 'local', description: 'Unix socket (no network)', warnings }
   }
   if (options.insecure) {
-    warnings.push(
-      `insecure = true: snapshots and the writer's password go to the store at ${host} in plain text. Set ca_file and remove insecure to verify the store (see docs/bridge.md, "TLS").`,
-    )
-    return { url, ssl: false, mode: 'insecure', description: 'plain text (insecure = true)', warnings }
+    return {
+      url,
+      ssl: false,
+      mode: 'insecure',
+      description: 'plain text (insecure = true)',
+      warnings,
+      notice: `insecure = true: snapshots and the writer's password go to the store at ${host} in plain text; fine for a store on this host or a trusted private network, otherwise set ca_file and remove insecure (see docs/bridge.md, "TLS set-up").`,
+    }
   }
   let ca: Buffer | undefined
   if (options.caFile) {
@@ -111,15 +120,27 @@ export function storeLink(options: {
   return { url, ssl, mode: 'verify-full', description: `verify-full against ${against} (${name})`, warnings }
 }
 
+/** The words a fix is given in: the bridge config's keys, or `install`'s flags. */
+const WORDS = {
+  config: { url: 'store_url', caFile: 'set ca_file', serverName: 'or set tls_server_name to it' },
+  install: { url: '--store', caFile: 'give --ca-file', serverName: 'or give --bridge-store-host and that name' },
+} as const
+
 /**
  * One-line explanation, with the fix, of a TLS failure on the store link; `undefined` when
- * `err` is not a TLS error.
+ * `err` is not a TLS error. `audience` picks the words of the fix: the bridge config's keys
+ * (`run`, `check`) or the flags of `install`.
  */
-export function explainTlsError(err: unknown, link: StoreLink): string | undefined {
+export function explainTlsError(
+  err: unknown,
+  link: StoreLink,
+  audience: 'config' | 'install' = 'config',
+): string | undefined {
+  const w = WORDS[audience]
   const code = codeIn(err, (c) => /^[A-Z_]+$/.test(c) && c.length > 5)
   const msg = messagesOf(err)
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /Hostname\/IP does not match/i.test(msg)) {
-    return `The store's certificate is not valid for the name the bridge connects to (${msg}). Use the host name in the certificate in store_url, or set tls_server_name to it.`
+    return `The store's certificate is not valid for the name the ${audience === 'install' ? 'installer' : 'bridge'} connects to (${msg}). Use the host name in the certificate in ${w.url}, ${w.serverName}.`
   }
   if (
     typeof code === 'string' &&
@@ -127,13 +148,15 @@ export function explainTlsError(err: unknown, link: StoreLink): string | undefin
       code,
     )
   ) {
-    return `The store's certificate could not be verified (${code}) with ${link.description}: set ca_file to the CA that signed the store's certificate.`
+    return `The store's certificate could not be verified (${code}) with ${link.description}: ${w.caFile} to the CA that signed the store's certificate.`
   }
   if (typeof code === 'string' && /^CERT_(HAS_EXPIRED|NOT_YET_VALID)$/.test(code)) {
     return `The store's certificate is not valid now (${code}): renew it on the store, or check this server's clock.`
   }
   if (/server does not support SSL/i.test(msg)) {
-    return 'The store does not accept TLS connections: enable ssl on the store (see docs/bridge.md, "TLS"); insecure = true only on a private network.'
+    return audience === 'install'
+      ? 'The store does not accept TLS connections: for a store on this host add --insecure (plain text), otherwise enable ssl on the store and give its CA with --ca-file (see docs/bridge.md, "TLS set-up").'
+      : 'The store does not accept TLS connections: enable ssl on the store (see docs/bridge.md, "TLS set-up"); insecure = true only for a store on this host or a trusted private network.'
   }
   return undefined
 }

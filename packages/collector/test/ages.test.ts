@@ -27,7 +27,7 @@ describe.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local
           let opened = false
           const delayed: Queryable = {
             async query(sql: string, params?: readonly unknown[]) {
-              const r = params === undefined ? await db.query(sql) : await db.query(sql, params)
+              const r = params === undefined ? await db.query(sql) : await db.query(sql, [...params])
               if (!opened && /^BEGIN/i.test(sql)) {
                 opened = true
                 await new Promise((res) => setTimeout(res, 50))
@@ -45,7 +45,8 @@ describe.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local
           for (const r of rows) {
             for (const c of AGE_COLUMNS) if (r[c] !== null) expect(r[c], `${c} of ${r.state}`).toBeGreaterThanOrEqual(0)
           }
-          for (const r of snap.metrics.pg_locks) if (r.max_wait_age !== null) expect(r.max_wait_age).toBeGreaterThanOrEqual(0)
+          for (const r of snap.metrics.pg_locks)
+            if (r.max_wait_age !== null) expect(r.max_wait_age).toBeGreaterThanOrEqual(0)
           const idle = rows.filter((r) => r.state === 'idle in transaction' && r.backend_type === 'client backend')
           expect(idle.reduce((n, r) => n + (r.backends ?? 0), 0)).toBeGreaterThanOrEqual(2)
           const lateRow = idle.find((r) => r.datname !== idle.find((x) => (x.max_xact_age ?? 0) >= 1.2)?.datname)

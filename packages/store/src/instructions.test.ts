@@ -48,4 +48,44 @@ describe('installInstructions', () => {
     expect(out.systemdTimer).toContain('OnUnitActiveSec=300s')
     expect(out.systemdService).toContain('Type=oneshot')
   })
+
+  it('matches a plain-text link (--insecure): insecure = true in the config and a host line, not hostssl', () => {
+    const local = installInstructions(result, {
+      storeHost: 'localhost',
+      storePort: 5432,
+      storeDatabase: 'pggraph',
+      caFile: '/etc/pggraph/ca.pem',
+      insecure: true,
+    })
+    expect(local.pgHba).toContain('host pggraph acme_db1_writer samehost scram-sha-256')
+    expect(local.pgHba.join('\n')).not.toMatch(/hostssl/)
+    expect(local.bridgeConfig).toMatch(/^insecure = true$/m)
+    expect(local.bridgeConfig).not.toMatch(/^ca_file/m)
+    const remote = installInstructions(result, {
+      storeHost: '10.0.0.5',
+      storePort: 5432,
+      storeDatabase: 'pggraph',
+      insecure: true,
+    })
+    expect(remote.pgHba).toContain('host pggraph acme_db1_writer samenet scram-sha-256')
+    const tls = installInstructions(result, { storeHost: 'localhost', storePort: 5432, storeDatabase: 'pggraph' })
+    expect(tls.bridgeConfig).not.toMatch(/insecure/)
+  })
+
+  it('matches a Unix socket link: the socket in store_url and a local line', () => {
+    const out = installInstructions(result, {
+      storeHost: 'localhost',
+      storePort: 5432,
+      storeDatabase: 'pggraph',
+      socketDir: '/var/run/postgresql',
+    })
+    expect(out.pgHba).toContain('local pggraph acme_db1_writer scram-sha-256')
+    const url = new URL(String(parse(out.bridgeConfig)['store_url']))
+    expect(url.searchParams.get('host')).toBe('/var/run/postgresql')
+  })
+
+  it('names the systemd units after the schema and prefix', () => {
+    const out = installInstructions(result, { storeHost: 'h', storePort: 5432, storeDatabase: 'pggraph' })
+    expect(out.systemdUnit).toBe('pggraph-bridge-acme-db1')
+  })
 })

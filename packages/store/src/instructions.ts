@@ -5,8 +5,24 @@ export interface InstructionOptions {
   readonly storeHost: string
   readonly storePort: number
   readonly storeDatabase: string
-  /** Network the bridge connects from, for pg_hba.conf. Default `0.0.0.0/0` (any, TLS + SCRAM still required). */
+  /**
+   * Network the bridge connects from, for pg_hba.conf. Default `0.0.0.0/0` over TLS (any host,
+   * TLS + SCRAM still required); with {@link InstructionOptions.insecure} `samehost` for a store
+   * on the bridge's host (`localhost` or a loopback address), else `samenet`.
+   */
   readonly bridgeNetwork?: string
+  /**
+   * The bridge reaches the store in plain text (`pggraph-bridge install --insecure`): the config
+   * gets `insecure = true` and pg_hba.conf a `host` line instead of `hostssl`, so the printed
+   * config and pg_hba lines work as printed.
+   */
+  readonly insecure?: boolean
+  /**
+   * The bridge reaches the store over this Unix socket folder (e.g. `/var/run/postgresql`):
+   * the config's store_url names it (`?host=`, which wins over the URL's host) and pg_hba.conf
+   * gets a `local` line (no network, no TLS).
+   */
+  readonly socketDir?: string
   /** Network the viewer connects from, when the reader role logs in directly. */
   readonly viewerNetwork?: string
   /** The monitored server as the bridge reaches it. Default `postgres://pggraph@localhost:5432/postgres`. */
@@ -37,10 +53,18 @@ export interface InstallInstructions {
   /** A systemd service + timer pair, as an alternative to cron. */
   readonly systemdService: string
   readonly systemdTimer: string
+  /** The systemd unit name of both, e.g. `pggraph-bridge-acme-db1` (`.service` and `.timer`). */
+  readonly systemdUnit: string
 }
 
 function toml(s: string): string {
   return JSON.stringify(s)
+}
+
+/** Whether a host name is this machine (the bridge and the store on one host). */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127\./.test(h)
 }
 
 function seconds(interval: string): number {
@@ -63,25 +87,47 @@ export function installInstructions(result: InstallResult, options: InstructionO
   const name = `${result.schema}.${result.prefix}`
   const password =
     options.writerPassword ?? result.roles.find((r) => r.kind === 'writer')?.generatedPassword ?? 'WRITER_PASSWORD'
-  const storeUrl = `postgres://${encodeURIComponent(result.writerRole)}:${encodeURIComponent(password)}@${options.storeHost}:${options.storePort}/${encodeURIComponent(options.storeDatabase)}`
+  const db = encodeURIComponent(options.storeDatabase)
+  const credentials = `${encodeURIComponent(result.writerRole)}:${encodeURIComponent(password)}`
+  const storeUrl = options.socketDir
+    ? `postgres://${credentials}@localhost/${db}?host=${encodeURIComponent(options.socketDir)}`
+    : `postgres://${credentials}@${options.storeHost}:${options.storePort}/${db}`
   const configPath = options.configPath ?? `/etc/pggraph/${name}.toml`
   const command = options.bridgeCommand ?? '/usr/bin/env npx pggraph-bridge'
   const interval = options.interval ?? '60s'
-  const pgHba = [
-    `# pggraph ${name}: the bridge's writer role, TLS and SCRAM only`,
-    `hostssl ${options.storeDatabase} ${result.writerRole} ${options.bridgeNetwork ?? '0.0.0.0/0'} scram-sha-256`,
-  ]
-  if (options.viewerNetwork) {
-    pgHba.push(`# pggraph ${result.schema}: the reader role, if it logs in directly`)
-    pgHba.push(`hostssl ${options.storeDatabase} ${result.readerRole} ${options.viewerNetwork} scram-sha-256`)
+  const hba = (who: string, role: string, network: string | undefined): string[] => {
+    if (options.socketDir)
+      return [`# pggraph ${who}, over the Unix socket`, `local ${options.storeDatabase} ${role} scram-sha-256`]
+    if (options.insecure) {
+      const net = network ?? (isLoopback(options.storeHost) ? 'samehost' : 'samenet')
+      return [
+        `# pggraph ${who}, plain text (--insecure): for a store on this host or a trusted private network only`,
+        `host ${options.storeDatabase} ${role} ${net} scram-sha-256`,
+      ]
+    }
+    return [
+      `# pggraph ${who}, TLS and SCRAM only`,
+      `hostssl ${options.storeDatabase} ${role} ${network ?? '0.0.0.0/0'} scram-sha-256`,
+    ]
   }
+  const pgHba = hba(`${name}: the bridge's writer role`, result.writerRole, options.bridgeNetwork)
+  if (options.viewerNetwork)
+    pgHba.push(
+      ...hba(`${result.schema}: the reader role, if it logs in directly`, result.readerRole, options.viewerNetwork),
+    )
   const lines = [
     `# pggraph-bridge configuration for ${name}; keep it readable by the bridge's user only (chmod 600).`,
     `target_url = ${toml(options.targetUrl ?? 'postgres://pggraph@localhost:5432/postgres')}`,
     `store_url = ${toml(storeUrl)}`,
     `schema = ${toml(result.schema)}`,
     `prefix = ${toml(result.prefix)}`,
-    ...(options.caFile ? [`ca_file = ${toml(options.caFile)}`] : []),
+    ...(options.caFile && !options.insecure && !options.socketDir ? [`ca_file = ${toml(options.caFile)}`] : []),
+    ...(options.insecure && !options.socketDir
+      ? [
+          '# Plain text to the store, as chosen at install (--insecure); `check` reminds you of it once.',
+          'insecure = true',
+        ]
+      : []),
     `interval = ${toml(interval)}`,
     ...(options.spoolDir ? [`spool_dir = ${toml(options.spoolDir)}`] : []),
   ]
@@ -90,6 +136,7 @@ export function installInstructions(result: InstallResult, options: InstructionO
   const user = options.user ?? 'pggraph'
   return {
     pgHba,
+    systemdUnit: `pggraph-bridge-${result.schema}-${result.prefix}`.replaceAll('_', '-'),
     bridgeConfig: `${lines.join('\n')}\n`,
     crontab: `${minutes === 1 ? '*' : `*/${minutes}`} * * * * ${command} run --config ${configPath} >/dev/null 2>&1`,
     systemdService: [

@@ -1,7 +1,14 @@
 import { PggraphError, validateIdentifier } from '@pggraph/core'
-import { installInstructions, installStore, openStore } from '@pggraph/store'
+import {
+  installInstructions,
+  installStore,
+  openStore,
+  type InstallOptions,
+  type InstallResult,
+  type StoreConnection,
+} from '@pggraph/store'
 import { Prompter } from '../prompt.js'
-import { storeLink } from '../tls.js'
+import { explainTlsError, storeLink, type StoreLink } from '../tls.js'
 import { redactUrl, shortUrl } from '../target.js'
 import { EXIT, parse, type Io } from './shared.js'
 
@@ -104,10 +111,9 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     if (writerRole) validateIdentifier(writerRole, 'role')
     if (readerRole) validateIdentifier(readerRole, 'role')
     const link = storeLink({ storeUrl: store!, caFile, insecure })
-    // The bridge's own warning talks about snapshots; here only the admin connection is plain.
-    const warnings =
-      link.mode === 'insecure' ? link.warnings.filter((w) => !w.startsWith('insecure')) : [...link.warnings]
-    if (link.mode === 'insecure') warnings.push('--insecure: the connection to the store is plain text.')
+    const warnings = [...link.warnings]
+    if (link.mode === 'insecure')
+      warnings.push('--insecure: the connection to the store is plain text, and so is the printed bridge config.')
     for (const w of warnings) io.err(`pggraph-bridge: warning: ${w}`)
 
     io.out(`Plan for the store ${store!.startsWith('pglite:') ? store : shortUrl(store!)} (${link.description}):`)
@@ -123,18 +129,12 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     prompter?.close()
     prompter = undefined
 
-    const db = await openStore(link.url, { ssl: link.ssl, applicationName: 'pggraph-install', max: 1 })
-    let result
-    try {
-      result = await installStore(db, {
-        schema: schema!,
-        prefix: prefix!,
-        ...(writerRole ? { writerRole } : {}),
-        ...(readerRole ? { readerRole } : {}),
-      })
-    } finally {
-      await db.end().catch(() => {})
-    }
+    const result = await install(link, {
+      schema: schema!,
+      prefix: prefix!,
+      ...(writerRole ? { writerRole } : {}),
+      ...(readerRole ? { readerRole } : {}),
+    })
     io.out(
       result.unchanged
         ? `Already installed: ${schema}.${prefix} is up to date (nothing changed).`
@@ -142,17 +142,21 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     )
     const configPath = `/etc/pggraph/${schema}.${prefix}.toml`
     const storeUrl = store!.startsWith('pglite:') ? undefined : new URL(link.url)
+    const socketDir = link.mode === 'local' ? storeUrl?.searchParams.get('host') : undefined
     const steps = installInstructions(result, {
       storeHost: str('bridge-store-host') ?? storeUrl?.hostname ?? 'localhost',
       storePort: Number(storeUrl?.port || 5432),
       storeDatabase: decodeURIComponent(storeUrl?.pathname.slice(1) || 'postgres'),
       ...(str('target') ? { targetUrl: str('target')! } : {}),
       ...(caFile ? { caFile } : {}),
+      ...(link.mode === 'insecure' ? { insecure: true } : {}),
+      ...(socketDir ? { socketDir } : {}),
       configPath,
     })
     const generated = result.roles.find((r) => r.kind === 'writer' && r.generatedPassword)
+    const unit = `/etc/systemd/system/${steps.systemdUnit}`
     io.out('')
-    io.out('1. On the store, add to pg_hba.conf (then reload PostgreSQL):')
+    io.out('1. On the store, add to pg_hba.conf, before any broader rule (then reload PostgreSQL):')
     for (const l of steps.pgHba) io.out(`     ${l}`)
     io.out('')
     io.out(
@@ -166,14 +170,38 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     io.out('4. Run it every minute from cron (crontab -e):')
     io.out(indent(steps.crontab))
     io.out('')
-    io.out('   or as a systemd timer (/etc/systemd/system/pggraph-bridge.service and .timer):')
+    io.out(`   or as a systemd timer: save ${unit}.service`)
+    io.out('')
     io.out(indent(steps.systemdService))
+    io.out('')
+    io.out(`   and ${unit}.timer`)
+    io.out('')
     io.out(indent(steps.systemdTimer))
+    io.out('')
+    io.out(`   then: systemctl daemon-reload && systemctl enable --now ${steps.systemdUnit}.timer`)
     io.out('')
     io.out(`Store: ${redactUrl(store!)}`)
     return EXIT.ok
   } finally {
     prompter?.close()
+  }
+}
+
+/**
+ * Open the store as the admin and install; a connection failure says what to do (a store
+ * without TLS: `--insecure` or enable TLS), never only the driver's words.
+ */
+async function install(link: StoreLink, options: InstallOptions): Promise<InstallResult> {
+  let db: StoreConnection | undefined
+  try {
+    db = await openStore(link.url, { ssl: link.ssl, applicationName: 'pggraph-install', max: 1 })
+    return await installStore(db, options)
+  } catch (err) {
+    const hint = explainTlsError(err, link, 'install')
+    if (hint) throw new PggraphError('CONNECT', `Nothing was changed: ${hint}`, { cause: err })
+    throw err
+  } finally {
+    await db?.end().catch(() => {})
   }
 }
 

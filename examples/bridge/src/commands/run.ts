@@ -54,6 +54,8 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
   const config = loadConfig({ file: values['config'] as string | undefined, flags: flagsOf(values), env: io.env })
   const link = storeLink(config)
   for (const w of [...config.warnings, ...link.warnings]) io.err(`pggraph-bridge: warning: ${w}`)
+  // A chosen setting (insecure = true) is no news on every cron run: once per loop, and in `check`.
+  if (values['loop'] && link.notice) io.err(`pggraph-bridge: note: ${link.notice}`)
   const verbose = values['verbose'] === true
   const log = verbose ? (line: string) => io.out(line) : undefined
 
