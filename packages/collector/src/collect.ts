@@ -8,7 +8,7 @@ import type {
   Snapshot,
   StatsResetMark,
 } from '@pggraph/core'
-import { IDENTIFIER_PATTERN, PggraphError } from '@pggraph/core'
+import { PggraphError, checkDefinition } from '@pggraph/core'
 import { runSession, type SessionResult } from './session.js'
 
 /** Options of {@link collect}. */
@@ -34,7 +34,6 @@ export interface CollectOptions<C extends readonly Collector[] = readonly Collec
 
 /** How many other databases are read at the same time when `databases` lists several. */
 const PARALLEL_DATABASES = 4
-const COLUMN = /^[a-z_][a-z0-9_]*$/
 
 function checkDefinitions(collectors: readonly Collector[]): MetricDefinition[] {
   if (!Array.isArray(collectors) || collectors.length === 0) {
@@ -47,12 +46,7 @@ function checkDefinitions(collectors: readonly Collector[]): MetricDefinition[] 
   const out: MetricDefinition[] = []
   for (const c of collectors) {
     for (const d of c.metrics) {
-      if (typeof d.name !== 'string' || !IDENTIFIER_PATTERN.test(d.name)) {
-        throw new PggraphError(
-          'CONFIG',
-          `Metric name ${JSON.stringify(d.name)} of collector ${c.name} is invalid: use a-z, 0-9 and _, starting with a letter.`,
-        )
-      }
+      checkDefinition(d)
       const other = seen.get(d.name)
       if (other)
         throw new PggraphError(
@@ -60,17 +54,6 @@ function checkDefinitions(collectors: readonly Collector[]): MetricDefinition[] 
           `Metric ${d.name} is defined by both collector ${other} and ${c.name}: pass each once.`,
         )
       seen.set(d.name, c.name)
-      for (const col of [...Object.keys(d.labels), ...Object.keys(d.values)]) {
-        if (!COLUMN.test(col) || col === 'stats_reset') {
-          throw new PggraphError(
-            'CONFIG',
-            `Column ${JSON.stringify(col)} of metric ${d.name} is invalid: use a-z, 0-9 and _ (stats_reset is reserved; set statsReset: true).`,
-          )
-        }
-        if (col in d.labels && col in d.values)
-          throw new PggraphError('CONFIG', `Column ${col} of metric ${d.name} is both a label and a value.`)
-      }
-      if (d.queries.length === 0) throw new PggraphError('CONFIG', `Metric ${d.name} has no queries.`)
       out.push(d)
     }
   }

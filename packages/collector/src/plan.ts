@@ -1,5 +1,5 @@
 import type { MetricDefinition, MetricRow, Requirement, SkippedMetric, StatsResetMark } from '@pggraph/core'
-import { PggraphError, majorOf, queryFor } from '@pggraph/core'
+import { PggraphError, definitionMinVersion, majorOf, queryFor } from '@pggraph/core'
 import type { Probe } from './probe.js'
 
 /** A metric chosen to run on one connection: its SQL for this server and its parameters. @internal */
@@ -64,7 +64,7 @@ export function plan(
   const skipped: SkippedMetric[] = []
   for (const d of definitions) {
     const where = d.scope === 'database' ? { database: p.database } : {}
-    const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
+    const min = definitionMinVersion(d)
     if (major < min || !queryFor(d, major, () => true)) {
       skipped.push({ metric: d.name, ...where, reason: `needs PostgreSQL ${min} or newer (server is ${major})` })
       continue

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Collector, MetricDefinition, MetricRow, Queryable, Snapshot } from '@pggraph/core'
-import { IDENTIFIER_PATTERN, MIN_SERVER_VERSION, majorOf } from '@pggraph/core'
+import { definitionMinVersion, definitionProblems as coreDefinitionProblems, majorOf } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collect } from './collect.js'
 
@@ -47,33 +47,11 @@ function withUrl(url: string, parts: { database?: string; user?: string }): stri
   return u.toString()
 }
 
-/** Rules a definition must follow whatever the server; returns the problems found. */
-export function definitionProblems(d: MetricDefinition): string[] {
-  const problems: string[] = []
-  if (!IDENTIFIER_PATTERN.test(d.name)) problems.push(`name ${d.name} does not match ${String(IDENTIFIER_PATTERN)}`)
-  if (!d.description) problems.push('description is empty')
-  const cols = [...Object.keys(d.labels), ...Object.keys(d.values)]
-  for (const c of cols)
-    if (!/^[a-z_][a-z0-9_]*$/.test(c) || c === 'stats_reset') problems.push(`column ${c} is not allowed`)
-  if (new Set(cols).size !== cols.length) problems.push('a column is both a label and a value')
-  const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
-  for (let v = Math.max(min, MIN_SERVER_VERSION); v <= 30; v++) {
-    const hits = d.queries.filter((q) => v >= q.since && (q.until === undefined || v < q.until))
-    const plain = hits.filter((q) => !q.requires?.length)
-    if (plain.length !== 1)
-      problems.push(`PostgreSQL ${v} matches ${plain.length} queries without requires (want exactly 1)`)
-    const last = hits[hits.length - 1]
-    if (plain.length === 1 && last !== plain[0])
-      problems.push(`on PostgreSQL ${v} a query with requires comes after the one without`)
-  }
-  for (const q of d.queries) {
-    const used = [...q.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))
-    const max = used.length ? Math.max(...used) : 0
-    if (max > (d.params?.length ?? 0))
-      problems.push(`query since ${q.since} uses $${max} but params has ${d.params?.length ?? 0}`)
-  }
-  return problems
-}
+/**
+ * Rules a definition must follow whatever the server; returns the problems found. The one rule
+ * set of `@pggraph/core` (also used by `collect()` and the store), re-exported here.
+ */
+export const definitionProblems: (d: MetricDefinition) => string[] = coreDefinitionProblems
 
 /** Problems with the rows of `d` in `snap` taken from a server of `major` version. */
 export function rowProblems(d: MetricDefinition, rows: readonly MetricRow[], major: number): string[] {
@@ -183,7 +161,7 @@ export function testCollector(
             for (const s of skip) expect(s.reason, d.name).toMatch(EXPECTED_SKIP)
             for (const s of skip)
               expect(s.reason, `${d.name}: a superuser lacks no privilege`).not.toMatch(/^needs (pg_|a superuser)/)
-            const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
+            const min = definitionMinVersion(d)
             if (major < min)
               expect(skip.map((s) => s.reason)).toEqual([`needs PostgreSQL ${min} or newer (server is ${major})`])
             const rows = snap.metrics[d.name]
@@ -220,7 +198,7 @@ export function testCollector(
           for (const s of none.skipped) expect(s.reason, s.metric).toMatch(EXPECTED_SKIP)
           for (const d of factory().metrics) {
             const needs = (d.requires ?? []).some((r) => 'privilege' in r)
-            const min = d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
+            const min = definitionMinVersion(d)
             if (needs && server.major >= min)
               expect(
                 none.skipped.map((s) => s.metric),

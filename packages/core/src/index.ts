@@ -1,7 +1,7 @@
 /**
  * The shared vocabulary of pggraph: {@link Queryable}, {@link MetricDefinition}, {@link Snapshot},
- * {@link Series}, the plugin interfaces, {@link PggraphError}, identifier validation and
- * counter maths. No database driver, no graphics library.
+ * {@link Series}, the plugin interfaces, {@link PggraphError}, identifier validation and the
+ * one check of a metric definition ({@link checkDefinition}). No database driver, no graphics library.
  *
  * @packageDocumentation
  */
@@ -15,12 +15,14 @@ export {
   validateIdentifier,
   type IdentifierKind,
 } from './identifiers.js'
+export { ROLLUP_SUFFIX, checkDefinition, definitionMinVersion, definitionProblems } from './definition-check.js'
 export type {
   CounterOf,
   LabelOf,
   MetricDefinition,
   MetricRow,
   MetricScope,
+  RatePer,
   Requirement,
   RowOf,
   Simplify,
@@ -48,5 +50,4 @@ export {
   type StatsResetMark,
 } from './snapshot.js'
 export type { Series, SeriesEvent, SeriesPoint, SeriesQuery, SeriesReader, SeriesSet } from './series.js'
-export { counterDelta, counterRate, counterRates, type CounterSample } from './counters.js'
-export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, Sink, UnionToIntersection } from './plugins.js'
+export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, UnionToIntersection } from './plugins.js'

@@ -27,12 +27,20 @@ export type Unit =
   | 'bool'
   | (string & {})
 
+/** The time unit a counter's rate is shown per. */
+export type RatePer = 'second' | 'minute' | 'hour'
+
 /** One value column of a metric: counter or gauge, with a unit. */
 export interface ValueColumn {
   readonly kind: ValueKind
   readonly unit: Unit
   /** First major version that has this column; on older servers it is `null`. */
   readonly since?: number
+  /**
+   * For a counter: the time unit graphs show its rate per (default `second`). Rare events read
+   * better per minute (temporary files, deadlocks) or per hour (checkpoints).
+   */
+  readonly per?: RatePer
   /** Short description for docs and graph tooltips. */
   readonly description?: string
 }

@@ -1,5 +1,4 @@
 import type { MetricDefinition, RowOf } from './metric.js'
-import type { Snapshot } from './snapshot.js'
 
 /**
  * A collector plugin: a named set of metric definitions, made by a factory with options.
@@ -30,13 +29,6 @@ export type MetricsOf<C extends readonly Collector[]> =
   > extends infer O
     ? { [K in keyof O]: O[K] }
     : never
-
-/** Somewhere snapshots go (a store, a file, a queue): a plugin made by a factory. */
-export interface Sink {
-  readonly name: string
-  write(snapshot: Snapshot): Promise<void>
-  close?(): Promise<void>
-}
 
 /** A Vega-Lite specification, as produced by the graph catalog. */
 export type GraphSpec = Readonly<Record<string, unknown>>

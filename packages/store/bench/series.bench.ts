@@ -6,9 +6,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { counterRates, type MetricDefinition, type Queryable } from '@pggraph/core'
+import type { MetricDefinition, Queryable } from '@pggraph/core'
 import pg from 'pg'
 import { installStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
+
+// The baseline a caller would write without the store: per-second rates in JS, none across a drop.
+function ratesOf(samples: readonly { t: number; v: number }[]): { t: number; v: number | null }[] {
+  return samples.slice(1).map((cur, i) => {
+    const prev = samples[i]!
+    const dt = (cur.t - prev.t) / 1000
+    return { t: cur.t, v: dt > 0 && cur.v >= prev.v ? (cur.v - prev.v) / dt : null }
+  })
+}
 
 const URL_ = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 // Roles are cluster-wide: a per-process schema name keeps them apart from other runs.
@@ -126,7 +135,7 @@ try {
     rawRows = r.rows.length
     t = performance.now()
     const r2 = await raw(db)
-    const rates = counterRates(r2.rows.map((x) => ({ t: new Date(x.time).getTime(), v: x.xact_commit })))
+    const rates = ratesOf(r2.rows.map((x) => ({ t: new Date(x.time).getTime(), v: x.xact_commit })))
     const width = (to - from) / 800
     const buckets = new Map<number, { s: number; n: number }>()
     for (const p of rates) {

@@ -3,7 +3,14 @@ import { withTransaction } from './connection.js'
 import { defaultMetrics } from './default-metrics.js'
 import { syncMetricTables } from './metric-tables.js'
 import { runMigrations } from './migrations.js'
-import { defaultRoles, schemaTable, validateNamespace, validateRole, type Namespace } from './names.js'
+import {
+  defaultRoles,
+  schemaTable,
+  validateMetricNames,
+  validateNamespace,
+  validateRole,
+  type Namespace,
+} from './names.js'
 import { ensureRole, type RoleResult } from './roles.js'
 import {
   addPartitionFunction,
@@ -79,6 +86,8 @@ export interface InstallResult {
  */
 export async function installStore(db: Queryable, options: InstallOptions): Promise<InstallResult> {
   const metrics = options.metrics ?? defaultMetrics()
+  // refused before any SQL runs, by the same rules as collect() and testCollector
+  for (const m of metrics) validateMetricNames(m)
   const ns = validateNamespace({ schema: options.schema, prefix: options.prefix }, metrics)
   const defaults = defaultRoles(ns)
   const owner = validateRole(options.ownerRole ?? defaults.owner, 'owner', options.ownerRole === undefined)

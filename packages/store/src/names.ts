@@ -1,6 +1,8 @@
 import {
   MAX_IDENTIFIER_BYTES,
   PggraphError,
+  ROLLUP_SUFFIX as CORE_ROLLUP_SUFFIX,
+  checkDefinition,
   quoteIdent,
   validateIdentifier,
   type MetricDefinition,
@@ -74,49 +76,17 @@ function notSystem(name: string, kind: 'schema' | 'role'): string {
   return name
 }
 
-/** Validate a metric name and its columns as identifiers that fit the store's tables. */
+/**
+ * Validate a metric definition before the store makes its tables: core's one rule set
+ * ({@link checkDefinition}: identifiers, reserved and rollup column names, queries), so a
+ * definition `collect()` and `testCollector` accept also installs here.
+ */
 export function validateMetricNames(metric: MetricDefinition): void {
-  validateIdentifier(metric.name, 'table')
-  const seen = new Set<string>(['time'])
-  const cols = [
-    ...Object.keys(metric.labels),
-    ...Object.keys(metric.values),
-    ...(metric.statsReset ? ['stats_reset'] : []),
-  ]
-  for (const col of cols) {
-    validateIdentifier(col, 'column')
-    if (seen.has(col)) {
-      throw new PggraphError(
-        'CONFIG',
-        `Metric "${metric.name}" declares the column "${col}" twice (or uses a name the store reserves: "time", "stats_reset"). Rename it.`,
-      )
-    }
-    seen.add(col)
-  }
-  if (Object.keys(metric.values).length === 0) {
-    throw new PggraphError('CONFIG', `Metric "${metric.name}" has no value columns: declare at least one.`)
-  }
-  if (metric.name.endsWith(ROLLUP_SUFFIX)) {
-    throw new PggraphError(
-      'CONFIG',
-      `Metric "${metric.name}" ends with "${ROLLUP_SUFFIX}", which the store uses for rollup tables: rename it.`,
-    )
-  }
-  for (const v of Object.keys(metric.values)) {
-    validateIdentifier(`${v}_s`, 'column')
-    for (const derived of [`${v}_s`, `${v}_n`]) {
-      if (derived in metric.labels) {
-        throw new PggraphError(
-          'CONFIG',
-          `Metric "${metric.name}": the label "${derived}" collides with the rollup column of "${v}"; rename it.`,
-        )
-      }
-    }
-  }
+  checkDefinition(metric)
 }
 
-/** Suffix of a metric's hourly rollup table: `<prefix>_<metric>_hourly`. */
-export const ROLLUP_SUFFIX = '_hourly'
+/** Suffix of a metric's hourly rollup table: `<prefix>_<metric>_hourly` (core owns the name). */
+export const ROLLUP_SUFFIX = CORE_ROLLUP_SUFFIX
 
 /** `"schema"."<prefix>_<suffix>"`, both parts validated and quoted. */
 export function prefixedTable(ns: Namespace, suffix: string): string {
