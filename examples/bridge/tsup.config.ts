@@ -1,4 +1,29 @@
-import { defineConfig } from 'tsup'
+import { readFileSync } from 'node:fs'
+import { defineConfig, type Options } from 'tsup'
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
+const define = { PGGRAPH_BRIDGE_VERSION: JSON.stringify(version) }
+
+// The shipped builds bundle everything, from the workspaces' sources, except PGlite (only for
+// `pglite:` stores: 10 MB of WebAssembly a monitored server does not need; it is loaded from
+// node_modules when present) and pg's optional native binding.
+const shipped: Options = {
+  entry: { 'pggraph-bridge': 'src/cli.ts' },
+  platform: 'node',
+  target: 'node20',
+  dts: false,
+  clean: false,
+  sourcemap: false,
+  splitting: false,
+  minify: true,
+  define,
+  noExternal: [/^(?!@electric-sql\/pglite|pg-native)/],
+  external: ['@electric-sql/pglite', 'pg-native'],
+  esbuildOptions(options) {
+    options.conditions = ['development']
+    options.legalComments = 'none'
+  },
+}
 
 export default defineConfig([
   // The library: other workspaces stay external, so a user's @pggraph/core is shared.
@@ -10,21 +35,27 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     sourcemap: true,
+    define,
   },
-  // The CLI: bundles the @pggraph/* workspaces from their sources, so `bin/pggraph-bridge.js`
-  // runs after building this workspace alone and never picks up another package's stale dist.
+  // `dist/pggraph-bridge.mjs` (at the repository's root, beside the executable, the .deb and
+  // the packed libraries): the one file to copy to a monitored server (Node >= 20 and nothing
+  // else); bin/pggraph-bridge.js runs it too. Bundled CommonJS dependencies (pg) get a
+  // real `require` for Node's built-in modules.
   {
-    entry: ['src/cli.ts'],
+    ...shipped,
     format: ['esm'],
-    dts: false,
-    clean: false,
-    target: 'node20',
-    sourcemap: true,
-    noExternal: [/^@pggraph\//],
-    // Everything else (pg, PGlite, smol-toml) stays an import, resolved from node_modules.
-    external: [/^(?!@pggraph\/)[^./]/],
-    esbuildOptions(options) {
-      options.conditions = ['development']
+    outDir: '../../dist',
+    outExtension: () => ({ js: '.mjs' }),
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __pggraphRequire } from 'node:module';const require = __pggraphRequire(import.meta.url);",
     },
+  },
+  // `dist/sea/pggraph-bridge.cjs`: the same program as CommonJS, the form Node's single
+  // executable applications run (scripts/build-executable.mjs turns it into the executable).
+  {
+    ...shipped,
+    format: ['cjs'],
+    outDir: '../../dist/sea',
+    outExtension: () => ({ js: '.cjs' }),
   },
 ])

@@ -1,8 +1,4 @@
 import { isPggraphError } from '@pggraph/core'
-import { CHECK_HELP, checkCommand } from './commands/check.js'
-import { COLLECT_HELP, collectCommand } from './commands/collect.js'
-import { INSTALL_HELP, installCommand } from './commands/install.js'
-import { RUN_HELP, runCommand } from './commands/run.js'
 import { EXIT, processIo, version, type Io } from './commands/shared.js'
 
 const HELP = `Usage: pggraph-bridge <command> [options]
@@ -23,13 +19,35 @@ Options:
 Exit codes: 0 ok, 1 the cycle or a check failed, 2 usage or configuration mistake,
 3 another run holds the lock. Docs: docs/bridge.md`
 
-const COMMANDS: Readonly<Record<string, { run: (args: readonly string[], io: Io) => Promise<number>; help: string }>> =
-  {
-    run: { run: runCommand, help: RUN_HELP },
-    collect: { run: collectCommand, help: COLLECT_HELP },
-    check: { run: checkCommand, help: CHECK_HELP },
-    install: { run: installCommand, help: INSTALL_HELP },
-  }
+interface Command {
+  run(args: readonly string[], io: Io): Promise<number>
+  readonly help: string
+}
+
+// Each command is loaded when it is called, so `--version` and `--help` load no driver and a
+// cron `run` loads only what a cycle needs (the shipped single file keeps them lazy too).
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  run: async () => {
+    const m = await import('./commands/run.js')
+    return { run: m.runCommand, help: m.RUN_HELP }
+  },
+  collect: async () => {
+    const m = await import('./commands/collect.js')
+    return { run: m.collectCommand, help: m.COLLECT_HELP }
+  },
+  check: async () => {
+    const m = await import('./commands/check.js')
+    return { run: m.checkCommand, help: m.CHECK_HELP }
+  },
+  install: async () => {
+    const m = await import('./commands/install.js')
+    return { run: m.installCommand, help: m.INSTALL_HELP }
+  },
+}
+
+function commandLoader(name: string): (() => Promise<Command>) | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+}
 
 /**
  * Run the `pggraph-bridge` command line with `argv` (without `node` and the script) and return
@@ -42,16 +60,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return EXIT.ok
   }
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    const topic = first === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined
-    io.out(topic ? topic.help : HELP)
+    const topic = first === 'help' && rest[0] ? commandLoader(rest[0]) : undefined
+    io.out(topic ? (await topic()).help : HELP)
     return EXIT.ok
   }
-  const command = COMMANDS[first]
-  if (!command) {
+  const load = commandLoader(first)
+  if (!load) {
     io.err(`pggraph-bridge: unknown command "${first}": use run, collect, check or install (pggraph-bridge --help).`)
     return EXIT.usage
   }
   try {
+    const command = await load()
     return await command.run(rest, io)
   } catch (err) {
     if (isPggraphError(err, 'CONFIG')) {

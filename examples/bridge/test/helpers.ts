@@ -8,6 +8,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -34,9 +35,9 @@ function newest(dir: string): number {
   return t
 }
 
-/** Build dist/cli.js when any source it bundles is newer; one builder at a time across test files. */
+/** Build dist/pggraph-bridge.mjs (the shipped single file) when any source it bundles is newer; one builder at a time across test files. */
 export async function ensureBuilt(): Promise<void> {
-  const cli = join(bridgeDir, 'dist', 'cli.js')
+  const cli = join(repo, 'dist', 'pggraph-bridge.mjs')
   const stale = (): boolean => {
     if (!existsSync(cli)) return true
     const sources = [
@@ -46,24 +47,56 @@ export async function ensureBuilt(): Promise<void> {
     return Math.max(...sources.map(newest)) > statSync(cli).mtimeMs
   }
   if (!stale()) return
+  await withBuildLock(120_000, () => {
+    if (!stale()) return
+    build(process.execPath, [join(repo, 'node_modules', 'tsup', 'dist', 'cli-default.js')])
+  })
+}
+
+/** The shipped artefacts at the repository's root, as `npm run build:bridge` makes them. */
+export const shipped = {
+  file: join(repo, 'dist', 'pggraph-bridge.mjs'),
+  executable: join(repo, 'dist', 'pggraph-bridge-linux-x64'),
+  deb: join(
+    repo,
+    'dist',
+    `pggraph-bridge_${(JSON.parse(readFileSync(join(bridgeDir, 'package.json'), 'utf8')) as { version: string }).version}_amd64.deb`,
+  ),
+}
+
+/**
+ * Build the single executable and the .deb (scripts/build-executable.mjs, build-deb.mjs) unless
+ * they are up to date: each script skips its work when its inputs have not changed, so a test
+ * run builds them once, whichever test file comes first.
+ */
+export async function ensureShipped(): Promise<void> {
+  await ensureBuilt()
+  await withBuildLock(600_000, () => {
+    build(process.execPath, [join(bridgeDir, 'scripts', 'build-executable.mjs')])
+    build(process.execPath, [join(bridgeDir, 'scripts', 'build-deb.mjs')])
+  })
+}
+
+function build(command: string, args: string[]): void {
+  const r = spawnSync(command, args, { cwd: bridgeDir, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`building the bridge failed (${args.join(' ')}):\n${r.stdout}\n${r.stderr}`)
+}
+
+/** Run `fn` holding the bridge's build lock (a folder), taking over a lock older than `staleMs`. */
+async function withBuildLock(staleMs: number, fn: () => void): Promise<void> {
   const lockDir = join(bridgeDir, '.build-lock')
   for (;;) {
     try {
       mkdirSync(lockDir)
       break
     } catch {
-      if (Date.now() - statSync(lockDir, { throwIfNoEntry: false })!.mtimeMs > 120_000)
-        rmSync(lockDir, { recursive: true, force: true })
+      const age = Date.now() - (statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (age > staleMs) rmSync(lockDir, { recursive: true, force: true })
       await new Promise((r) => setTimeout(r, 200))
     }
   }
   try {
-    if (!stale()) return
-    const r = spawnSync(process.execPath, [join(repo, 'node_modules', 'tsup', 'dist', 'cli-default.js')], {
-      cwd: bridgeDir,
-      encoding: 'utf8',
-    })
-    if (r.status !== 0) throw new Error(`building the bridge failed:\n${r.stdout}\n${r.stderr}`)
+    fn()
   } finally {
     rmSync(lockDir, { recursive: true, force: true })
   }

@@ -1,6 +1,9 @@
 import type { ConnectionOptions } from 'node:tls'
 import { PggraphError, type Queryable } from '@pggraph/core'
 import pg from 'pg'
+import type * as PGliteModuleType from '@electric-sql/pglite'
+
+type PGliteModule = typeof PGliteModuleType
 
 /**
  * An open store: a {@link Queryable} plus `transaction` (one connection, all or nothing) and
@@ -55,8 +58,32 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   )
 }
 
+/** The package behind `pglite:` stores: an optional peer, so a server-side user does not install its WebAssembly. */
+const PGLITE_PACKAGE = '@electric-sql/pglite'
+
+async function loadPGlite(): Promise<PGliteModule> {
+  try {
+    return await import('@electric-sql/pglite')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    // A single executable application (Node SEA) has no module loader for packages on disk.
+    if (code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING')
+      throw new PggraphError(
+        'CONFIG',
+        `pglite: stores need the optional package ${PGLITE_PACKAGE}, which a single executable cannot load: use a postgres:// store, or run the program under Node with ${PGLITE_PACKAGE} installed.`,
+        { cause: err },
+      )
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err
+    throw new PggraphError(
+      'CONFIG',
+      `pglite: stores need the optional package ${PGLITE_PACKAGE}, which is not installed: run \`npm install ${PGLITE_PACKAGE}\`, or use a postgres:// store.`,
+      { cause: err },
+    )
+  }
+}
+
 async function openPGlite(path: string): Promise<StoreConnection> {
-  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGlite } = await loadPGlite()
   let db: PGliteLike
   try {
     db = (path === '' || path === 'memory:' ? new PGlite() : new PGlite(path)) as unknown as PGliteLike

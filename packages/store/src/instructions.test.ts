@@ -44,7 +44,13 @@ describe('installInstructions', () => {
     expect(cfg).toMatchObject({ schema: 'acme', prefix: 'db1', ca_file: '/etc/pggraph/ca.pem', interval: '5m' })
     expect(new URL(String(cfg['store_url'])).password).toBe(encodeURIComponent('p@ss/word'))
     expect(decodeURIComponent(new URL(String(cfg['store_url'])).password)).toBe('p@ss/word')
-    expect(out.crontab).toMatch(/^\*\/5 \* \* \* \* .* run --config \/etc\/pggraph\/acme\.db1\.toml/)
+    expect(out.crontab).toMatch(
+      /^\*\/5 \* \* \* \* \/usr\/local\/bin\/pggraph-bridge run --config \/etc\/pggraph\/acme\.db1\.toml /,
+    )
+    expect(out.systemdService).toContain(
+      'ExecStart=/usr/local/bin/pggraph-bridge run --config /etc/pggraph/acme.db1.toml\n',
+    )
+    expect(`${out.crontab}${out.systemdService}`).not.toContain('npx')
     expect(out.systemdTimer).toContain('OnUnitActiveSec=300s')
     expect(out.systemdService).toContain('Type=oneshot')
   })

@@ -34,7 +34,7 @@ export interface InstructionOptions {
   readonly spoolDir?: string
   /** Where the config file goes on the monitored server. Default `/etc/pggraph/<schema>.<prefix>.toml`. */
   readonly configPath?: string
-  /** The bridge command. Default `/usr/bin/env npx pggraph-bridge`. */
+  /** The bridge command on the monitored server. Default `/usr/local/bin/pggraph-bridge` (where docs/bridge.md copies the one file). */
   readonly bridgeCommand?: string
   /** The writer's password, to put into the config's store URL; a placeholder otherwise. */
   readonly writerPassword?: string
@@ -56,6 +56,9 @@ export interface InstallInstructions {
   /** The systemd unit name of both, e.g. `pggraph-bridge-acme-db1` (`.service` and `.timer`). */
   readonly systemdUnit: string
 }
+
+/** Where docs/bridge.md installs the one-file bridge on a monitored server. */
+const DEFAULT_BRIDGE_COMMAND = '/usr/local/bin/pggraph-bridge'
 
 function toml(s: string): string {
   return JSON.stringify(s)
@@ -93,7 +96,7 @@ export function installInstructions(result: InstallResult, options: InstructionO
     ? `postgres://${credentials}@localhost/${db}?host=${encodeURIComponent(options.socketDir)}`
     : `postgres://${credentials}@${options.storeHost}:${options.storePort}/${db}`
   const configPath = options.configPath ?? `/etc/pggraph/${name}.toml`
-  const command = options.bridgeCommand ?? '/usr/bin/env npx pggraph-bridge'
+  const command = options.bridgeCommand ?? DEFAULT_BRIDGE_COMMAND
   const interval = options.interval ?? '60s'
   const hba = (who: string, role: string, network: string | undefined): string[] => {
     if (options.socketDir)

@@ -165,7 +165,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     io.out('')
     io.out(indent(steps.bridgeConfig))
     io.out('')
-    io.out(`3. Check it:   npx pggraph-bridge check --config ${configPath}`)
+    io.out(`3. Check it:   /usr/local/bin/pggraph-bridge check --config ${configPath}`)
     io.out('')
     io.out('4. Run it every minute from cron (crontab -e):')
     io.out(indent(steps.crontab))
@@ -179,6 +179,10 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     io.out(indent(steps.systemdTimer))
     io.out('')
     io.out(`   then: systemctl daemon-reload && systemctl enable --now ${steps.systemdUnit}.timer`)
+    io.out('')
+    io.out(
+      `   With the Debian package (pggraph-bridge_*.deb: /usr/bin/pggraph-bridge and a unit per config): systemctl enable --now pggraph-bridge@${schema}.${prefix}.timer`,
+    )
     io.out('')
     io.out(`Store: ${redactUrl(store!)}`)
     return EXIT.ok

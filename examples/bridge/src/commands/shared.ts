@@ -24,14 +24,12 @@ export const processIo: Io = {
   env: process.env,
 }
 
-/** The package version, read once from package.json (one folder above both src/ and dist/). */
+// Set by the build of the shipped file and executable (tsup `define`), which carry no package.json.
+declare const PGGRAPH_BRIDGE_VERSION: string | undefined
+
+/** The package version: built into the shipped file, else read from package.json next to src/ or dist/. */
 export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
-    if (pkg.version) return pkg.version
-  } catch {
-    // fall through: bundled elsewhere
-  }
+  if (typeof PGGRAPH_BRIDGE_VERSION === 'string') return PGGRAPH_BRIDGE_VERSION
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
     return pkg.version ?? 'unknown'
