@@ -76,7 +76,20 @@ export function healthLine(s: SystemInfo): SafeHtml {
       ? safe` · spool ${b.spoolFiles} files (${bytes(b.spoolBytes)}), ${b.dropped} dropped`
       : ''
   const err = s.failing ? (s.lastError ?? b?.lastError) : null
-  return safe`<div class="health">${badge} last snapshot ${when(s.lastSeen)}${s.serverVersion ? safe` · PostgreSQL ${s.serverVersion}` : ''}${spool}${err ? safe` · <span class="error">${err}</span>` : ''}</div>`
+  const invalid = s.healthInvalid ? safe` · <span class="badge warn">invalid health data</span>` : ''
+  return safe`<div class="health">${badge} last snapshot ${when(s.lastSeen)}${s.serverVersion ? safe` · PostgreSQL ${s.serverVersion}` : ''}${spool}${invalid}${err ? safe` · <span class="error">${err}</span>` : ''}</div>`
+}
+
+/**
+ * {@link healthLine}, or, if anything about the system cannot be shown, a line saying so: one
+ * system's bad data never fails the page of its tenant or of an admin.
+ */
+function safeHealthLine(s: SystemInfo): SafeHtml {
+  try {
+    return healthLine(s)
+  } catch {
+    return safe`<div class="health"><span class="badge warn">invalid health data</span></div>`
+  }
 }
 
 /** The list of the user's systems with their health. */
@@ -91,7 +104,7 @@ export function systemsPage(
     (
       s,
     ) => safe`<li><a class="name" href="/s/${s.schema}/${s.prefix}">${multi ? `${s.schema} / ` : ''}${s.prefix}</a>${s.host ? safe` <span class="muted">${s.host}${s.database ? `/${s.database}` : ''}</span>` : ''}
-${healthLine(s)}</li>`,
+${safeHealthLine(s)}</li>`,
   )
   return layout({
     title: 'Systems',
@@ -161,7 +174,7 @@ export function dashboardPage(v: SystemView, group: GroupId, graphs: readonly Gr
     title: `${v.system.prefix} · ${label}`,
     header: userHeader(v.who, v.csrf),
     body: safe`<h1>${v.system.prefix} <span class="muted">· ${label}</span></h1>
-${healthLine(v.system)}
+${safeHealthLine(v.system)}
 ${systemNav(v, group)}
 ${rangePicker(base, v.range, { group })}
 ${figures(graphs, (g) => `${base}/graph/${g.name}.svg${qs(r)}`, v.size)}`,

@@ -27,6 +27,7 @@ describe('system health', () => {
         retries: 1,
         lastError: null,
       },
+      healthInvalid: false,
       state: 'stale',
       failing: true,
     }
@@ -39,6 +40,10 @@ describe('system health', () => {
     expect(quiet).toContain('badge stale">stale')
     expect(quiet).not.toContain('spool')
     expect(quiet).not.toContain('unreachable')
+    expect(quiet).not.toContain('invalid health data')
+    const invalid = healthLine({ ...sys, bridge: null, healthInvalid: true }).value
+    expect(invalid).toContain('invalid health data')
+    expect(invalid).toContain('PostgreSQL 17.4')
   })
   it('names reader roles and scopes users to their schema', () => {
     expect(readerRoleOf('acme')).toBe('acme_reader')

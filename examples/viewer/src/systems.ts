@@ -1,5 +1,6 @@
 import { validateIdentifier, type BridgeHealth } from '@pggraph/core'
 import { listSources } from '@pggraph/store'
+import { readBridgeHealth } from './bridge-health.js'
 import type { StoreAccess } from './store-access.js'
 import type { ViewerIdentity } from './sessions.js'
 
@@ -18,6 +19,8 @@ export interface SystemInfo {
   readonly intervalMs: number
   readonly lastError: string | null
   readonly bridge: BridgeHealth | null
+  /** The stored bridge health could not be understood (see {@link readBridgeHealth}). */
+  readonly healthInvalid: boolean
   /** `stale` when no snapshot arrived for 3 intervals. */
   readonly state: 'ok' | 'stale' | 'never'
   /** The bridge's last report was an error, newer than the last snapshot. */
@@ -35,6 +38,9 @@ const toMs = (v: unknown): number | null => {
   return Number.isFinite(t) ? t : null
 }
 
+/** A text the writer controls, as shown: a string cut to `max` characters, or `null`. */
+const text = (v: unknown, max: number): string | null => (typeof v === 'string' ? v.slice(0, max) : null)
+
 /** `never` without a snapshot, `stale` when none arrived for 3 intervals, else `ok`. */
 export function healthState(arrived: number | null, intervalMs: number, now: number): SystemInfo['state'] {
   if (arrived === null) return 'never'
@@ -46,23 +52,28 @@ export async function systemsOfSchema(store: StoreAccess, schema: string, now: n
   const sources = await store.asRole(readerRoleOf(schema), (db) => listSources(db, schema))
   return sources
     .map((s) => {
+      const health = readBridgeHealth(s.bridge)
       const lastSeen = toMs(s.lastSeen)
       // Staleness is judged on the store's clock (when the snapshot arrived), not the
       // monitored server's, so a skewed server clock does not flag a healthy bridge.
       const arrived = toMs(s.lastReceived) ?? lastSeen
-      const intervalMs = s.intervalSeconds ? s.intervalSeconds * 1000 : 60_000
+      const intervalMs =
+        typeof s.intervalSeconds === 'number' && s.intervalSeconds > 0 && Number.isFinite(s.intervalSeconds)
+          ? s.intervalSeconds * 1000
+          : 60_000
       const state = healthState(arrived, intervalMs, now)
       return {
         schema,
         prefix: s.prefix,
-        host: s.host ?? null,
-        database: s.database ?? null,
-        serverVersion: s.serverVersion ?? null,
-        serverVersionNum: s.serverVersionNum ?? null,
+        host: text(s.host, 200),
+        database: text(s.database, 200),
+        serverVersion: text(s.serverVersion, 100),
+        serverVersionNum: Number.isSafeInteger(s.serverVersionNum) ? s.serverVersionNum : null,
         lastSeen,
         intervalMs,
-        lastError: s.lastError ?? null,
-        bridge: s.bridge ?? null,
+        lastError: text(s.lastError, 500),
+        bridge: health.ok ? health.health : null,
+        healthInvalid: !health.ok,
         state,
         failing: s.failing,
       }
