@@ -1,6 +1,7 @@
 // Strict XML parsing for tests: an SVG or XHTML fragment that is not well-formed XML fails
 // the test with the parser's message, instead of rendering as a broken image in a browser.
 import { DOMParser, type Element } from '@xmldom/xmldom'
+import { xmlSafeText } from '@pggraph/core'
 
 /** A parsed SVG document's root and the text of its `<text>`, `<title>` and `<desc>` elements. */
 export interface ParsedSvg {
@@ -8,21 +9,17 @@ export interface ParsedSvg {
   readonly texts: string[]
 }
 
-// Characters XML 1.0 forbids anywhere, even escaped (the parser lets them through): C0
-// controls other than tab, LF and CR, U+FFFE/U+FFFF and unpaired surrogates.
-const NOT_XML_CHAR =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
 /**
  * Parse `svg` as XML; throws with every parser error, a character XML forbids, or `]]>` in
  * character data (which the parser also lets through).
  */
 export function parseSvg(svg: string): ParsedSvg {
-  const bad = NOT_XML_CHAR.exec(svg)
-  if (bad)
-    throw new Error(
-      `SVG holds U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${bad.index}, not allowed in XML`,
-    )
+  const clean = xmlSafeText(svg)
+  if (clean !== svg) {
+    let i = 0
+    while (clean[i] === svg[i]) i++
+    throw new Error(`SVG holds U+${svg.charCodeAt(i).toString(16).padStart(4, '0')} at ${i}, not allowed in XML`)
+  }
   const outsideCdata = svg.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '')
   if (outsideCdata.includes(']]>')) throw new Error('SVG holds "]]>" outside a CDATA section')
   const errors: string[] = []

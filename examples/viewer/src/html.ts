@@ -1,3 +1,5 @@
+import { xmlSafeText } from '@pggraph/core'
+
 /** A piece of HTML that is already safe (escaped or built by {@link safe}). */
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -6,12 +8,21 @@ export class SafeHtml {
   }
 }
 
-/** Escape text for HTML element content and double-quoted attributes. */
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+/**
+ * Escape text for HTML element content and double-quoted attributes. Characters HTML and XML
+ * forbid (control characters, unpaired surrogates) become U+FFFD: a hostile table name shows
+ * as a visible mark, never as broken markup.
+ */
 export function esc(v: unknown): string {
-  return String(v).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  )
+  return xmlSafeText(String(v).replace(/[&<>"']/g, (c) => ESCAPES[c]!))
 }
 
 type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[]

@@ -1,7 +1,8 @@
 /**
  * The shared vocabulary of pggraph: {@link Queryable}, {@link MetricDefinition}, {@link Snapshot},
- * {@link Series}, the plugin interfaces, {@link PggraphError}, identifier validation and the
- * one check of a metric definition ({@link checkDefinition}). No database driver, no graphics library.
+ * {@link Series}, the plugin interfaces, {@link PggraphError}, identifier validation, the
+ * one check of a metric definition ({@link checkDefinition}) and {@link xmlSafeText} for labels
+ * written into SVG and HTML. No database driver, no graphics library.
  *
  * @packageDocumentation
  */
@@ -50,4 +51,5 @@ export {
   type StatsResetMark,
 } from './snapshot.js'
 export type { Series, SeriesEvent, SeriesPoint, SeriesQuery, SeriesReader, SeriesSet } from './series.js'
+export { xmlSafeText } from './xml-text.js'
 export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, UnionToIntersection } from './plugins.js'

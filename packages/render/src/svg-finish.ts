@@ -1,3 +1,5 @@
+import { xmlSafeText } from '@pggraph/core'
+
 /** Escape text for XML character data and attribute values. */
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) =>
@@ -6,9 +8,10 @@ export function escapeXml(s: string): string {
 }
 
 /**
- * Make Vega's SVG stable and accessible: number clip-path and gradient ids in order of
- * appearance (Vega's counters are per process, so they would differ between renders), and add
- * `<title>` and `<desc>` as the first children of the root, referenced by `aria-labelledby`.
+ * Make Vega's SVG stable, accessible and well-formed: number clip-path and gradient ids in order
+ * of appearance (Vega's counters are per process, so they would differ between renders), add
+ * `<title>` and `<desc>` as the first children of the root, referenced by `aria-labelledby`,
+ * and replace characters XML cannot hold (a table named with control characters) by U+FFFD.
  */
 export function finishSvg(svg: string, title: string, desc: string): string {
   const ids = new Map<string, string>()
@@ -36,7 +39,7 @@ export function finishSvg(svg: string, title: string, desc: string): string {
     `<title id="pggraph-title">${escapeXml(title)}</title>` +
     `<desc id="pggraph-desc">${escapeXml(desc)}</desc>` +
     out.slice(open + 1)
-  return out
+  return xmlSafeText(out)
 }
 
 function trimZero(n: string): string {
