@@ -3,13 +3,26 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { inject } from 'vitest'
+import type { CitusInfo } from './citus-cluster.js'
 import type { ServerInfo } from './global-setup.js'
 
-export type { ServerInfo }
+export type { CitusInfo, ServerInfo }
 
 /** Every server of this run: one embedded per major version, plus the local one when reachable. */
 export function pgServers(): ServerInfo[] {
   return inject('pgServers')
+}
+
+/** The Citus cluster of this run (coordinator + 2 workers), or `undefined` when Citus is not installed. */
+export function citusCluster(): CitusInfo | undefined {
+  const c = inject('citus')
+  return 'url' in c ? c : undefined
+}
+
+/** Why the Citus tests are skipped (empty when they run): name a skipped test with it. */
+export function citusSkipReason(): string {
+  const c = inject('citus')
+  return 'skipped' in c ? c.skipped : ''
 }
 
 /** One server to use when a test needs just one: the local PostgreSQL if present, else the newest. */

@@ -60,11 +60,15 @@ export interface StartOptions {
   readonly settings?: Readonly<Record<string, string>>
   /** Reuse this data folder (restart) instead of a new one. */
   readonly dataDir?: string
+  /** Run the binaries of this folder instead of the npm package's (e.g. `pg_config --bindir`, for Citus). */
+  readonly binDir?: string
+  /** Replace the new data folder's pg_hba.conf with these lines (default: initdb's trust for all). */
+  readonly hba?: readonly string[]
 }
 
 /** Start a real PostgreSQL of `major` and wait until it accepts connections. */
 export async function startServer(major: number, options: StartOptions = {}): Promise<RunningServer> {
-  const bin = binDir(major)
+  const bin = options.binDir ?? binDir(major)
   if (!existsSync(join(bin, 'postgres'))) {
     throw new Error(`PostgreSQL ${major} binaries are missing at ${bin}: run npm install`)
   }
@@ -81,6 +85,7 @@ export async function startServer(major: number, options: StartOptions = {}): Pr
       base,
     )
     writeFileSync(join(base, 'socket.keep'), '')
+    if (options.hba) writeFileSync(join(dataDir, 'pg_hba.conf'), `${options.hba.join('\n')}\n`)
   }
   const port = options.port ?? (await freePort())
   const settings: Record<string, string> = {
@@ -105,7 +110,9 @@ export async function startServer(major: number, options: StartOptions = {}): Pr
   const child: ChildProcess = spawn(join(bin, 'postgres'), args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    // As nobody, root's HOME is unreadable: libpq inside the server (Citus's connections to its
+    // workers) would fail opening ~/.postgresql there, so give it a home of its own.
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C', ...(asRoot ? { HOME: dirname(dataDir) } : {}) },
   })
   let log = ''
   child.stderr?.on('data', (d: Buffer) => {

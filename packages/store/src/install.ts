@@ -11,6 +11,7 @@ import {
   validateRole,
   type Namespace,
 } from './names.js'
+import { citusNode, grantWorkerLogins, refuseWorker } from './citus.js'
 import { ensureRole, type RoleResult } from './roles.js'
 import {
   addPartitionFunction,
@@ -99,22 +100,42 @@ export async function installStore(db: Queryable, options: InstallOptions): Prom
       `The owner, writer and reader roles must be three different roles (got ${owner}, ${writer}, ${reader}).`,
     )
   }
+  const roles = { owner, writer, reader }
   try {
-    return await withTransaction(db, (tx) => install(tx, ns, { owner, writer, reader }, metrics, options))
+    const node = await citusNode(db)
+    refuseWorker(node)
+    if (node === 'none') {
+      return await withTransaction(db, async (tx) =>
+        build(tx, ns, roles, metrics, options, await prepare(tx, ns, roles, options)),
+      )
+    }
+    // On a Citus coordinator the roles and the schema are committed first: the workers see only
+    // committed roles, and everything below runs as the owner, whose worker connections are new.
+    const roleResults = await withTransaction(db, (tx) => prepare(tx, ns, roles, options))
+    await grantWorkerLogins(db, [roles.owner, roles.reader])
+    return await withTransaction(db, async (tx) => {
+      await lockSchema(tx, ns)
+      return build(tx, ns, roles, metrics, options, roleResults)
+    })
   } catch (err) {
     throw asInstallError(err)
   }
 }
 
-async function install(
-  db: Queryable,
-  ns: Namespace,
-  roles: { owner: string; writer: string; reader: string },
-  metrics: readonly MetricDefinition[],
-  options: InstallOptions,
-): Promise<InstallResult> {
-  const s = quoteIdent(ns.schema, 'schema')
+interface Roles {
+  readonly owner: string
+  readonly writer: string
+  readonly reader: string
+}
+
+async function lockSchema(db: Queryable, ns: Namespace): Promise<void> {
   await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pggraph:${ns.schema}`])
+}
+
+/** The roles, the installer's membership in the owner, and the schema owned by the owner. */
+async function prepare(db: Queryable, ns: Namespace, roles: Roles, options: InstallOptions): Promise<RoleResult[]> {
+  const s = quoteIdent(ns.schema, 'schema')
+  await lockSchema(db, ns)
   const roleResults = [
     await ensureRole(db, roles.owner, 'owner', { login: false }),
     await ensureRole(db, roles.writer, 'writer', { login: true, password: options.writerPassword }),
@@ -124,8 +145,6 @@ async function install(
     }),
   ]
   const o = quoteIdent(roles.owner, 'role')
-  const w = quoteIdent(roles.writer, 'role')
-  const r = quoteIdent(roles.reader, 'role')
   // A non-superuser installer (managed PostgreSQL: CREATEROLE + database owner) must be a member
   // of the owner role to hand it the schema and to act as it below.
   const member = await db.query<{ su: boolean; m: boolean }>(
@@ -151,7 +170,22 @@ async function install(
   else if (sch.rows[0]!.owner !== roles.owner) await db.query(`ALTER SCHEMA ${s} OWNER TO ${o}`)
   // Tables created before the owner role took over (or by hand) move to it as well.
   await reassignTables(db, ns.schema, roles.owner)
+  return roleResults
+}
 
+/** As the owner: tables, functions and grants; then the database hardening. */
+async function build(
+  db: Queryable,
+  ns: Namespace,
+  roles: Roles,
+  metrics: readonly MetricDefinition[],
+  options: InstallOptions,
+  roleResults: readonly RoleResult[],
+): Promise<InstallResult> {
+  const s = quoteIdent(ns.schema, 'schema')
+  const o = quoteIdent(roles.owner, 'role')
+  const w = quoteIdent(roles.writer, 'role')
+  const r = quoteIdent(roles.reader, 'role')
   // Everything below is created by the owner, so the SECURITY DEFINER functions run with its
   // rights (this schema only), not with the installer's.
   await db.query(`SET LOCAL ROLE ${o}`)

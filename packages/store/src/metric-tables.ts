@@ -191,7 +191,7 @@ export async function syncMetricTables(
     if (!before || canonicalJson(before) !== canonicalJson(m)) {
       await db.query(
         `INSERT INTO ${catalog} (prefix, name, definition, updated_at) VALUES ($1, $2, $3::jsonb, now())
-         ON CONFLICT (prefix, name) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
+         ON CONFLICT (prefix, name) DO UPDATE SET definition = EXCLUDED.definition, updated_at = EXCLUDED.updated_at`,
         [ns.prefix, m.name, JSON.stringify(m)],
       )
     }

@@ -128,7 +128,13 @@ export function ingestFunction(ns: Namespace, metrics: readonly StoredMetric[]):
             INSERT INTO ${prefixedTable(ns, m.name)} (${cols.join(', ')})
               SELECT ${sel.join(', ')} FROM json_to_recordset(_v) AS r(${rec.join(', ')})${onConflict ? '\n              ON CONFLICT DO NOTHING' : ''};
           END IF;
-          GET DIAGNOSTICS _c = ROW_COUNT;
+          ${
+            onConflict
+              ? // Citus counts the rows an INSERT … SELECT … ON CONFLICT offered, not those it
+                // stored; the snapshot's time is new, so its rows are the ones it stored.
+                `SELECT count(*) INTO _c FROM ${prefixedTable(ns, m.name)} WHERE "time" = _t;`
+              : 'GET DIAGNOSTICS _c = ROW_COUNT;'
+          }
           _n := _n + _c;`
     })
     return `
@@ -176,6 +182,7 @@ DECLARE
   _dirty timestamptz;
   _hour timestamptz;
   _start timestamptz;
+  _dbs text;
 BEGIN
   -- One pass over the top level: the json type re-parses on every access, so split it once.
   IF _snap IS NOT NULL AND json_typeof(_snap) = 'object' THEN
@@ -226,9 +233,13 @@ BEGIN
   _d := to_char(_day, 'YYYYMMDD');
   -- The snapshot row was new, so no metric row of this time exists: plain INSERTs (faster than
   -- ON CONFLICT). Should one collide anyway (a metric listing one label set twice, rows written
-  -- by hand), the block is rolled back and redone with ON CONFLICT DO NOTHING.
+  -- by hand), the block is rolled back and redone with ON CONFLICT DO NOTHING. Citus reports
+  -- the collision from its COPY into a shard as an internal error with the same message.
   BEGIN${inserts(false)}
-  EXCEPTION WHEN unique_violation THEN${inserts(true)}
+  EXCEPTION WHEN unique_violation OR internal_error THEN
+    IF SQLSTATE = 'XX000' AND SQLERRM NOT LIKE 'duplicate key value violates unique constraint %' THEN
+      RAISE;
+    END IF;${inserts(true)}
   END;
 
   IF jsonb_typeof(_resets) = 'array' THEN
@@ -256,6 +267,11 @@ BEGIN
     PERFORM ${prefixedTable(ns, 'rollup')}(
       LEAST(_dirty, coalesce(_ru, (SELECT ${utcHour('min("time")')} FROM ${snapshots}))), _hour);
   END IF;
+  -- Values computed here, not inside the UPDATE: a distributed table (Citus) takes only
+  -- IMMUTABLE expressions in CASE and COALESCE, and the text to timestamptz cast is STABLE.
+  IF jsonb_typeof(_databases) = 'array' THEN
+    _dbs := (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(_databases) x);
+  END IF;
   UPDATE ${sources} SET
     first_seen = LEAST(first_seen, _t),
     last_seen = GREATEST(last_seen, _t),
@@ -268,10 +284,9 @@ BEGIN
     server_version = CASE WHEN ${newest} THEN _server->>'version' ELSE server_version END,
     server_version_num = CASE WHEN ${newest} THEN (_server->>'versionNum')::integer ELSE server_version_num END,
     system_identifier = CASE WHEN ${newest} THEN _server->>'systemIdentifier' ELSE system_identifier END,
-    start_time = CASE WHEN ${newest} THEN (_server->>'startTime')::timestamptz ELSE start_time END,
+    start_time = CASE WHEN ${newest} THEN _start ELSE start_time END,
     in_recovery = CASE WHEN ${newest} THEN (_server->>'inRecovery')::boolean ELSE in_recovery END,
-    database = CASE WHEN ${newest} AND jsonb_typeof(_databases) = 'array'
-      THEN (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(_databases) x) ELSE database END,
+    database = CASE WHEN ${newest} AND _dbs IS NOT NULL THEN _dbs ELSE database END,
     host = coalesce(_source->>'host', host),
     bridge = CASE WHEN ${newest} AND jsonb_typeof(_bridge) = 'object' THEN _bridge ELSE bridge END
   WHERE prefix = ${prefixLit};

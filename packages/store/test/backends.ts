@@ -1,11 +1,21 @@
-// The stores every integration test runs against: PGlite in a temp folder, and a fresh database
-// on each real PostgreSQL server of the run (embedded majors + the local server).
+// The stores every integration test runs against: PGlite in a temp folder, a fresh database
+// on each real PostgreSQL server of the run (embedded majors + the local server), and the Citus
+// cluster's coordinator (schema-based sharding: each tenant schema on one worker) when Citus is
+// installed.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Queryable } from '@pggraph/core'
 import pg from 'pg'
-import { connect, pgServers, randomName, urlWith, type ServerInfo } from '../../../test/servers/index.js'
+import {
+  citusCluster,
+  connect,
+  pgServers,
+  randomName,
+  urlWith,
+  type CitusInfo,
+  type ServerInfo,
+} from '../../../test/servers/index.js'
 import { openStore, type StoreConnection } from '../src/index.js'
 
 export interface Backend {
@@ -24,9 +34,9 @@ export interface RoleSession extends Queryable {
   end(): Promise<void>
 }
 
-/** Backend names for describe.each: `pglite`, `pg12`, ..., `pg15-local`. */
+/** Backend names for describe.each: `pglite`, `pg12`, ..., `pg15-local`, and `citus` when installed. */
 export function backendNames(): string[] {
-  return ['pglite', ...pgServers().map(serverName)]
+  return ['pglite', ...pgServers().map(serverName), ...(citusCluster() ? ['citus'] : [])]
 }
 
 function serverName(s: ServerInfo): string {
@@ -64,6 +74,11 @@ export async function openBackend(name: string): Promise<Backend> {
       },
     }
   }
+  if (name === 'citus') {
+    const citus = citusCluster()
+    if (!citus) throw new Error('no Citus cluster in this run')
+    return openCitusBackend(citus, schema, schemas)
+  }
   const server = pgServers().find((s) => serverName(s) === name)
   if (!server) throw new Error(`no server ${name}`)
   const dbName = randomName('db')
@@ -77,13 +92,7 @@ export async function openBackend(name: string): Promise<Backend> {
     db,
     url,
     schema,
-    async asRole(role, password) {
-      const c = new pg.Client({
-        connectionString: urlWith(url, { user: role, ...(password !== undefined ? { password } : {}) }),
-      })
-      await c.connect()
-      return c as unknown as RoleSession
-    },
+    asRole: (role, password) => loginAs(url, role, password),
     async close() {
       await db.end()
       const c = await connect(server.url)
@@ -97,6 +106,49 @@ export async function openBackend(name: string): Promise<Backend> {
             `${s}\\_%`,
           ])
           for (const r of rows) await c.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
+        }
+      } finally {
+        await c.end()
+      }
+    },
+  }
+}
+
+async function loginAs(url: string, role: string, password: string | undefined): Promise<RoleSession> {
+  const c = new pg.Client({
+    connectionString: urlWith(url, { user: role, ...(password !== undefined ? { password } : {}) }),
+  })
+  await c.connect()
+  return c as unknown as RoleSession
+}
+
+/**
+ * The Citus coordinator's one test database, shared by every test (the workers' roles and
+ * metadata are per cluster, so a database per test would re-sync roles under running tests):
+ * tests keep apart by their random schemas, whose roles close() drops.
+ */
+async function openCitusBackend(citus: CitusInfo, schema: () => string, schemas: string[]): Promise<Backend> {
+  const db = await openStore(citus.url)
+  return {
+    name: 'citus',
+    db,
+    url: citus.url,
+    schema,
+    asRole: (role, password) => loginAs(citus.url, role, password),
+    async close() {
+      await db.end()
+      const c = await connect(citus.url)
+      try {
+        for (const s of schemas) {
+          await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`)
+          const { rows } = await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [
+            `${s}\\_%`,
+          ])
+          for (const r of rows) {
+            await c.query(`DROP OWNED BY "${r.rolname}" CASCADE`)
+            await c.query(`DELETE FROM pg_dist_authinfo WHERE rolename = $1`, [r.rolname])
+            await c.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
+          }
         }
       } finally {
         await c.end()
