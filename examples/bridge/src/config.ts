@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { PggraphError, validateIdentifier } from '@pggraph/core'
+import { PggraphError, closestMatch, validateIdentifier } from '@pggraph/core'
 import { parse as parseToml, TomlError } from 'smol-toml'
 import { CONFIG_KEYS, type ConfigKey, type ConfigKeyName } from './config-keys.js'
 import { parseBytes, parseDuration } from './units.js'
@@ -62,17 +62,6 @@ function fail(message: string): never {
   throw new PggraphError('CONFIG', message)
 }
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-  }
-  return d[a.length]![b.length]!
-}
-
 function readFile(file: string): Record<string, unknown> {
   let text: string
   try {
@@ -99,8 +88,8 @@ function checkUnknownKeys(data: Record<string, unknown>, file: string): void {
   const names = CONFIG_KEYS.map((c) => c.key as string)
   for (const key of Object.keys(data)) {
     if (names.includes(key)) continue
-    const best = names.map((n) => [n, distance(key, n)] as const).sort((a, b) => a[1] - b[1])[0]
-    const hint = best && best[1] <= 3 ? ` (did you mean "${best[0]}"?)` : ''
+    const best = closestMatch(key, names)
+    const hint = best ? ` (did you mean "${best}"?)` : ''
     const what = data[key] && typeof data[key] === 'object' && !Array.isArray(data[key]) ? 'section' : 'key'
     fail(`Unknown ${what} "${key}" in ${file}${hint}. The keys are: ${names.join(', ')}.`)
   }

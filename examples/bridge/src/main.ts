@@ -1,4 +1,4 @@
-import { isPggraphError } from '@pggraph/core'
+import { closestMatch, isPggraphError } from '@pggraph/core'
 import { EXIT, processIo, version, type Io } from './commands/shared.js'
 
 const HELP = `Usage: pggraph-bridge <command> [options]
@@ -13,8 +13,11 @@ Commands:
   install   Set up the store for a monitored system and print the remaining steps
 
 Options:
-  -h, --help     Help (also after each command: pggraph-bridge run --help)
+  -h, --help     Help (each command has its own: pggraph-bridge run --help, or help run)
   -V, --version  The version
+
+Passwords are never arguments (\`ps\` and shell history show them): put them in the config
+file (chmod 600), PGGRAPH_STORE_URL / PGGRAPH_TARGET_URL, or ~/.pgpass.
 
 Exit codes: 0 ok, 1 the cycle or a check failed, 2 usage or configuration mistake,
 3 another run holds the lock. Docs: docs/bridge.md`
@@ -66,7 +69,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
   const load = commandLoader(first)
   if (!load) {
-    io.err(`pggraph-bridge: unknown command "${first}": use run, collect, check or install (pggraph-bridge --help).`)
+    const best = closestMatch(first, Object.keys(COMMANDS))
+    io.err(
+      `pggraph-bridge: unknown command "${first}"${best ? ` (did you mean "${best}"?)` : ''}: use run, collect, check or install (pggraph-bridge --help).`,
+    )
     return EXIT.usage
   }
   try {

@@ -43,9 +43,14 @@ describe('pggraph-bridge command line', () => {
     expect(top.code).toBe(0)
     expect(top.stdout).toMatch(/Commands:\n\s+run .*\n\s+collect .*\n\s+check .*\n\s+install /)
     for (const cmd of ['run', 'collect', 'check', 'install']) {
-      const r = await runCli([cmd, '--help'])
-      expect(r.code).toBe(0)
-      expect(r.stdout).toMatch(new RegExp(`^Usage: pggraph-bridge ${cmd}`))
+      for (const args of [
+        [cmd, '--help'],
+        ['help', cmd],
+      ]) {
+        const r = await runCli(args)
+        expect(r.code).toBe(0)
+        expect(r.stdout).toMatch(new RegExp(`^Usage: pggraph-bridge ${cmd}`))
+      }
     }
     const v = await runCli(['--version'])
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
@@ -97,12 +102,21 @@ describe('pggraph-bridge command line', () => {
         /ca_file .*none\.pem cannot be read \(ENOENT\)/,
       ],
       [['run', '--target', 'postgres://x@h/db'], /Missing value for "store_url": give --store, set PGGRAPH_STORE_URL/],
-      [['run', '--config', f, '--intervall', '5s'], /Unknown option '--intervall'.*pggraph-bridge run --help/],
+      [
+        ['run', '--config', f, '--intervall', '5s'],
+        /Unknown option --intervall for "run" \(did you mean --interval\?\): Run `pggraph-bridge run --help`/,
+      ],
+      [['check', '--cofig', f], /Unknown option --cofig for "check" \(did you mean --config\?\)/],
+      [['install', '--shema', 'acme'], /Unknown option --shema for "install" \(did you mean --schema\?\)/],
+      [['run', '--frobnicate'], /^pggraph-bridge: Unknown option --frobnicate for "run": Run/],
+      [['install', '--password', 'hunter2'], /Passwords are never command-line arguments: .*`ps`.*history/],
+      [['run', '--password=hunter2'], /Passwords are never command-line arguments/],
       [
         ['run', '--config', toml(lines({ ...base, spool_dir: '/etc/passwd/spool' }))],
         /The lock \/etc\/passwd\/spool\/bridge\.lock cannot be created \(ENOTDIR\)/,
       ],
-      [['frobnicate'], /unknown command "frobnicate"/],
+      [['frobnicate'], /unknown command "frobnicate": use run/],
+      [['instal'], /unknown command "instal" \(did you mean "install"\?\)/],
       [['collect'], /Missing value for "target_url"/],
     ]
     for (const [args, message] of cases) {

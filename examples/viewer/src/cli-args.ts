@@ -1,4 +1,4 @@
-import { PggraphError } from '@pggraph/core'
+import { PggraphError, closestMatch } from '@pggraph/core'
 
 /** Parsed command line: positional words and `--flag value` / `--switch` options. */
 export interface ParsedArgs {
@@ -6,16 +6,29 @@ export interface ParsedArgs {
   readonly flags: Map<string, string | true>
 }
 
+/** The flags one command accepts: `value` flags take an argument, `switch` flags do not. */
+export interface FlagSpec {
+  readonly value: readonly string[]
+  readonly switch: readonly string[]
+}
+
 /**
- * Parse `argv` against the flags a command accepts (`value` flags take an argument, `switch`
- * flags do not); an unknown flag is a `PggraphError('CONFIG')` naming it.
+ * Why there is no `--password`: said instead of "unknown option" to whoever tries one.
+ * @internal
  */
-export function parseArgs(
-  argv: readonly string[],
-  spec: { value: readonly string[]; switch: readonly string[] },
-): ParsedArgs {
+export const PASSWORD_NOT_AN_ARGUMENT =
+  'Passwords are never command-line arguments: other users of this machine can read them in `ps`, and the shell keeps them in its history. ' +
+  '"users add" asks for the password on the terminal (not echoed), or reads the first line of stdin: printf \'%s\\n\' "$PW" | pggraph-viewer users add …'
+
+/**
+ * Parse `argv` against the flags a command accepts. An unknown flag is a
+ * `PggraphError('CONFIG')` naming it, with the closest flag of `command` when one is close
+ * and `--password` explained; `command` also names the help to read.
+ */
+export function parseArgs(argv: readonly string[], spec: FlagSpec, command?: string): ParsedArgs {
   const positional: string[] = []
   const flags = new Map<string, string | true>()
+  const help = command ? `pggraph-viewer ${command} --help` : 'pggraph-viewer --help'
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (!a.startsWith('--')) {
@@ -32,8 +45,14 @@ export function parseArgs(
       if (v === undefined || (eq < 0 && v.startsWith('--')))
         throw new PggraphError('CONFIG', `--${name} needs a value.`)
       flags.set(name, v)
+    } else if (/^(password|passwd|pass|pw)$/i.test(name)) {
+      throw new PggraphError('CONFIG', PASSWORD_NOT_AN_ARGUMENT)
     } else {
-      throw new PggraphError('CONFIG', `Unknown option --${name}: see --help.`)
+      const best = closestMatch(name, [...spec.value, ...spec.switch])
+      throw new PggraphError(
+        'CONFIG',
+        `Unknown option --${name}${command ? ` for "${command}"` : ''}${best ? ` (did you mean --${best}?)` : ''}: see \`${help}\`.`,
+      )
     }
   }
   return { positional, flags }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { PggraphError, isPggraphError } from '@pggraph/core'
+import { PggraphError, closestMatch, isPggraphError } from '@pggraph/core'
 import { graphNames } from '@pggraph/render'
 import { flag, intFlag, parseArgs, required, type ParsedArgs } from './cli-args.js'
 import { readNewPassword } from './password-input.js'
@@ -10,21 +10,137 @@ import { startViewer } from './server.js'
 import { openStoreAccess } from './store-access.js'
 import { addUser, listUsers, removeUser, validatePassword, validateUserName } from './users.js'
 
+const STORE = `  --store URL          The store: pglite:<folder> (embedded) or postgres://user@host:5432/db
+                       [PGGRAPH_STORE_URL]`
+
 const HELP = `pggraph-viewer: the pggraph web viewer
 
-Usage:
-  pggraph-viewer serve  --store URL [--port 8080] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]
-                        [--secure-cookies] [--trust-proxy]
-  pggraph-viewer render --store URL --schema S --prefix P --graph NAME [--from -24h] [--to now]
-                        --out FILE [--format svg|png] [--width 800] [--height 260] [--theme light|dark]
-  pggraph-viewer render --list
-  pggraph-viewer users add    --store URL --user U (--schema S | --admin [--schema S])
-  pggraph-viewer users list   --store URL
-  pggraph-viewer users remove --store URL --user U
+Usage: pggraph-viewer <command> [options]
 
-The store URL is pglite:<folder> (embedded) or postgres://user@host:5432/db; PGGRAPH_STORE_URL
-is used when --store is missing. "users add" reads the password from the terminal (not echoed)
-or, when stdin is not a terminal, from the first line of stdin; never from an argument.
+Commands:
+  serve          Serve the viewer: login, each user's own graphs
+  render         Render one catalog graph to an SVG or PNG file (render --list: every graph)
+  users add      Add a user (or replace their password), of one tenant schema or --admin
+  users list     List the users
+  users remove   Remove a user
+
+Each command has its own help: pggraph-viewer <command> --help (or pggraph-viewer help <command>).
+Passwords are never arguments: "users add" asks for one on the terminal or reads it from stdin.
+Exit codes: 0 ok, 1 failed, 2 usage mistake. Docs: docs/viewer.md
+`
+
+/** One command of the CLI: its help, the flags it accepts and what it does. */
+interface Command {
+  readonly help: string
+  readonly value: readonly string[]
+  readonly switch: readonly string[]
+  run(args: ParsedArgs): Promise<void>
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: {
+    help: `Usage: pggraph-viewer serve --store URL [options]
+
+Serve the viewer until SIGINT or SIGTERM: users log in and see the graphs of their own tenant
+(admins: every tenant). Creates the users table when it is missing.
+
+${STORE}
+  --port N             Port (default 8080; 0 picks a free one)
+  --host ADDRESS       Address to listen on (default 127.0.0.1: this machine only)
+  --tls-cert FILE      HTTPS certificate (PEM), with --tls-key
+  --tls-key FILE       HTTPS private key (PEM), with --tls-cert
+  --secure-cookies     Secure cookies over plain HTTP (behind an HTTPS proxy)
+  --trust-proxy        Take the client address from X-Forwarded-For (behind a proxy)
+  --help               This help
+
+Example:
+  pggraph-viewer serve --store postgres://pggraph_viewer@store.example.com/pggraph --port 8080
+`,
+    value: ['store', 'port', 'host', 'tls-cert', 'tls-key'],
+    switch: ['help', 'secure-cookies', 'trust-proxy'],
+    run: serve,
+  },
+  render: {
+    help: `Usage: pggraph-viewer render --store URL --schema S --prefix P --graph NAME --out FILE [options]
+       pggraph-viewer render --list
+
+Render one catalog graph of one monitored system to a file, as the viewer draws it.
+
+${STORE}
+  --schema S           Tenant schema
+  --prefix P           Monitored system inside the schema
+  --graph NAME         Catalog graph, e.g. database.transactions (--list shows them all)
+  --from TIME          Start: -24h, -7d, an ISO time or epoch ms (default -24h)
+  --to TIME            End (default now)
+  --out FILE           Where to write
+  --format svg|png     Default svg
+  --width N            Pixels (200-4000, default 800)
+  --height N           Pixels (100-3000, default 260)
+  --theme light|dark   Default light
+  --list               Print every graph name and exit
+  --help               This help
+
+Example:
+  pggraph-viewer render --store pglite:./pggraph-data --schema demo --prefix local \\
+    --graph database.transactions --from -1h --out tps.svg
+`,
+    value: ['store', 'schema', 'prefix', 'graph', 'from', 'to', 'out', 'format', 'width', 'height', 'theme'],
+    switch: ['help', 'list'],
+    run: render,
+  },
+  'users add': {
+    help: `Usage: pggraph-viewer users add --store URL --user U (--schema S | --admin [--schema S])
+
+Add a user of tenant schema S, or an admin (sees every tenant); for an existing user, replace
+the password, schema and admin flag (their open sessions end within a minute).
+
+The password is asked on the terminal (not echoed, twice) or, when stdin is not a terminal,
+read from the first line of stdin:  printf '%s\\n' "$PW" | pggraph-viewer users add …
+It is never an argument: other users of the machine could read it in \`ps\`, and the shell
+keeps it in its history. At least 10 characters.
+
+${STORE}
+  --user U             User name
+  --schema S           The user's tenant schema
+  --admin              An admin: sees every tenant
+  --help               This help
+`,
+    value: ['store', 'user', 'schema'],
+    switch: ['help', 'admin'],
+    run: (args) => users('add', args),
+  },
+  'users list': {
+    help: `Usage: pggraph-viewer users list --store URL
+
+List the users: name, user or admin, schema and when they were added.
+
+${STORE}
+  --help               This help
+`,
+    value: ['store'],
+    switch: ['help'],
+    run: (args) => users('list', args),
+  },
+  'users remove': {
+    help: `Usage: pggraph-viewer users remove --store URL --user U
+
+Remove a user; their open sessions end within a minute.
+
+${STORE}
+  --user U             User name
+  --help               This help
+`,
+    value: ['store', 'user'],
+    switch: ['help'],
+    run: (args) => users('remove', args),
+  },
+}
+
+const USERS_HELP = `Usage: pggraph-viewer users add|list|remove [options]
+
+${['add', 'list', 'remove'].map((c) => COMMANDS[`users ${c}`]!.help.split('\n')[0]!.replace('Usage: ', '  ')).join('\n')}
+
+Each has its own help: pggraph-viewer users add --help.
 `
 
 async function serve(args: ParsedArgs): Promise<void> {
@@ -77,10 +193,7 @@ async function render(args: ParsedArgs): Promise<void> {
   process.stdout.write(`wrote ${out} (${bytes} bytes)\n`)
 }
 
-async function users(args: ParsedArgs): Promise<void> {
-  const sub = args.positional[1]
-  if (sub !== 'add' && sub !== 'list' && sub !== 'remove')
-    throw new PggraphError('CONFIG', 'Use "users add", "users list" or "users remove".')
+async function users(sub: 'add' | 'list' | 'remove', args: ParsedArgs): Promise<void> {
   const url = required(args, 'store', 'PGGRAPH_STORE_URL')
   const user = sub === 'list' ? '' : validateUserName(required(args, 'user'))
   const schema = flag(args, 'schema') ?? null
@@ -111,44 +224,79 @@ async function users(args: ParsedArgs): Promise<void> {
   }
 }
 
+/** Every flag of every command: to find the command words wherever the flags are. */
+const ALL_FLAGS = {
+  value: [...new Set(Object.values(COMMANDS).flatMap((c) => c.value))],
+  switch: [...new Set(['version', ...Object.values(COMMANDS).flatMap((c) => c.switch)])],
+}
+
+/** The command named by the leading words (`serve`, `users add`, ...), and what it is called. */
+function commandOf(words: readonly string[]): { name: string; command?: Command } {
+  const [first, second] = words
+  if (first === 'users') {
+    const name = second ? `users ${second}` : 'users'
+    return { name, ...(COMMANDS[name] ? { command: COMMANDS[name] } : {}) }
+  }
+  return { name: first ?? '', ...(first && COMMANDS[first] ? { command: COMMANDS[first] } : {}) }
+}
+
+function unknownCommand(name: string): PggraphError {
+  const [first, second] = name.split(' ')
+  if (first === 'users') {
+    const best = second ? closestMatch(second, ['add', 'list', 'remove']) : undefined
+    return new PggraphError(
+      'CONFIG',
+      `${second ? `Unknown command "users ${second}"${best ? ` (did you mean "users ${best}"?)` : ''}` : 'users needs a command'}: use "users add", "users list" or "users remove" (see pggraph-viewer users --help).`,
+    )
+  }
+  const best = closestMatch(name, ['serve', 'render', 'users'])
+  return new PggraphError(
+    'CONFIG',
+    `Unknown command "${name}"${best ? ` (did you mean "${best}"?)` : ''}: use serve, render or users (see --help).`,
+  )
+}
+
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    const args = parseArgs(argv, {
-      value: [
-        'store',
-        'port',
-        'host',
-        'tls-cert',
-        'tls-key',
-        'schema',
-        'prefix',
-        'graph',
-        'from',
-        'to',
-        'out',
-        'format',
-        'width',
-        'height',
-        'theme',
-        'user',
-      ],
-      switch: ['help', 'version', 'admin', 'list', 'secure-cookies', 'trust-proxy'],
-    })
-    const cmd = args.positional[0]
-    if (args.flags.has('version')) {
+    // First the command words, then the command's own flags. The words usually lead; when a
+    // flag comes first, every command's flags are allowed while looking for them.
+    const lead = argv.findIndex((a) => a.startsWith('--'))
+    const loose =
+      lead === 0
+        ? parseArgs(argv, ALL_FLAGS)
+        : {
+            positional: argv.slice(0, lead < 0 ? argv.length : lead),
+            flags: new Map(argv.filter((a) => /^--(help|version)$/.test(a)).map((a) => [a.slice(2), true] as const)),
+          }
+    if (loose.flags.has('version')) {
       const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
       process.stdout.write(`${pkg.version}\n`)
       return 0
     }
-    if (args.flags.has('help') || !cmd) {
+    const helpTopic = loose.positional[0] === 'help' ? loose.positional.slice(1) : undefined
+    const words = helpTopic ?? loose.positional
+    if (words.length === 0) {
       process.stdout.write(HELP)
-      return cmd || args.flags.has('help') ? 0 : 2
+      return helpTopic || loose.flags.has('help') ? 0 : 2
     }
-    if (cmd === 'serve') await serve(args)
-    else if (cmd === 'render') await render(args)
-    else if (cmd === 'users') await users(args)
-    else throw new PggraphError('CONFIG', `Unknown command "${cmd}": use serve, render or users (see --help).`)
+    const { name, command } = commandOf(words)
+    if (!command) {
+      if (name === 'users' && (helpTopic || loose.flags.has('help'))) {
+        process.stdout.write(USERS_HELP)
+        return 0
+      }
+      throw unknownCommand(name)
+    }
+    if (helpTopic || loose.flags.has('help')) {
+      process.stdout.write(command.help)
+      return 0
+    }
+    const args = parseArgs(argv, command, name)
+    const extra = args.positional.slice(name.split(' ').length)
+    if (extra.length > 0)
+      throw new PggraphError('CONFIG', `Unexpected "${extra[0]}" after ${name}: see \`pggraph-viewer ${name} --help\`.`)
+    await command.run(args)
     return 0
   } catch (err) {
     if (isPggraphError(err)) {

@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { anyServer } from '../../../test/servers/index.js'
+import { main } from '../src/cli.js'
 import { findUser, openStoreAccess, verifyPassword } from '../src/index.js'
 import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
 
@@ -84,7 +85,8 @@ describe('pggraph-viewer users', () => {
   it('refuses a password given as an argument, a short password, and a user without a tenant', async () => {
     const arg = await run(['users', 'add', '--store', url, '--user', 'eve', '--schema', t.a, '--password', 'x'])
     expect(arg.code).toBe(2)
-    expect(arg.err).toContain('Unknown option --password')
+    expect(arg.err).toMatch(/^pggraph-viewer: Passwords are never command-line arguments: .*`ps`.*history.*stdin/)
+    expect(arg.err.trim().split('\n')).toHaveLength(1)
     const short = await run(['users', 'add', '--store', url, '--user', 'eve', '--schema', t.a], 'short\n')
     expect(short.code).toBe(2)
     expect(short.err).toContain('at least 10 characters')
@@ -197,6 +199,77 @@ describe('pggraph-viewer render', () => {
     const list = await run(['render', '--list'])
     expect(list.out).toContain('database.transactions')
     const help = await run(['--help'])
-    expect(help.out).toContain('pggraph-viewer serve')
+    expect(help.out).toContain('pggraph-viewer <command> --help')
+  })
+})
+
+/** The CLI's main() in this process, for the many quick help and mistake cases (no store). */
+async function inProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true))
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true))
+  try {
+    const code = await main(args)
+    return { code, out, err }
+  } finally {
+    o.mockRestore()
+    e.mockRestore()
+  }
+}
+
+describe('pggraph-viewer help and mistakes', () => {
+  it('gives every command its own --help, also as "help <command>"', async () => {
+    const top = await run(['--help'])
+    expect(top.code).toBe(0)
+    expect(top.out).toMatch(/Commands:\n\s+serve .*\n\s+render .*\n\s+users add .*\n\s+users list .*\n\s+users remove /)
+    const expected: [string[], RegExp][] = [
+      [['serve', '--help'], /^Usage: pggraph-viewer serve --store URL[\s\S]*--tls-cert FILE[\s\S]*--trust-proxy/],
+      [['render', '--help'], /^Usage: pggraph-viewer render [\s\S]*--graph NAME[\s\S]*--theme light\|dark/],
+      [
+        ['users', 'add', '--help'],
+        /^Usage: pggraph-viewer users add [\s\S]*never an argument[\s\S]*`ps`[\s\S]*--admin/,
+      ],
+      [['users', 'list', '--help'], /^Usage: pggraph-viewer users list --store URL/],
+      [['users', 'remove', '--help'], /^Usage: pggraph-viewer users remove --store URL --user U/],
+      [['users', '--help'], /^Usage: pggraph-viewer users add\|list\|remove[\s\S]*users remove --store URL --user U/],
+      [['help', 'render'], /^Usage: pggraph-viewer render /],
+      [['help', 'users', 'add'], /^Usage: pggraph-viewer users add /],
+    ]
+    for (const [args, text] of expected) {
+      const r = await inProcess(args)
+      expect(r.code, args.join(' ')).toBe(0)
+      expect(r.out, args.join(' ')).toMatch(text)
+      // each help is about its command only
+      if (args.includes('serve')) expect(r.out).not.toContain('--graph')
+    }
+  })
+
+  it('suggests the closest flag or command, in one line with exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['serve', '--prot', '8080'],
+        /^pggraph-viewer: Unknown option --prot for "serve" \(did you mean --port\?\): see `pggraph-viewer serve --help`\.$/,
+      ],
+      [['render', '--grpah', 'x'], /Unknown option --grpah for "render" \(did you mean --graph\?\)/],
+      [
+        ['users', 'add', '--shema', 'acme'],
+        /Unknown option --shema for "users add" \(did you mean --schema\?\): see `pggraph-viewer users add --help`/,
+      ],
+      // a flag of another command is unknown here, and says so
+      [['serve', '--graph', 'x'], /Unknown option --graph for "serve": see `pggraph-viewer serve --help`/],
+      [['users', 'list', '--frobnicate'], /Unknown option --frobnicate for "users list": see/],
+      [['serv'], /Unknown command "serv" \(did you mean "serve"\?\)/],
+      [['users', 'ad'], /Unknown command "users ad" \(did you mean "users add"\?\)/],
+      [['users'], /users needs a command: use "users add", "users list" or "users remove"/],
+      [['serve', '--password', 'x'], /Passwords are never command-line arguments/],
+      [['users', 'list', 'extra'], /Unexpected "extra" after users list/],
+    ]
+    for (const [args, text] of cases) {
+      const r = await inProcess(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1)
+      expect(r.err.trim(), args.join(' ')).toMatch(text)
+    }
   })
 })

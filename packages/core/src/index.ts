@@ -51,5 +51,6 @@ export {
   type StatsResetMark,
 } from './snapshot.js'
 export type { Series, SeriesEvent, SeriesPoint, SeriesQuery, SeriesReader, SeriesSet } from './series.js'
+export { closestMatch } from './suggest.js'
 export { xmlSafeText } from './xml-text.js'
 export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, UnionToIntersection } from './plugins.js'

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { PggraphError } from '@pggraph/core'
+import { PggraphError, closestMatch } from '@pggraph/core'
 import { CONFIG_KEYS, type ConfigKey, type ConfigKeyName } from '../config-keys.js'
 
 /** Exit codes of the CLI, documented in docs/bridge.md. */
@@ -65,7 +65,15 @@ export function flagsOf(
   return flags
 }
 
-/** parseArgs, turning its errors into `PggraphError('CONFIG')` that point at `--help`. */
+/** Why there is no `--password`: said instead of "unknown option" to whoever tries one. */
+const PASSWORD_NOT_AN_ARGUMENT =
+  'Passwords are never command-line arguments: other users of this machine can read them in `ps`, and the shell keeps them in its history. ' +
+  'Put the password in store_url in the config file (chmod 600), in PGGRAPH_STORE_URL / PGGRAPH_TARGET_URL, or in ~/.pgpass.'
+
+/**
+ * parseArgs, turning its errors into `PggraphError('CONFIG')` that point at `--help`; an
+ * unknown flag names the closest one of `command`, and `--password` says why there is none.
+ */
 export function parse(
   command: string,
   args: readonly string[],
@@ -75,8 +83,19 @@ export function parse(
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true })
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0]
-    throw new PggraphError('CONFIG', `${msg} Run \`pggraph-bridge ${command} --help\` for the options.`)
+    const help = `Run \`pggraph-bridge ${command} --help\` for the options.`
+    const msg = (err as Error).message.split('\n')[0] ?? ''
+    if ((err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const given = /'(-[^']*)'/.exec(msg)?.[1] ?? ''
+      const name = given.replace(/^-+/, '').split('=')[0]!
+      if (/^(password|passwd|pass|pw)$/i.test(name)) throw new PggraphError('CONFIG', PASSWORD_NOT_AN_ARGUMENT)
+      const best = given.startsWith('--') ? closestMatch(name, Object.keys(options)) : undefined
+      throw new PggraphError(
+        'CONFIG',
+        `Unknown option ${given || 'given'} for "${command}"${best ? ` (did you mean --${best}?)` : ''}: ${help}`,
+      )
+    }
+    throw new PggraphError('CONFIG', `${msg} ${help}`)
   }
 }
 
