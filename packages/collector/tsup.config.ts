@@ -1,30 +1,14 @@
+import { readFileSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
+// One entry per subpath export of package.json (itself generated from the list of built-in
+// collectors by scripts/generate.ts), so `@pggraph/collector/<area>` loads only that area.
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  exports: Record<string, { development: string }>
+}
+
 export default defineConfig({
-  // One entry per statistics area, so `@pggraph/collector/<area>` loads only that area.
-  entry: [
-    'src/index.ts',
-    'src/activity.ts',
-    'src/archiver.ts',
-    'src/bgwriter.ts',
-    'src/checkpointer.ts',
-    'src/database.ts',
-    'src/functions.ts',
-    'src/indexes.ts',
-    'src/io.ts',
-    'src/locks.ts',
-    'src/prepared-xacts.ts',
-    'src/progress.ts',
-    'src/replication.ts',
-    'src/server.ts',
-    'src/settings.ts',
-    'src/slru.ts',
-    'src/statements.ts',
-    'src/subscriptions.ts',
-    'src/tables.ts',
-    'src/wal.ts',
-    'src/testing.ts',
-  ],
+  entry: Object.values(pkg.exports).map((e) => e.development),
   external: ['vitest', 'pg'],
   format: ['esm'],
   dts: true,

@@ -1,101 +1,109 @@
-import type { MetricDefinition } from '@pggraph/core'
-import { activity, pgStatActivity, pgStatActivityWait } from './activity.js'
-import { archiver, pgStatArchiver } from './archiver.js'
-import { bgwriter, pgStatBgwriter } from './bgwriter.js'
-import { checkpointer, pgStatCheckpointer } from './checkpointer.js'
-import { database, pgDatabase, pgStatDatabase, pgStatDatabaseConflicts } from './database.js'
-import { functions, pgStatUserFunctions } from './functions.js'
-import { indexes, pgStatUserIndexes } from './indexes.js'
-import { io, pgStatIo } from './io.js'
-import { locks, pgLocks } from './locks.js'
-import { pgPreparedXacts, preparedXacts } from './prepared-xacts.js'
-import { pgStatProgressCreateIndex, pgStatProgressVacuum, progress } from './progress.js'
-import {
-  pgReplicationSlots,
-  pgStatReplication,
-  pgStatReplicationSlots,
-  pgStatWalReceiver,
-  replication,
-} from './replication.js'
-import { pgServer, server } from './server.js'
-import { pgSettings, settings } from './settings.js'
-import { pgStatSlru, slru } from './slru.js'
-import { pgStatStatements, pgStatStatementsInfo, statements } from './statements.js'
-import { pgStatSubscriptionStats, subscriptions } from './subscriptions.js'
-import { pgStatUserTables, tables } from './tables.js'
-import { pgStatWal, wal } from './wal.js'
+import type { Collector, MetricDefinition } from '@pggraph/core'
+import { activity } from './activity.js'
+import { archiver } from './archiver.js'
+import { bgwriter } from './bgwriter.js'
+import { checkpointer } from './checkpointer.js'
+import { database } from './database.js'
+import { functions } from './functions.js'
+import { indexes } from './indexes.js'
+import { io } from './io.js'
+import { locks } from './locks.js'
+import { preparedXacts } from './prepared-xacts.js'
+import { progress } from './progress.js'
+import { replication } from './replication.js'
+import { server } from './server.js'
+import { settings } from './settings.js'
+import { slru } from './slru.js'
+import { statements } from './statements.js'
+import { subscriptions } from './subscriptions.js'
+import { tables } from './tables.js'
+import { wal } from './wal.js'
 
-/** Options of {@link defaultCollectors}: the options of the collectors that take some. */
-export interface DefaultCollectorsOptions {
-  readonly tables?: { readonly top?: number }
-  readonly indexes?: { readonly top?: number }
-  readonly functions?: { readonly top?: number }
-  readonly statements?: { readonly top?: number; readonly queryText?: boolean }
+/**
+ * Every built-in collector, in snapshot order: its subpath (`@pggraph/collector/<subpath>`, the
+ * file `src/<subpath>.ts`), its factory and the names of its options (for the docs). The one list of built-in collectors:
+ * {@link defaultCollectors}, {@link builtinMetrics}, the package's subpath exports, its build
+ * entries, the conformance suite and docs/collectors.md are all derived from it.
+ */
+export const builtinCollectors = [
+  { subpath: 'server', factory: server },
+  { subpath: 'database', factory: database },
+  { subpath: 'bgwriter', factory: bgwriter },
+  { subpath: 'checkpointer', factory: checkpointer },
+  { subpath: 'wal', factory: wal },
+  { subpath: 'io', factory: io },
+  { subpath: 'archiver', factory: archiver },
+  { subpath: 'replication', factory: replication },
+  { subpath: 'subscriptions', factory: subscriptions },
+  { subpath: 'activity', factory: activity },
+  { subpath: 'locks', factory: locks },
+  { subpath: 'slru', factory: slru },
+  { subpath: 'prepared-xacts', factory: preparedXacts },
+  { subpath: 'settings', factory: settings },
+  { subpath: 'tables', factory: tables, options: ['top'] },
+  { subpath: 'indexes', factory: indexes, options: ['top'] },
+  { subpath: 'functions', factory: functions, options: ['top'] },
+  { subpath: 'statements', factory: statements, options: ['top', 'queryText'] },
+  { subpath: 'progress', factory: progress },
+] as const
+
+type Builtin = typeof builtinCollectors
+type BuiltinEntry = Builtin[number]
+
+/** The subpath of a built-in collector, e.g. `'tables'` or `'prepared-xacts'`. */
+export type BuiltinCollectorName = BuiltinEntry['subpath']
+
+/**
+ * Options of {@link defaultCollectors}: the options of each collector that takes some, under its
+ * name (`tables`, `indexes`, `functions`, `statements`).
+ */
+export type DefaultCollectorsOptions = {
+  readonly [E in BuiltinEntry as Parameters<E['factory']> extends [] ? never : E['subpath']]?: Parameters<
+    E['factory']
+  >[0]
 }
+
+type Made<T extends readonly BuiltinEntry[]> = {
+  readonly [I in keyof T]: T[I] extends { readonly factory: (...args: never[]) => infer C } ? C : never
+}
+
+/** The typed tuple {@link defaultCollectors} returns: one collector per built-in area. */
+export type DefaultCollectors = Made<Builtin>
+
+/**
+ * Every built-in metric definition, as a union: what the store and graphs can name. The optional
+ * members of a definition are known on each, so `m.statsReset` reads on any of them.
+ */
+export type BuiltinMetric = DefaultCollectors[number]['metrics'][number] &
+  Pick<MetricDefinition, 'statsReset' | 'params' | 'requires' | 'minServerVersion'>
+
+/** The name of a built-in metric, e.g. `'pg_stat_database'`. */
+export type BuiltinMetricName = BuiltinMetric['name']
+
+/** The built-in metric definition named `N`. */
+export type BuiltinMetricNamed<N extends BuiltinMetricName> = Extract<BuiltinMetric, { readonly name: N }>
 
 /**
  * Every built-in collector, as a typed tuple (so `snap.metrics.pg_stat_database[0]?.xact_commit`
- * type-checks and a misspelt column does not). The usual argument of {@link collect}.
+ * type-checks and a misspelt column does not). The usual argument of `collect()`.
  *
  * @example
  * ```ts
  * const snap = await collect(db, { collectors: defaultCollectors({ tables: { top: 100 } }) })
  * ```
  */
-export function defaultCollectors(options: DefaultCollectorsOptions = {}) {
-  return [
-    server(),
-    database(),
-    bgwriter(),
-    checkpointer(),
-    wal(),
-    io(),
-    archiver(),
-    replication(),
-    subscriptions(),
-    activity(),
-    locks(),
-    slru(),
-    preparedXacts(),
-    settings(),
-    tables(options.tables),
-    indexes(options.indexes),
-    functions(options.functions),
-    statements(options.statements),
-    progress(),
-  ] as const
+export function defaultCollectors(options: DefaultCollectorsOptions = {}): DefaultCollectors {
+  const byName: Readonly<Record<string, object | undefined>> = options
+  const made: readonly Collector[] = builtinCollectors.map((e) =>
+    (e.factory as (o?: object) => Collector)(byName[e.subpath]),
+  )
+  return made as DefaultCollectors
 }
 
 /**
- * Every built-in metric definition (with default parameters). The store creates its tables
+ * Every built-in metric definition (with default parameters), typed. The store creates its tables
  * from these; docs/collectors.md is generated from them.
  */
-export const builtinMetrics: readonly MetricDefinition[] = [
-  pgServer,
-  pgStatDatabase,
-  pgStatDatabaseConflicts,
-  pgDatabase,
-  pgStatBgwriter,
-  pgStatCheckpointer,
-  pgStatWal,
-  pgStatIo,
-  pgStatArchiver,
-  pgStatReplication,
-  pgReplicationSlots,
-  pgStatReplicationSlots,
-  pgStatWalReceiver,
-  pgStatSubscriptionStats,
-  pgStatActivity,
-  pgStatActivityWait,
-  pgLocks,
-  pgStatSlru,
-  pgPreparedXacts,
-  pgSettings,
-  pgStatUserTables,
-  pgStatUserIndexes,
-  pgStatUserFunctions,
-  pgStatStatements,
-  pgStatStatementsInfo,
-  pgStatProgressVacuum,
-  pgStatProgressCreateIndex,
-]
+export const builtinMetrics: readonly BuiltinMetric[] = builtinCollectors.flatMap(
+  (e): readonly BuiltinMetric[] => e.factory().metrics,
+)

@@ -1,19 +1,11 @@
-import { PggraphError, type MetricDefinition } from '@pggraph/core'
-import * as collector from '@pggraph/collector'
+import type { MetricDefinition } from '@pggraph/core'
+import { builtinMetrics } from '@pggraph/collector/definitions'
 
 /**
  * The metric definitions a store gets when the caller passes none: the collector's
- * `builtinMetrics`. Read through the namespace object so the store type-checks whatever the
- * collector's export list looks like at the moment.
+ * `builtinMetrics`, from its data-only subpath (no collector runtime is loaded).
  * @internal
  */
 export function defaultMetrics(): readonly MetricDefinition[] {
-  const builtin = (collector as unknown as { builtinMetrics?: readonly MetricDefinition[] }).builtinMetrics
-  if (!Array.isArray(builtin) || builtin.length === 0) {
-    throw new PggraphError(
-      'CONFIG',
-      'No metric definitions: @pggraph/collector exports no builtinMetrics; pass options.metrics.',
-    )
-  }
-  return builtin
+  return builtinMetrics
 }

@@ -1,4 +1,4 @@
-import { pgLocks, pgStatActivity, pgStatActivityWait } from '@pggraph/collector'
+import { pgLocks, pgStatActivity, pgStatActivityWait } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { labelLines } from './lines.js'
 import { graphQuery } from './query.js'

@@ -1,4 +1,4 @@
-import { pgDatabase, pgStatDatabase } from '@pggraph/collector'
+import { pgDatabase, pgStatDatabase } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { columnLines, labelLines, ratioLine } from './lines.js'
 import { graphQuery } from './query.js'

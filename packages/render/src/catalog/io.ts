@@ -1,4 +1,4 @@
-import { pgStatBgwriter, pgStatCheckpointer, pgStatIo } from '@pggraph/collector'
+import { pgStatBgwriter, pgStatCheckpointer, pgStatIo } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { allLines, columnLines, labelLines } from './lines.js'
 import { graphQuery } from './query.js'

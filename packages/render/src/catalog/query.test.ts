@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pgStatDatabase } from '@pggraph/collector'
+import { pgStatDatabase } from '@pggraph/collector/definitions'
 import { graphQuery } from './query.js'
 
 describe('graphQuery', () => {

@@ -1,4 +1,4 @@
-import { pgStatStatements } from '@pggraph/collector'
+import { pgStatStatements } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { labelLines } from './lines.js'
 import { graphQuery } from './query.js'

@@ -1,4 +1,4 @@
-import { pgStatUserIndexes, pgStatUserTables } from '@pggraph/collector'
+import { pgStatUserIndexes, pgStatUserTables } from '@pggraph/collector/definitions'
 import type { SeriesPoint } from '@pggraph/core'
 import { bars, timeseries } from './define.js'
 import { isOther, labelLines, labelText, seriesOf } from './lines.js'

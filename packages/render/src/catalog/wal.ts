@@ -1,4 +1,4 @@
-import { pgReplicationSlots, pgStatReplication, pgStatWal } from '@pggraph/collector'
+import { pgReplicationSlots, pgStatReplication, pgStatWal } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { columnLines, labelLines } from './lines.js'
 import { graphQuery } from './query.js'
