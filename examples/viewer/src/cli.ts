@@ -7,7 +7,8 @@ import { readNewPassword } from './password-input.js'
 import { parseCliTime } from './ranges.js'
 import { renderToFile } from './render-command.js'
 import { startViewer } from './server.js'
-import { openStoreAccess } from './store-access.js'
+import { openStoreAccess, type StoreAccess } from './store-access.js'
+import { checkTenantSchema } from './tenants.js'
 import { addUser, listUsers, removeUser, validatePassword, validateUserName } from './users.js'
 
 const STORE = `  --store URL          The store: pglite:<folder> (embedded) or postgres://user@host:5432/db
@@ -201,7 +202,9 @@ async function users(sub: 'add' | 'list' | 'remove', args: ParsedArgs): Promise<
   let password = ''
   if (sub === 'add') {
     if (!schema && !admin) throw new PggraphError('CONFIG', 'users add needs --schema S (the tenant), or --admin.')
-    // Asked before the store is opened: no connection is held while someone types.
+    // A wrong --schema is reported before anyone types a password.
+    if (schema) await withStore(url, (store) => checkTenantSchema(store, schema))
+    // Asked while the store is closed: no connection is held while someone types.
     password = validatePassword(await readNewPassword())
   }
   const store = await openStoreAccess(url, { poolSize: 1 })
@@ -254,6 +257,15 @@ function unknownCommand(name: string): PggraphError {
     'CONFIG',
     `Unknown command "${name}"${best ? ` (did you mean "${best}"?)` : ''}: use serve, render or users (see --help).`,
   )
+}
+
+async function withStore<T>(url: string, fn: (store: StoreAccess) => Promise<T>): Promise<T> {
+  const store = await openStoreAccess(url, { poolSize: 1 })
+  try {
+    return await fn(store)
+  } finally {
+    await store.end()
+  }
 }
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

@@ -1,6 +1,7 @@
 import { validateIdentifier, type BridgeHealth } from '@pggraph/core'
 import { listSources } from '@pggraph/store'
 import { readBridgeHealth } from './bridge-health.js'
+import { isReservedSchema, listTenantSchemas } from './tenants.js'
 import type { StoreAccess } from './store-access.js'
 import type { ViewerIdentity } from './sessions.js'
 
@@ -81,29 +82,16 @@ export async function systemsOfSchema(store: StoreAccess, schema: string, now: n
     .sort((a, b) => a.prefix.localeCompare(b.prefix))
 }
 
-/**
- * Every tenant schema of the store (schemas with the store's migrations table), from the
- * catalog only: no tenant rows are read, and no privilege on the schemas is needed, so a
- * least-privilege viewer login (NOINHERIT member of the reader roles) lists them too.
- */
-export async function listTenantSchemas(store: StoreAccess): Promise<string[]> {
-  const r = await store.service((db) =>
-    db.query<{ nspname: string }>(
-      `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
-        WHERE c.relname = 'pggraph_migrations' AND c.relkind = 'r' AND n.nspname ~ '^[a-z][a-z0-9_]*$'
-        ORDER BY 1`,
-    ),
-  )
-  return r.rows.map((x) => x.nspname)
-}
-
 /** The schemas `who` may open: their own, or every tenant for an admin. */
 export async function schemasOf(store: StoreAccess, who: ViewerIdentity): Promise<string[]> {
   if (who.admin) return listTenantSchemas(store)
-  return who.schema ? [who.schema] : []
+  return who.schema && !isReservedSchema(who.schema) ? [who.schema] : []
 }
 
-/** Whether `who` may open `schema` at all (before any query). */
+/**
+ * Whether `who` may open `schema` at all (before any query). A reserved schema never, even for
+ * a user given one before `users add` refused them.
+ */
 export function maySee(who: ViewerIdentity, schema: string): boolean {
-  return who.admin || who.schema === schema
+  return !isReservedSchema(schema) && (who.admin || who.schema === schema)
 }

@@ -1,6 +1,7 @@
-import { PggraphError, sqlStateOf, validateIdentifier, type Queryable } from '@pggraph/core'
+import { PggraphError, sqlStateOf, type Queryable } from '@pggraph/core'
 import { hashPassword } from './password.js'
 import type { StoreAccess } from './store-access.js'
+import { checkTenantSchema } from './tenants.js'
 
 /**
  * The schema that holds the viewer's users. Outside every tenant schema, and no reader role is
@@ -83,14 +84,15 @@ export function validatePassword(password: string): string {
 
 /**
  * Add a user or replace their password, tenant and admin flag (`users add` again changes the
- * password). The password is hashed with scrypt here; only the hash is stored.
+ * password). The schema must be an installed tenant, never a reserved one (see
+ * {@link checkTenantSchema}). The password is hashed with scrypt here; only the hash is stored.
  */
 export async function addUser(
   store: StoreAccess,
   input: { user: string; schema?: string | null; admin?: boolean; password: string },
 ): Promise<ViewerUser> {
   const user = validateUserName(input.user)
-  const schema = input.schema ? validateIdentifier(input.schema, 'schema') : null
+  const schema = input.schema ? await checkTenantSchema(store, input.schema) : null
   const admin = input.admin ?? false
   if (!admin && !schema)
     throw new PggraphError('CONFIG', 'A user needs --schema (the tenant whose systems they see), or --admin.')
