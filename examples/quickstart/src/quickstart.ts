@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
-import type { Queryable } from '@pggraph/core'
-import { loadConfig, runCycle, type BridgeConfig, type CycleResult } from '@pggraph/bridge'
+import { PggraphError, type Queryable } from '@pggraph/core'
+import { connectTarget, loadConfig, runCycle, type BridgeConfig, type CycleResult } from '@pggraph/bridge'
 import { installStore, openStore, type Namespace } from '@pggraph/store'
 import { createViewer, storeAccessFrom, type Viewer } from '@pggraph/viewer'
 import type { QuickstartOptions } from './options.js'
@@ -63,12 +63,15 @@ export async function runQuickstart(
   let targetUrl: string
   if (options.target) {
     targetUrl = options.target
-    progress.line(`target   ${redact(targetUrl)} (yours; read-only)`)
+    // Fail fast: an unreachable server is one line now, not a minute of empty graphs.
+    const version = await reachTarget(targetUrl)
+    progress.line(`target   ${redact(targetUrl)} (yours; read-only), PostgreSQL ${version}  ✓`)
   } else {
     progress.update('target   starting PostgreSQL from npm…', true)
-    target = await startEmbeddedTarget((l) => progress.line(l))
-    const t = target
-    cleanup(() => t.stop())
+    // While stopping (Ctrl-C), the server's own shutdown messages are not news.
+    target = await startEmbeddedTarget((l) => {
+      if (!signal.aborted) progress.line(l)
+    }, cleanup)
     targetUrl = await monitorUrl(target.adminUrl)
     progress.line(`target   ${target.label}, monitored as pggraph_monitor (pg_monitor only)  ✓ ${secs(t0)}`)
   }
@@ -81,6 +84,20 @@ export async function runQuickstart(
   await installStore(store, ns)
   progress.line(`store    ${storeUrl}  schema ${ns.schema}, prefix ${ns.prefix}  ✓`)
 
+  // Serving: the viewer is up (and its address printed) before the first cycle; the graphs
+  // fill in as snapshots arrive.
+  let served: QuickstartResult['viewer']
+  if (options.serve) {
+    const password = randomBytes(9).toString('base64url')
+    const v = await createViewer({ store: storeAccessFrom(store), log: () => {} })
+    cleanup(() => v.close())
+    await v.addUser({ user: 'demo', schema: ns.schema, password })
+    const url = await v.listen(options.port, '127.0.0.1')
+    served = { viewer: v, url, user: 'demo', password }
+    progress.line(`viewer   ${url}/s/${ns.schema}/${ns.prefix}?range=1h  login: demo / ${password}`)
+    progress.line('         graphs fill in as the bridge stores snapshots; Ctrl-C stops everything')
+  }
+
   const stopLoad = new AbortController()
   signal.addEventListener('abort', () => stopLoad.abort(), { once: true })
   cleanup(async () => {
@@ -92,9 +109,9 @@ export async function runQuickstart(
   if (target) {
     await prepareWorkload(target.adminUrl)
     const pgbench = await findPgbench()
-    loadDone = runWorkload(target.adminUrl, stopLoad.signal, load, pgbench).catch((err: unknown) =>
-      progress.line(`workload stopped: ${(err as Error).message}`),
-    )
+    loadDone = runWorkload(target.adminUrl, stopLoad.signal, load, pgbench).catch((err: unknown) => {
+      if (!stopLoad.signal.aborted) progress.line(`workload stopped: ${(err as Error).message}`)
+    })
     progress.line(`workload ${pgbench ? `pgbench (${pgbench}) + ` : ''}app clients, a long transaction, rollbacks`)
   }
 
@@ -117,6 +134,8 @@ export async function runQuickstart(
     await sleep(tick - Date.now(), signal)
     if (signal.aborted) break
     const r = await runCycle(config, { signal, store })
+    // A cycle cut short by Ctrl-C is not a failure to report.
+    if (signal.aborted) break
     cycles.push(r)
     const stored = cycles.reduce((n, c) => n + c.written.length, 0)
     const status = r.ok ? 'ok' : (r.reason ?? 'failed')
@@ -125,11 +144,15 @@ export async function runQuickstart(
       i === 0 || i + 1 === total || !r.ok,
     )
   }
+  if (signal.aborted) throw new Error('interrupted')
   const stored = cycles.reduce((n, c) => n + c.written.length, 0)
   progress.line(
     `bridge   ${cycles.length} cycles, ${stored} snapshots stored${target ? `, workload ran ${load.transactions} statements and ${load.rollbacks} rollbacks` : ''}`,
   )
-  if (signal.aborted) throw new Error('interrupted')
+  if (stored === 0) {
+    const last = cycles.findLast((c) => !c.ok)?.reason ?? 'no cycle ran'
+    throw new PggraphError('CONNECT', `No snapshot was stored, so there is nothing to graph: ${last}`)
+  }
 
   const report = await writeReport(
     store,
@@ -140,22 +163,38 @@ export async function runQuickstart(
   )
   progress.line(`graphs   ${report.files.length} SVGs (${report.withData} with data) → ${report.indexFile}`)
 
-  if (!options.serve) {
+  if (!served) {
     stopLoad.abort()
     await loadDone
     return { report, cycles, storeUrl, namespace: ns }
   }
   // Serving: the workload and the bridge keep going, so the graphs stay live until Ctrl-C.
-  const password = randomBytes(9).toString('base64url')
-  const v = await createViewer({ store: storeAccessFrom(store), log: () => {} })
-  cleanup(() => v.close())
-  await v.addUser({ user: 'demo', schema: ns.schema, password })
-  const url = await v.listen(options.port, '127.0.0.1')
   const bridgeDone = keepCycling(config, store, options.intervalMs, signal)
   cleanup(() => bridgeDone)
-  progress.line(`viewer   ${url}/s/${ns.schema}/${ns.prefix}?range=1h  login: demo / ${password}`)
   progress.line('         the workload and the bridge keep running; Ctrl-C stops everything')
-  return { report, cycles, storeUrl, namespace: ns, viewer: { viewer: v, url, user: 'demo', password } }
+  return { report, cycles, storeUrl, namespace: ns, viewer: served }
+}
+
+/**
+ * Connect to the user's server once and read its version; an unreachable or refusing server
+ * is a `PggraphError('CONNECT')` with what to check, before anything else starts.
+ */
+async function reachTarget(url: string): Promise<string> {
+  let db
+  try {
+    db = await connectTarget(url, { connectTimeoutMs: 10_000 })
+    const r = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
+    return r.rows[0]?.v ?? '?'
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err)
+    throw new PggraphError(
+      'CONNECT',
+      `${msg.replace(/\.$/, '')}. Check the --target URL (host, port, database, user, password) and that the server lets this machine in (pg_hba.conf); nothing was started.`,
+      { cause: err },
+    )
+  } finally {
+    await db?.end().catch(() => {})
+  }
 }
 
 /** Run a bridge cycle every interval until `signal` aborts (the live part of `--serve`). */

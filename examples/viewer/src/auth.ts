@@ -39,13 +39,30 @@ export function checkCsrf(req: IncomingMessage, session: Session | undefined, fo
   }
 }
 
+/**
+ * Where to go after logging in: `next` when it is a page of this viewer (a path starting with
+ * one `/`, of plain URL characters, at most 1024 of them), else `/`. Anything else (`//host`,
+ * `/\\host`, `https://…`, a CR/LF) would make the login an open redirect or a header injection.
+ */
+export function safeNext(next: string | null | undefined): string {
+  if (!next || next.length > 1024) return '/'
+  if (!/^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/.test(next)) return '/'
+  return next
+}
+
+/** The login page's address that comes back to `path` (a page's path and query) after logging in. */
+export function loginFor(path: string): string {
+  const next = safeNext(path)
+  return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`
+}
+
 /** GET /login: the form, with a fresh anonymous session carrying its CSRF token. */
-export function showLogin(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): void {
+export function showLogin(ctx: AuthContext, req: IncomingMessage, res: ServerResponse, next: string): void {
   const current = sessionOf(ctx, req)
-  if (current?.identity) return redirect(res, '/')
+  if (current?.identity) return redirect(res, next)
   const s = current ?? ctx.sessions.create(null)
   setSession(ctx, res, s)
-  send(req, res, 200, 'text/html; charset=utf-8', loginPage(s.csrf), { 'Cache-Control': 'no-store' })
+  send(req, res, 200, 'text/html; charset=utf-8', loginPage(s.csrf, { next }), { 'Cache-Control': 'no-store' })
 }
 
 /**
@@ -57,6 +74,7 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
   const anon = sessionOf(ctx, req)
   checkCsrf(req, anon, form)
   const user = (form.get('user') ?? '').trim().slice(0, 64)
+  const next = safeNext(form.get('next'))
   const password = (form.get('password') ?? '').slice(0, 1024)
   const limited = (retryAfter: number): void =>
     send(
@@ -83,16 +101,23 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
     if (!after.ok) return limited(after.retryAfter)
     const s = anon!
     setSession(ctx, res, s)
-    return send(req, res, 401, 'text/html; charset=utf-8', loginPage(s.csrf, 'Wrong user name or password.', user), {
-      'Cache-Control': 'no-store',
-    })
+    return send(
+      req,
+      res,
+      401,
+      'text/html; charset=utf-8',
+      loginPage(s.csrf, { error: 'Wrong user name or password.', user, next }),
+      {
+        'Cache-Control': 'no-store',
+      },
+    )
   }
   ctx.perUser.reset(userKey)
   ctx.sessions.destroy(anon!.id)
   const s = ctx.sessions.create({ user: stored.user, schema: stored.schema, admin: stored.admin })
   setSession(ctx, res, s)
   ctx.log(`login ${stored.user} from ${ip}`)
-  redirect(res, '/')
+  redirect(res, next)
 }
 
 /** POST /logout: CSRF-checked; ends the session and clears the cookie. */

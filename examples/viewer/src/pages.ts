@@ -10,8 +10,15 @@ function userHeader(who: ViewerIdentity, csrf: string): SafeHtml {
 <form method="post" action="/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Log out</button></form>`
 }
 
-/** The login form (with its CSRF token), optionally with an error line. */
-export function loginPage(csrf: string, error?: string, user?: string): string {
+/**
+ * The login form (with its CSRF token), optionally with an error line, the name typed, and the
+ * page to return to after logging in (`next`, already checked by the caller).
+ */
+export function loginPage(
+  csrf: string,
+  o: { readonly error?: string; readonly user?: string; readonly next?: string } = {},
+): string {
+  const { error, user } = o
   return layout({
     title: 'Log in',
     body: safe`<div class="card login">
@@ -19,6 +26,7 @@ export function loginPage(csrf: string, error?: string, user?: string): string {
 ${error ? safe`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="${csrf}">
+${o.next && o.next !== '/' ? safe`<input type="hidden" name="next" value="${o.next}">` : ''}
 <label for="user">User</label><input id="user" name="user" autocomplete="username" required maxlength="64" value="${user ?? ''}" autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
 <button class="primary" type="submit">Log in</button>

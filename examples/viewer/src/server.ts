@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { PggraphError, isPggraphError } from '@pggraph/core'
 import { STYLE_CSS, VIEWER_JS } from './assets.js'
-import { doLogin, doLogout, sessionOf, showLogin, type AuthContext } from './auth.js'
+import { doLogin, doLogout, loginFor, safeNext, sessionOf, showLogin, type AuthContext } from './auth.js'
 import { ImageCache } from './cache.js'
 import { HttpError, clientIp, redirect, securityHeaders, send } from './http-util.js'
 import { errorPage, systemsPage } from './pages.js'
@@ -160,7 +160,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     if (path === '/healthz')
       return send(req, res, 200, 'text/plain; charset=utf-8', 'ok\n', { 'Cache-Control': 'no-store' })
     if (path === '/login') {
-      if (isGet) return showLogin(auth, req, res)
+      if (isGet) return showLogin(auth, req, res, safeNext(url.searchParams.get('next')))
       if (method === 'POST') return doLogin(auth, req, res, clientIp(req, options.trustProxy === true))
       throw new HttpError(405, 'Use the login form.', { Allow: 'GET, HEAD, POST' })
     }
@@ -172,7 +172,8 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     const session = await loggedIn(req)
     if (!session) {
       if (parts[0] === 's' && parts[3] === 'graph') throw new HttpError(401, 'Log in first.')
-      return redirect(res, '/login')
+      // Back to the page the visitor followed (a shared link, the quickstart's) after logging in.
+      return redirect(res, loginFor(`${url.pathname}${url.search}`))
     }
     if (path === '/') {
       const schemas = await schemasOf(store, session.identity!)

@@ -85,6 +85,44 @@ describe('login', () => {
     expect((await c.get(`/s/${t.a}/db1/graph/database.transactions.svg`)).status).toBe(401)
   })
 
+  it('keeps the deep link a visitor followed through the login, and only links of this viewer', async () => {
+    const c = new Client(base)
+    const deep = `/s/${t.a}/db1?range=1h`
+    const r = await c.get(deep)
+    expect(r.status).toBe(303)
+    const login = r.headers.get('location')!
+    expect(login).toBe(`/login?next=${encodeURIComponent(deep)}`)
+    const page = await c.get(login)
+    expect(page.body).toContain(`name="next" value="/s/${t.a}/db1?range=1h"`)
+    // A wrong password keeps the link on the form it shows again.
+    const wrong = await c.post('/login', {
+      csrf: Client.csrfOf(page),
+      user: 'alice',
+      password: 'wrong-password-000',
+      next: deep,
+    })
+    expect(wrong.status).toBe(401)
+    expect(wrong.body).toContain(`name="next" value="/s/${t.a}/db1?range=1h"`)
+    const ok = await c.post('/login', { csrf: Client.csrfOf(wrong), user: 'alice', password: PW, next: deep })
+    expect(ok.status).toBe(303)
+    expect(ok.headers.get('location')).toBe(deep)
+    expect((await c.get(deep)).status).toBe(200)
+    // Already logged in: /login?next=… goes straight there.
+    const again = await c.get(login)
+    expect(again.status).toBe(303)
+    expect(again.headers.get('location')).toBe(deep)
+
+    // An attacker's link cannot turn the login into a redirect elsewhere.
+    for (const next of ['//evil.example.com/', '/\\evil.example.com', 'https://evil.example.com/']) {
+      const v = new Client(base)
+      const form = await v.get(`/login?next=${encodeURIComponent(next)}`)
+      expect(form.body).not.toContain('evil.example.com')
+      const in1 = await v.post('/login', { csrf: Client.csrfOf(form), user: 'alice', password: PW, next })
+      expect(in1.status).toBe(303)
+      expect(in1.headers.get('location')).toBe('/')
+    }
+  })
+
   it('refuses a wrong password and an unknown user with the same answer', async () => {
     const c = new Client(base)
     const bad = await c.login('alice', 'wrong-password-000')
