@@ -12,10 +12,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The packages a TypeScript user installs, in dependency order. */
-export const LIBRARIES = ['core', 'collector', 'store', 'render']
-
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The packages a TypeScript user installs: the workspaces under packages/ that are not private. */
+export const LIBRARIES = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'))
+  .workspaces.filter((w) => w.startsWith('packages/'))
+  .map((w) => w.slice('packages/'.length))
+  .filter((name) => !JSON.parse(readFileSync(join(repo, 'packages', name, 'package.json'), 'utf8')).private)
 
 /** The manifest as published: no `development` condition, no workspace-only fields. */
 export function publishedManifest(pkg) {

@@ -10,46 +10,20 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { installStore, openStore } from '@pggraph/store'
 import type { Snapshot } from '@pggraph/core'
-import pg from 'pg'
 import { loadConfig, runCycle, Spool, collectFromTarget } from '../src/index.js'
+import { benchTarget, median } from './bench-target.js'
 
-const url = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const rounds = Number(process.env['PGGRAPH_BENCH_ROUNDS'] ?? 30)
-const database = `bridge_bench_${process.pid}`
 const dir = mkdtempSync(join(tmpdir(), 'pggraph-bench-'))
-
-const admin = new pg.Client({ connectionString: url })
-await admin.connect()
-await admin.query(`CREATE DATABASE ${database}`)
-const storeUrl = new URL(url)
-storeUrl.pathname = `/${database}`
-const store = await openStore(storeUrl.toString(), { ssl: false })
-const installed = await installStore(store, { schema: 'bench', prefix: 'web1', writerPassword: 'bench' })
-await store.end()
-const tables = Number(process.env['PGGRAPH_BENCH_TABLES'] ?? 1000)
-const target = new pg.Client({ connectionString: storeUrl.toString() })
-await target.connect()
-await target.query(`CREATE SCHEMA app`)
-for (let i = 0; i < tables; i += 100) {
-  const batch = Array.from(
-    { length: Math.min(100, tables - i) },
-    (_, j) => `CREATE TABLE app.t${i + j} (id int PRIMARY KEY, v text);`,
-  )
-  await target.query(batch.join('\n'))
-}
-await target.query('ANALYZE')
-await target.end()
-const writer = new URL(storeUrl)
-writer.username = installed.writerRole
-writer.password = 'bench'
+const bench = await benchTarget()
+const { tables } = bench
 
 const config = loadConfig({
   env: {},
   flags: {
-    target_url: url,
-    store_url: writer.toString(),
+    target_url: bench.url,
+    store_url: bench.writerUrl,
     schema: 'bench',
     prefix: 'web1',
     insecure: true,
@@ -57,7 +31,6 @@ const config = loadConfig({
   },
 })
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const bare: number[] = []
 const cycle: number[] = []
 const spool: number[] = []
@@ -103,9 +76,7 @@ try {
     }
   }
 } finally {
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-  for (const r of ['bench_web1_writer', 'bench_reader', 'bench_owner']) await admin.query(`DROP ROLE IF EXISTS ${r}`)
-  await admin.end()
+  await bench.drop()
   rmSync(dir, { recursive: true, force: true })
 }
 
