@@ -1,8 +1,27 @@
 import { readFileSync } from 'node:fs'
+import { isBuiltin } from 'node:module'
 import { defineConfig, type Options } from 'tsup'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 const define = { PGGRAPH_BRIDGE_VERSION: JSON.stringify(version) }
+
+// In an ES module, esbuild hoists every `import … from 'node:…'` of the bundle to the top, so
+// `--version` would load TLS, readline and the rest. Seen as CommonJS modules they are required
+// where the module that uses them is first evaluated, and a command loads only its own.
+const lazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      isBuiltin(args.path) && args.namespace !== 'lazy-builtin'
+        ? { path: args.path, namespace: 'lazy-builtin' }
+        : undefined,
+    )
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)})`,
+      loader: 'js',
+    }))
+  },
+}
 
 // The shipped builds bundle everything, from the workspaces' sources, except PGlite (only for
 // `pglite:` stores: 10 MB of WebAssembly a monitored server does not need; it is loaded from
@@ -51,6 +70,7 @@ export default defineConfig([
     ...shipped,
     format: ['esm'],
     outDir: '../../dist',
+    esbuildPlugins: [lazyBuiltins],
     outExtension: () => ({ js: '.mjs' }),
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __pggraphRequire } from 'node:module';const require = __pggraphRequire(import.meta.url);",
