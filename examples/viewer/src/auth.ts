@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { findUser } from './users.js'
+import { findUser, msSinceUnlock } from './users.js'
 import { burnPasswordCheck, safeEqual, verifyPassword } from './password.js'
 import { HttpError, parseCookies, readForm, redirect, send, sessionCookie } from './http-util.js'
+import type { LoginGuard } from './login-guard.js'
 import { errorPage, loginPage } from './pages.js'
-import type { RateLimiter } from './rate-limit.js'
 import type { Session, SessionStore } from './sessions.js'
 import type { StoreAccess } from './store-access.js'
 
@@ -11,9 +11,11 @@ import type { StoreAccess } from './store-access.js'
 export interface AuthContext {
   readonly store: StoreAccess
   readonly sessions: SessionStore
-  readonly perIp: RateLimiter
-  readonly perUser: RateLimiter
+  readonly guard: LoginGuard
   readonly cookieName: string
+  /** The device cookie: proof that this browser logged in as a user before (see {@link LoginGuard}). */
+  readonly deviceCookieName: string
+  readonly now: () => number
   readonly secure: boolean
   readonly log: (line: string) => void
 }
@@ -66,8 +68,10 @@ export function showLogin(ctx: AuthContext, req: IncomingMessage, res: ServerRes
 }
 
 /**
- * POST /login: CSRF, then the per-IP and per-user limits (429 with Retry-After), then the
- * scrypt check. Success rotates the session: the anonymous id is dropped and a new id issued.
+ * POST /login: CSRF, then one attempt reserved against the limits before the scrypt check
+ * (see {@link LoginGuard}: parallel requests cannot all be checked), 429 with Retry-After when
+ * refused. Success rotates the session (the anonymous id is dropped, a new one issued) and
+ * sets the device cookie that gives this browser its own count for this user.
  */
 export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: ServerResponse, ip: string): Promise<void> {
   const form = await readForm(req)
@@ -76,6 +80,7 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
   const user = (form.get('user') ?? '').trim().slice(0, 64)
   const next = safeNext(form.get('next'))
   const password = (form.get('password') ?? '').slice(0, 1024)
+  const device = parseCookies(req.headers.cookie).get(ctx.deviceCookieName)
   const limited = (retryAfter: number): void =>
     send(
       req,
@@ -88,17 +93,29 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
         'Cache-Control': 'no-store',
       },
     )
-  const byIp = ctx.perIp.hit(ip)
-  if (!byIp.ok) return limited(byIp.retryAfter)
-  const userKey = user.toLowerCase()
-  const byUser = ctx.perUser.check(userKey)
-  if (!byUser.ok) return limited(byUser.retryAfter)
-  const stored = user ? await ctx.store.service((db) => findUser(db, user)) : undefined
-  const ok = stored ? await verifyPassword(password, stored.passwordHash) : await burnPasswordCheck(password)
+  // A lock that `users unlock` lifted (maybe from another process) ends before the attempt.
+  const since = ctx.guard.lockedSince(user, device)
+  if (since !== undefined) {
+    const ago = await ctx.store.service((db) => msSinceUnlock(db, user))
+    if (ago !== null) ctx.guard.unlock(user, ctx.now() - ago)
+  }
+  const verdict = ctx.guard.reserve(ip, user, device)
+  if (!verdict.ok || !verdict.attempt) {
+    ctx.log(`login refused for ${JSON.stringify(user)} from ${ip}: too many attempts`)
+    return limited(verdict.ok ? 1 : verdict.retryAfter)
+  }
+  const attempt = verdict.attempt
+  let stored
+  let ok = false
+  try {
+    stored = user ? await ctx.store.service((db) => findUser(db, user)) : undefined
+    ok = stored ? await verifyPassword(password, stored.passwordHash) : await burnPasswordCheck(password)
+  } finally {
+    if (ok && stored) attempt.succeeded()
+    else attempt.failed()
+  }
   if (!ok || !stored) {
-    const after = ctx.perUser.hit(userKey)
     ctx.log(`login failed for ${JSON.stringify(user)} from ${ip}`)
-    if (!after.ok) return limited(after.retryAfter)
     const s = anon!
     setSession(ctx, res, s)
     return send(
@@ -112,10 +129,12 @@ export async function doLogin(ctx: AuthContext, req: IncomingMessage, res: Serve
       },
     )
   }
-  ctx.perUser.reset(userKey)
   ctx.sessions.destroy(anon!.id)
   const s = ctx.sessions.create({ user: stored.user, schema: stored.schema, admin: stored.admin })
-  setSession(ctx, res, s)
+  res.setHeader('Set-Cookie', [
+    sessionCookie(ctx.cookieName, s.id, ctx.sessions.cookieMaxAge(s), ctx.secure),
+    sessionCookie(ctx.deviceCookieName, ctx.guard.deviceToken(stored.user), ctx.guard.deviceMaxAge, ctx.secure),
+  ])
   ctx.log(`login ${stored.user} from ${ip}`)
   redirect(res, next)
 }

@@ -9,7 +9,7 @@ import { renderToFile } from './render-command.js'
 import { startViewer } from './server.js'
 import { openStoreAccess, type StoreAccess } from './store-access.js'
 import { checkTenantSchema } from './tenants.js'
-import { addUser, listUsers, removeUser, validatePassword, validateUserName } from './users.js'
+import { addUser, listUsers, removeUser, unlockUser, validatePassword, validateUserName } from './users.js'
 
 const STORE = `  --store URL          The store: pglite:<folder> (embedded) or postgres://user@host:5432/db
                        [PGGRAPH_STORE_URL]`
@@ -24,6 +24,7 @@ Commands:
   users add      Add a user (or replace their password), of one tenant schema or --admin
   users list     List the users
   users remove   Remove a user
+  users unlock   Lift a user's login lock (too many failed logins) at once
 
 Each command has its own help: pggraph-viewer <command> --help (or pggraph-viewer help <command>).
 Passwords are never arguments: "users add" asks for one on the terminal or reads it from stdin.
@@ -135,11 +136,26 @@ ${STORE}
     switch: ['help'],
     run: (args) => users('remove', args),
   },
+  'users unlock': {
+    help: `Usage: pggraph-viewer users unlock --store URL --user U
+
+Lift the login lock of a user at once (after too many failed logins, 429 "Too many login
+attempts"), in every viewer serving the store, instead of waiting out the 15 minutes. Run it as
+the store's owner. The user's next login is checked as usual.
+
+${STORE}
+  --user U             User name
+  --help               This help
+`,
+    value: ['store', 'user'],
+    switch: ['help'],
+    run: (args) => users('unlock', args),
+  },
 }
 
-const USERS_HELP = `Usage: pggraph-viewer users add|list|remove [options]
+const USERS_HELP = `Usage: pggraph-viewer users add|list|remove|unlock [options]
 
-${['add', 'list', 'remove'].map((c) => COMMANDS[`users ${c}`]!.help.split('\n')[0]!.replace('Usage: ', '  ')).join('\n')}
+${['add', 'list', 'remove', 'unlock'].map((c) => COMMANDS[`users ${c}`]!.help.split('\n')[0]!.replace('Usage: ', '  ')).join('\n')}
 
 Each has its own help: pggraph-viewer users add --help.
 `
@@ -194,7 +210,7 @@ async function render(args: ParsedArgs): Promise<void> {
   process.stdout.write(`wrote ${out} (${bytes} bytes)\n`)
 }
 
-async function users(sub: 'add' | 'list' | 'remove', args: ParsedArgs): Promise<void> {
+async function users(sub: 'add' | 'list' | 'remove' | 'unlock', args: ParsedArgs): Promise<void> {
   const url = required(args, 'store', 'PGGRAPH_STORE_URL')
   const user = sub === 'list' ? '' : validateUserName(required(args, 'user'))
   const schema = flag(args, 'schema') ?? null
@@ -217,6 +233,9 @@ async function users(sub: 'add' | 'list' | 'remove', args: ParsedArgs): Promise<
       if (all.length === 0) process.stdout.write('no users yet: add one with "pggraph-viewer users add"\n')
       for (const u of all)
         process.stdout.write(`${u.user}\t${u.admin ? 'admin' : 'user'}\t${u.schema ?? '*'}\t${u.createdAt}\n`)
+    } else if (sub === 'unlock') {
+      if (!(await unlockUser(store, user))) throw new PggraphError('NOT_FOUND', `There is no user "${user}".`)
+      process.stdout.write(`user ${user} unlocked (running viewers apply it at their next login attempt)\n`)
     } else {
       const removed = await store.service((db) => removeUser(db, user))
       if (!removed) throw new PggraphError('NOT_FOUND', `There is no user "${user}".`)
@@ -246,10 +265,10 @@ function commandOf(words: readonly string[]): { name: string; command?: Command 
 function unknownCommand(name: string): PggraphError {
   const [first, second] = name.split(' ')
   if (first === 'users') {
-    const best = second ? closestMatch(second, ['add', 'list', 'remove']) : undefined
+    const best = second ? closestMatch(second, ['add', 'list', 'remove', 'unlock']) : undefined
     return new PggraphError(
       'CONFIG',
-      `${second ? `Unknown command "users ${second}"${best ? ` (did you mean "users ${best}"?)` : ''}` : 'users needs a command'}: use "users add", "users list" or "users remove" (see pggraph-viewer users --help).`,
+      `${second ? `Unknown command "users ${second}"${best ? ` (did you mean "users ${best}"?)` : ''}` : 'users needs a command'}: use "users add", "users list", "users remove" or "users unlock" (see pggraph-viewer users --help).`,
     )
   }
   const best = closestMatch(name, ['serve', 'render', 'users'])

@@ -14,6 +14,7 @@ export {
   findUser,
   listUsers,
   removeUser,
+  unlockUser,
   type StoredUser,
   type ViewerUser,
 } from './users.js'

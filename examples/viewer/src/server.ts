@@ -8,12 +8,12 @@ import { doLogin, doLogout, loginFor, safeNext, sessionOf, showLogin, type AuthC
 import { ImageCache } from './cache.js'
 import { HttpError, clientIp, redirect, securityHeaders, send } from './http-util.js'
 import { errorPage, systemsPage } from './pages.js'
-import { RateLimiter } from './rate-limit.js'
+import { LoginGuard } from './login-guard.js'
 import { SessionStore, type Session } from './sessions.js'
 import { openStoreAccess, type StoreAccess } from './store-access.js'
 import { systemRoute, type SystemContext } from './system-routes.js'
 import { schemasOf, systemsOfSchema, type SystemInfo } from './systems.js'
-import { addUser, ensureUsersTable, findUser, type ViewerUser } from './users.js'
+import { addUser, ensureUsersTable, findUser, unlockUser, type ViewerUser } from './users.js'
 
 /** How to run a viewer; only `store` is required. */
 export interface ViewerOptions {
@@ -27,7 +27,11 @@ export interface ViewerOptions {
   readonly trustProxy?: boolean
   /** Absolute session lifetime (default 12 h) and idle timeout (default 2 h), in ms. */
   readonly session?: { readonly maxAgeMs?: number; readonly idleMs?: number }
-  /** Login limits: attempts per IP and failures per user in a window (default 20 and 5 per 15 min). */
+  /**
+   * Login limits (see {@link LoginGuard}): attempts per client address, and failed attempts per
+   * user name (shared by new browsers; each browser that logged in as the user before has its
+   * own), in a window. Default 20 and 5 per 15 minutes.
+   */
   readonly loginLimits?: { readonly perIp?: number; readonly perUser?: number; readonly windowMs?: number }
   /** Graph size in pixels (default 800 × 260). */
   readonly graphSize?: { readonly width: number; readonly height: number }
@@ -47,6 +51,11 @@ export interface Viewer {
   listen(port: number, host?: string): Promise<string>
   /** Add or update a user (scrypt-hashed password), e.g. a demo login. */
   addUser(input: { user: string; schema?: string | null; admin?: boolean; password: string }): Promise<ViewerUser>
+  /**
+   * Lift `user`'s login lock now, in this viewer and (through the users table) in every other
+   * viewer of the store, as `pggraph-viewer users unlock` does; false when there is no such user.
+   */
+  unlockUser(user: string): Promise<boolean>
   /** Number of graphs in the render cache. */
   readonly cachedGraphs: number
   /** Stop listening and close the store (when the viewer opened it). */
@@ -81,10 +90,14 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       { maxAgeMs: options.session?.maxAgeMs ?? 12 * 3_600_000, idleMs: options.session?.idleMs ?? 2 * 3_600_000 },
       now,
     ),
-    perIp: new RateLimiter({ limit: options.loginLimits?.perIp ?? 20, windowMs, now }),
-    perUser: new RateLimiter({ limit: options.loginLimits?.perUser ?? 5, windowMs, now }),
+    guard: new LoginGuard(
+      { perIp: options.loginLimits?.perIp ?? 20, perUser: options.loginLimits?.perUser ?? 5, windowMs },
+      now,
+    ),
     // The __Host- prefix pins the cookie to this host and path, over HTTPS only.
     cookieName: secure ? '__Host-pggraph' : 'pggraph',
+    deviceCookieName: secure ? '__Host-pggraph-device' : 'pggraph-device',
+    now,
     secure,
     log,
   }
@@ -250,6 +263,11 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
       return cache.size
     },
     addUser: (input) => addUser(store, input),
+    async unlockUser(user) {
+      const found = await unlockUser(store, user)
+      if (found) auth.guard.unlock(user)
+      return found
+    },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject)

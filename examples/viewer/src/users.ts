@@ -36,6 +36,7 @@ const DDL = [
      password_hash text NOT NULL CHECK (password_hash LIKE 'scrypt$%'),
      created_at timestamptz NOT NULL DEFAULT now(),
      updated_at timestamptz NOT NULL DEFAULT now(),
+     unlocked_at timestamptz,
      CHECK (is_admin OR schema_name IS NOT NULL)
    )`,
   `REVOKE ALL ON ${ADMIN_SCHEMA}.viewer_users FROM PUBLIC`,
@@ -165,6 +166,46 @@ export async function removeUser(db: Queryable, user: string): Promise<boolean> 
     return r.rows.length > 0
   } catch (err) {
     if (sqlStateOf(err) === '42P01' || sqlStateOf(err) === '3F000') return false
+    throw err
+  }
+}
+
+/**
+ * Lift `user`'s login lock (`pggraph-viewer users unlock`): record the time in the users table,
+ * where every running viewer looks at that user's next attempt, so the lock ends at once and
+ * nobody has to wait out the window. Returns whether the user exists. Run as the store's owner
+ * (a users table made before this column existed gets it here).
+ */
+export async function unlockUser(store: StoreAccess, user: string): Promise<boolean> {
+  validateUserName(user)
+  await ensureUsersTable(store)
+  await store.service((db) =>
+    db.query(`ALTER TABLE ${ADMIN_SCHEMA}.viewer_users ADD COLUMN IF NOT EXISTS unlocked_at timestamptz`),
+  )
+  const r = await store.service((db) =>
+    db.query(`UPDATE ${ADMIN_SCHEMA}.viewer_users SET unlocked_at = now() WHERE username = $1 RETURNING username`, [
+      user,
+    ]),
+  )
+  return r.rows.length > 0
+}
+
+/**
+ * How long ago `user` was last unlocked, in ms by the store's clock (so the viewer's own clock
+ * may differ), or `null`: never, no such user, or a users table from before `users unlock`.
+ */
+export async function msSinceUnlock(db: Queryable, user: string): Promise<number | null> {
+  if (!USER_PATTERN.test(user)) return null
+  try {
+    const r = await db.query<{ ms: number | null }>(
+      `SELECT (extract(epoch FROM now() - max(unlocked_at)) * 1000)::float8 AS ms
+         FROM ${ADMIN_SCHEMA}.viewer_users WHERE lower(username) = lower($1)`,
+      [user],
+    )
+    const ms = r.rows[0]?.ms
+    return ms === null || ms === undefined ? null : Math.max(0, Number(ms))
+  } catch (err) {
+    if (sqlStateOf(err) === '42703') return null
     throw err
   }
 }

@@ -261,7 +261,7 @@ describe('pggraph-viewer help and mistakes', () => {
       [['users', 'list', '--frobnicate'], /Unknown option --frobnicate for "users list": see/],
       [['serv'], /Unknown command "serv" \(did you mean "serve"\?\)/],
       [['users', 'ad'], /Unknown command "users ad" \(did you mean "users add"\?\)/],
-      [['users'], /users needs a command: use "users add", "users list" or "users remove"/],
+      [['users'], /users needs a command: use "users add", "users list", "users remove" or "users unlock"/],
       [['serve', '--password', 'x'], /Passwords are never command-line arguments/],
       [['users', 'list', 'extra'], /Unexpected "extra" after users list/],
     ]
