@@ -1,19 +1,23 @@
 import type { SeriesReader } from '@pggraph/core'
-import { graphCatalog, graphNames, loadGraphData, renderGraph, type GraphData } from '@pggraph/render'
+import {
+  GRAPH_GROUP_TITLES,
+  GRAPH_GROUPS,
+  graphCatalog,
+  graphNames,
+  loadGraphData,
+  renderGraph,
+  type GraphData,
+  type GraphGroup,
+} from '@pggraph/render'
 
-/** The dashboard groups, in order, with their headings. */
-export const GROUPS = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'activity', label: 'Activity' },
-  { id: 'io', label: 'I/O & checkpoints' },
-  { id: 'wal', label: 'WAL & replication' },
-  { id: 'tables', label: 'Tables' },
-  { id: 'indexes', label: 'Indexes' },
-  { id: 'statements', label: 'Statements' },
-] as const
+/** The dashboard groups, in order, with their headings: the catalog's own. */
+export const GROUPS: readonly { readonly id: GraphGroup; readonly label: string }[] = GRAPH_GROUPS.map((id) => ({
+  id,
+  label: GRAPH_GROUP_TITLES[id],
+}))
 
 /** A dashboard group id. */
-export type GroupId = (typeof GROUPS)[number]['id']
+export type GroupId = GraphGroup
 
 /** What the viewer shows about a graph of the catalog. */
 export interface GraphInfo {

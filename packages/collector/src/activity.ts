@@ -14,8 +14,8 @@ export const pgStatActivity = {
   description: 'Backends by database, type and state; longest transaction, query and state age',
   labels: { datname: 'text', backend_type: 'text', state: 'text' },
   values: {
-    backends: gauge('connections', 'Backends in this state'),
-    waiting_on_lock: gauge('connections', 'Of these, waiting for a lock'),
+    backends: gauge('sessions', 'Backends in this state'),
+    waiting_on_lock: gauge('sessions', 'Of these, waiting for a lock'),
     max_xact_age: gauge('seconds', 'Age of the oldest open transaction'),
     max_query_age: gauge('seconds', 'Age of the longest running query (state active)'),
     max_state_age: gauge('seconds', 'Time since the oldest state change (e.g. idle in transaction)'),
@@ -44,7 +44,7 @@ export const pgStatActivityWait = {
   scope: 'cluster',
   description: 'Backends waiting, by wait event type and wait event',
   labels: { wait_event_type: 'text', wait_event: 'text' },
-  values: { backends: gauge('connections', 'Backends waiting on this event') },
+  values: { backends: gauge('sessions', 'Backends waiting on this event') },
   requires: [{ privilege: 'pg_read_all_stats' }],
   queries: [
     {

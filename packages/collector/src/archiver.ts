@@ -9,8 +9,8 @@ export const pgStatArchiver = {
   description: 'WAL archiving: segments archived and failed',
   labels: {},
   values: {
-    archived_count: counter('count', 'WAL files archived'),
-    failed_count: counter('count', 'Failed archive attempts'),
+    archived_count: counter('files', 'WAL files archived', { per: 'minute' }),
+    failed_count: counter('count', 'Failed archive attempts', { per: 'minute' }),
     last_archived_time: gauge('timestamp', 'Time of the last successful archive'),
     last_failed_time: gauge('timestamp', 'Time of the last failure'),
   },

@@ -2,10 +2,10 @@ import type { Collector, MetricDefinition } from '@pggraph/core'
 import { counter, selectList, versioned } from './sql.js'
 
 const values = {
-  buffers_clean: counter('blocks', 'Buffers written by the background writer'),
+  buffers_clean: counter('buffers', 'Buffers written by the background writer'),
   maxwritten_clean: counter('count', 'Times the background writer stopped because it wrote too many buffers'),
-  buffers_alloc: counter('blocks', 'Buffers allocated'),
-  buffers_backend: counter('blocks', 'Buffers written directly by backends (up to 16; from 17 see pg_stat_io)'),
+  buffers_alloc: counter('buffers', 'Buffers allocated'),
+  buffers_backend: counter('buffers', 'Buffers written directly by backends (up to 16; from 17 see pg_stat_io)'),
   buffers_backend_fsync: counter('count', 'Times a backend had to fsync itself (up to 16; from 17 see pg_stat_io)'),
 } as const
 

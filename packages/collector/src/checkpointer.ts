@@ -2,16 +2,18 @@ import type { Collector, MetricDefinition } from '@pggraph/core'
 import { counter, selectList, versioned } from './sql.js'
 
 const values = {
-  num_timed: counter('count', 'Scheduled checkpoints (before 17: pg_stat_bgwriter.checkpoints_timed)'),
-  num_requested: counter('count', 'Requested checkpoints (before 17: checkpoints_req)'),
-  num_done: counter('count', 'Checkpoints performed', 18),
-  restartpoints_timed: counter('count', 'Scheduled restartpoints (standby)', 17),
-  restartpoints_req: counter('count', 'Requested restartpoints (standby)', 17),
-  restartpoints_done: counter('count', 'Restartpoints performed (standby)', 17),
+  num_timed: counter('checkpoints', 'Scheduled checkpoints (before 17: pg_stat_bgwriter.checkpoints_timed)', {
+    per: 'hour',
+  }),
+  num_requested: counter('checkpoints', 'Requested checkpoints (before 17: checkpoints_req)', { per: 'hour' }),
+  num_done: counter('checkpoints', 'Checkpoints performed', { since: 18, per: 'hour' }),
+  restartpoints_timed: counter('restartpoints', 'Scheduled restartpoints (standby)', { since: 17, per: 'hour' }),
+  restartpoints_req: counter('restartpoints', 'Requested restartpoints (standby)', { since: 17, per: 'hour' }),
+  restartpoints_done: counter('restartpoints', 'Restartpoints performed (standby)', { since: 17, per: 'hour' }),
   write_time: counter('ms', 'Time writing checkpoint files (before 17: checkpoint_write_time)'),
   sync_time: counter('ms', 'Time syncing checkpoint files (before 17: checkpoint_sync_time)'),
-  buffers_written: counter('blocks', 'Buffers written by checkpoints (before 17: buffers_checkpoint)'),
-  slru_written: counter('blocks', 'SLRU buffers written by checkpoints', 18),
+  buffers_written: counter('buffers', 'Buffers written by checkpoints (before 17: buffers_checkpoint)'),
+  slru_written: counter('buffers', 'SLRU buffers written by checkpoints', 18),
 } as const
 
 // Before 17 the checkpoint counters lived in pg_stat_bgwriter under other names.

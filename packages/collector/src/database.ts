@@ -12,11 +12,11 @@ const databaseValues = {
   tup_inserted: counter('tuples', 'Rows inserted'),
   tup_updated: counter('tuples', 'Rows updated'),
   tup_deleted: counter('tuples', 'Rows deleted'),
-  conflicts: counter('count', 'Queries cancelled by recovery conflicts (standby)'),
-  temp_files: counter('count', 'Temporary files created'),
+  conflicts: counter('count', 'Queries cancelled by recovery conflicts (standby)', { per: 'minute' }),
+  temp_files: counter('files', 'Temporary files created', { per: 'minute' }),
   temp_bytes: counter('bytes', 'Bytes written to temporary files'),
-  deadlocks: counter('count', 'Deadlocks detected'),
-  checksum_failures: counter('count', 'Data page checksum failures (null when checksums are off)'),
+  deadlocks: counter('count', 'Deadlocks detected', { per: 'minute' }),
+  checksum_failures: counter('count', 'Data page checksum failures (null when checksums are off)', { per: 'minute' }),
   checksum_last_failure: gauge('timestamp', 'Time of the last checksum failure'),
   blk_read_time: counter('ms', 'Time spent reading blocks (track_io_timing)'),
   blk_write_time: counter('ms', 'Time spent writing blocks (track_io_timing)'),
@@ -24,9 +24,9 @@ const databaseValues = {
   active_time: counter('ms', 'Time spent executing statements', 14),
   idle_in_transaction_time: counter('ms', 'Time spent idle in a transaction', 14),
   sessions: counter('count', 'Sessions established', 14),
-  sessions_abandoned: counter('count', 'Sessions ended by a lost client', 14),
-  sessions_fatal: counter('count', 'Sessions ended by a fatal error', 14),
-  sessions_killed: counter('count', 'Sessions terminated by an operator', 14),
+  sessions_abandoned: counter('count', 'Sessions ended by a lost client', { since: 14, per: 'minute' }),
+  sessions_fatal: counter('count', 'Sessions ended by a fatal error', { since: 14, per: 'minute' }),
+  sessions_killed: counter('count', 'Sessions terminated by an operator', { since: 14, per: 'minute' }),
   parallel_workers_to_launch: counter('count', 'Parallel workers planned', 18),
   parallel_workers_launched: counter('count', 'Parallel workers launched', 18),
 } as const
@@ -48,12 +48,12 @@ export const pgStatDatabase = {
 } as const satisfies MetricDefinition
 
 const conflictValues = {
-  confl_tablespace: counter('count', 'Queries cancelled: dropped tablespace'),
-  confl_lock: counter('count', 'Queries cancelled: lock timeout'),
-  confl_snapshot: counter('count', 'Queries cancelled: old snapshot'),
-  confl_bufferpin: counter('count', 'Queries cancelled: pinned buffer'),
-  confl_deadlock: counter('count', 'Queries cancelled: deadlock'),
-  confl_active_logicalslot: counter('count', 'Logical slots invalidated by a conflict', 16),
+  confl_tablespace: counter('count', 'Queries cancelled: dropped tablespace', { per: 'minute' }),
+  confl_lock: counter('count', 'Queries cancelled: lock timeout', { per: 'minute' }),
+  confl_snapshot: counter('count', 'Queries cancelled: old snapshot', { per: 'minute' }),
+  confl_bufferpin: counter('count', 'Queries cancelled: pinned buffer', { per: 'minute' }),
+  confl_deadlock: counter('count', 'Queries cancelled: deadlock', { per: 'minute' }),
+  confl_active_logicalslot: counter('count', 'Logical slots invalidated by a conflict', { since: 16, per: 'minute' }),
 } as const
 
 /** `pg_stat_database_conflicts`: queries cancelled on a standby by recovery conflicts, per database. */

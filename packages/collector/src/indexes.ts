@@ -4,7 +4,7 @@ import { LOCKED_TABLES, counter, gauge, selectList, versioned } from './sql.js'
 import { topNQuery } from './top-n.js'
 
 const values = {
-  idx_scan: counter('count', 'Scans of the index'),
+  idx_scan: counter('scans', 'Scans of the index'),
   idx_tup_read: counter('tuples', 'Index entries returned'),
   idx_tup_fetch: counter('tuples', 'Rows fetched by simple index scans'),
   last_idx_scan: gauge('timestamp', 'Last scan of the index', 16),

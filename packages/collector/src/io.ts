@@ -2,21 +2,21 @@ import type { Collector, MetricDefinition } from '@pggraph/core'
 import { counter, selectList, versioned } from './sql.js'
 
 const values = {
-  reads: counter('count', 'Read operations', 16),
+  reads: counter('operations', 'Read operations', 16),
   read_bytes: counter('bytes', 'Bytes read (before 18: reads × op_bytes)', 16),
   read_time: counter('ms', 'Time reading (track_io_timing)', 16),
-  writes: counter('count', 'Write operations', 16),
+  writes: counter('operations', 'Write operations', 16),
   write_bytes: counter('bytes', 'Bytes written (before 18: writes × op_bytes)', 16),
   write_time: counter('ms', 'Time writing', 16),
-  writebacks: counter('count', 'Writeback requests', 16),
+  writebacks: counter('operations', 'Writeback requests', 16),
   writeback_time: counter('ms', 'Time in writeback', 16),
-  extends: counter('count', 'Relation extend operations', 16),
+  extends: counter('operations', 'Relation extend operations', 16),
   extend_bytes: counter('bytes', 'Bytes extended (before 18: extends × op_bytes)', 16),
   extend_time: counter('ms', 'Time extending', 16),
-  hits: counter('count', 'Shared buffer hits', 16),
-  evictions: counter('count', 'Buffers evicted', 16),
-  reuses: counter('count', 'Ring buffers reused', 16),
-  fsyncs: counter('count', 'fsync calls', 16),
+  hits: counter('buffers', 'Shared buffer hits', 16),
+  evictions: counter('buffers', 'Buffers evicted', 16),
+  reuses: counter('buffers', 'Ring buffers reused', 16),
+  fsyncs: counter('operations', 'fsync calls', 16),
   fsync_time: counter('ms', 'Time in fsync', 16),
 } as const
 

@@ -9,7 +9,7 @@ export const pgLocks = {
   description: 'Locks by type, mode and granted; longest wait',
   labels: { locktype: 'text', mode: 'text', granted: 'text' },
   values: {
-    locks: gauge('count', 'Locks held or awaited'),
+    locks: gauge('locks', 'Locks held or awaited'),
     max_wait_age: gauge('seconds', 'Longest time a lock has been awaited (waitstart)', 14),
   },
   queries: [

@@ -1,4 +1,4 @@
-import type { ValueColumn, VersionedQuery } from '@pggraph/core'
+import type { RatePer, ValueColumn, ValueKind, VersionedQuery } from '@pggraph/core'
 import { MIN_SERVER_VERSION } from '@pggraph/core'
 
 /**
@@ -74,22 +74,33 @@ export function ageOf(expr: string): string {
   return `CASE WHEN ${expr} IS NOT NULL THEN greatest(0, extract(epoch FROM clock_timestamp() - ${expr}))::float8 END`
 }
 
-/** A counter column (cumulative; graphs show its rate). @internal */
-export function counter(
+/** When a column exists from (`since`, a major version) and, for a counter, per what its rate is shown. @internal */
+export type ColumnOptions = number | { readonly since?: number; readonly per?: RatePer }
+
+function column<K extends ValueKind>(
+  kind: K,
   unit: string,
   description: string,
-  since?: number,
-): { readonly kind: 'counter'; readonly unit: string; readonly description: string; readonly since?: number } {
-  return since === undefined ? { kind: 'counter', unit, description } : { kind: 'counter', unit, description, since }
+  o: ColumnOptions | undefined,
+): {
+  readonly kind: K
+  readonly unit: string
+  readonly description: string
+  readonly since?: number
+  readonly per?: RatePer
+} {
+  const { since, per } = typeof o === 'number' ? { since: o, per: undefined } : (o ?? {})
+  return { kind, unit, description, ...(since === undefined ? {} : { since }), ...(per === undefined ? {} : { per }) }
+}
+
+/** A counter column (cumulative; graphs show its rate, per second unless `per` says otherwise). @internal */
+export function counter(unit: string, description: string, options?: ColumnOptions) {
+  return column('counter', unit, description, options)
 }
 
 /** A gauge column (a level at the snapshot time). @internal */
-export function gauge(
-  unit: string,
-  description: string,
-  since?: number,
-): { readonly kind: 'gauge'; readonly unit: string; readonly description: string; readonly since?: number } {
-  return since === undefined ? { kind: 'gauge', unit, description } : { kind: 'gauge', unit, description, since }
+export function gauge(unit: string, description: string, since?: number) {
+  return column('gauge', unit, description, since)
 }
 
 /** Names of the columns of `values` that exist on server `major`. @internal */

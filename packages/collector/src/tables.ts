@@ -4,9 +4,9 @@ import { topNQuery } from './top-n.js'
 import { topOption, withParams } from './params.js'
 
 const stat = {
-  seq_scan: counter('count', 'Sequential scans'),
+  seq_scan: counter('scans', 'Sequential scans'),
   seq_tup_read: counter('tuples', 'Rows read by sequential scans'),
-  idx_scan: counter('count', 'Index scans'),
+  idx_scan: counter('scans', 'Index scans'),
   idx_tup_fetch: counter('tuples', 'Rows fetched by index scans'),
   n_tup_ins: counter('tuples', 'Rows inserted'),
   n_tup_upd: counter('tuples', 'Rows updated'),

@@ -7,6 +7,17 @@ export const GRAPH_GROUPS = ['overview', 'activity', 'io', 'wal', 'tables', 'ind
 /** A section of the catalog (a dashboard row). */
 export type GraphGroup = (typeof GRAPH_GROUPS)[number]
 
+/** The heading of each section of the catalog, as dashboards and docs show it. */
+export const GRAPH_GROUP_TITLES: Readonly<Record<GraphGroup, string>> = {
+  overview: 'Overview',
+  activity: 'Activity',
+  io: 'I/O & checkpoints',
+  wal: 'WAL & replication',
+  tables: 'Tables',
+  indexes: 'Indexes',
+  statements: 'Statements',
+}
+
 /**
  * What a graph reads: a {@link SeriesQuery} without its time range and resolution, which
  * {@link loadGraphData} adds. `C` narrows the column names when the metric's definition is known.

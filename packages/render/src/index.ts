@@ -6,7 +6,24 @@
  */
 export { catalogGraphs, graphCatalog, graphNames, isGraphName, type GraphName } from './catalog/index.js'
 export { WRAPAROUND_LIMIT } from './catalog/database.js'
-export { timeseries, bars, noDataReason, type TimeseriesConfig, type BarsConfig } from './catalog/define.js'
+export {
+  timeseries,
+  bars,
+  noDataReason,
+  type TimeseriesConfig,
+  type BarsConfig,
+  type BarsFunction,
+} from './catalog/define.js'
+export {
+  byLabel,
+  columns,
+  ratio,
+  deriveShape,
+  type ByLabelOptions,
+  type ColumnsOptions,
+  type DerivedShape,
+  type LineSource,
+} from './catalog/source.js'
 export { graphQuery, type GraphQueryOptions } from './catalog/query.js'
 export {
   allLines,
@@ -21,7 +38,14 @@ export {
   type LabelLineOptions,
   type LineBuilder,
 } from './catalog/lines.js'
-export { GRAPH_GROUPS, type GraphDefinition, type GraphGroup, type GraphQuery, type GraphSpecOptions } from './graph.js'
+export {
+  GRAPH_GROUPS,
+  GRAPH_GROUP_TITLES,
+  type GraphDefinition,
+  type GraphGroup,
+  type GraphQuery,
+  type GraphSpecOptions,
+} from './graph.js'
 export { downsample, type DownsampleMethod } from './downsample.js'
 export {
   barSpec,

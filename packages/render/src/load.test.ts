@@ -16,8 +16,22 @@ describe('loadGraphData', () => {
     }
     const data = await loadGraphData('io.buffers_written', read, range)
     expect(calls).toEqual([
-      { metric: 'pg_stat_checkpointer', columns: ['buffers_written'], from: T0, to: T0 + DAY, points: 600 },
-      { metric: 'pg_stat_bgwriter', columns: ['buffers_clean', 'buffers_alloc'], from: T0, to: T0 + DAY, points: 600 },
+      {
+        metric: 'pg_stat_checkpointer',
+        columns: ['buffers_written'],
+        aggregate: 'sum',
+        from: T0,
+        to: T0 + DAY,
+        points: 600,
+      },
+      {
+        metric: 'pg_stat_bgwriter',
+        columns: ['buffers_clean', 'buffers_alloc'],
+        aggregate: 'sum',
+        from: T0,
+        to: T0 + DAY,
+        points: 600,
+      },
     ])
     expect(data.sets[0]!.series.every((s) => s.metric === 'pg_stat_checkpointer')).toBe(true)
     expect(data.sets[1]!.series.every((s) => s.metric === 'pg_stat_bgwriter')).toBe(true)

@@ -1,6 +1,7 @@
 // Deterministic, realistic synthetic series for every catalog graph: used by the unit tests,
 // the golden files, the docs pictures and the benchmarks. No clock reads, seeded randomness.
-import type { Series, SeriesEvent, SeriesPoint, SeriesSet, Unit } from '@pggraph/core'
+import { builtinMetrics } from '@pggraph/collector/definitions'
+import type { Series, SeriesEvent, SeriesPoint, SeriesSet, Unit, ValueColumn } from '@pggraph/core'
 import { graphCatalog, type GraphName } from '../src/index.js'
 
 /** A fixed start: 2026-11-01 00:00 UTC. */
@@ -130,33 +131,17 @@ export interface SyntheticOptions {
   readonly events?: boolean
 }
 
-const GAUGE_UNIT: Record<string, Unit> = {
-  size_bytes: 'bytes',
-  total_bytes: 'bytes',
-  retained_bytes: 'bytes',
-  xid_age: 'xids',
-  backends: 'connections',
-  locks: 'count',
-  n_dead_tup: 'tuples',
+/** The definition of a column a graph reads: its kind and unit come from there, never restated. */
+function columnOf(metric: string, column: string): { gauge: boolean; unit: Unit } {
+  const c = builtinMetrics.find((m) => m.name === metric)?.values[column as never] as ValueColumn | undefined
+  if (!c) throw new Error(`no column ${metric}.${column} in the built-in definitions`)
+  return { gauge: c.kind === 'gauge', unit: c.unit }
 }
-const GAUGES = new Set([
-  'size_bytes',
-  'xid_age',
-  'backends',
-  'locks',
-  'max_xact_age',
-  'write_lag',
-  'flush_lag',
-  'replay_lag',
-  'retained_bytes',
-  'n_dead_tup',
-  'total_bytes',
-])
 
-function points(column: string, key: string, o: Required<SyntheticOptions>): SeriesPoint[] {
+function points(column: string, gauge: boolean, key: string, o: Required<SyntheticOptions>): SeriesPoint[] {
   const rnd = prng(hash(`${column}|${key}`))
   const level = (LEVEL[column] ?? 100) * (0.4 + rnd() * 1.2)
-  const growing = column.endsWith('bytes') && GAUGES.has(column)
+  const growing = column.endsWith('bytes') && gauge
   const unused = column === 'idx_scan' && key.includes('legacy')
   const restartAt = o.from + (o.to - o.from) * 0.62
   const out: SeriesPoint[] = []
@@ -185,15 +170,15 @@ export function syntheticSet(name: GraphName, options: SyntheticOptions = {}): S
   for (const q of graphCatalog[name].queries) {
     const labelSets = q.aggregate === 'sum' ? [{}] : (LABELS[q.metric] ?? [{}])
     for (const column of q.columns) {
-      const gauge = GAUGES.has(column)
+      const { gauge, unit } = columnOf(q.metric, column)
       for (const labels of labelSets) {
         series.push({
           metric: q.metric,
           column,
           labels,
           kind: gauge ? 'gauge' : 'rate',
-          unit: GAUGE_UNIT[column] ?? 'count',
-          points: points(column, JSON.stringify(labels) + q.metric, o),
+          unit,
+          points: points(column, gauge, JSON.stringify(labels) + q.metric, o),
         })
       }
     }

@@ -1,7 +1,6 @@
 import { pgDatabase, pgStatDatabase } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
-import { columnLines, labelLines, ratioLine } from './lines.js'
-import { graphQuery } from './query.js'
+import { byLabel, columns, ratio } from './source.js'
 
 /** The transaction ID wraparound limit: 2^31 XIDs of age. */
 export const WRAPAROUND_LIMIT = 2 ** 31
@@ -13,10 +12,7 @@ export const databaseGraphs = [
     title: 'Transactions per second',
     group: 'overview',
     description: 'Committed and rolled back transactions per second, all databases together.',
-    queries: [graphQuery(pgStatDatabase, ['xact_commit', 'xact_rollback'], { aggregate: 'sum' })],
-    unit: 'transactions',
-    per: 'second',
-    lines: columnLines({ xact_commit: 'commit', xact_rollback: 'rollback' }, { sum: true }),
+    lines: [columns(pgStatDatabase, { xact_commit: 'commit', xact_rollback: 'rollback' }, { sum: true })],
   }),
   timeseries({
     name: 'database.cache_hit_ratio',
@@ -24,35 +20,29 @@ export const databaseGraphs = [
     group: 'overview',
     description:
       'Share of block reads served from shared buffers (blks_hit / (blks_hit + blks_read)), all databases together.',
-    queries: [graphQuery(pgStatDatabase, ['blks_hit', 'blks_read'], { aggregate: 'sum' })],
-    unit: 'ratio',
     axisTitle: 'hit ratio',
     yScale: { zero: false, domainMax: 1 },
-    lines: ratioLine('hit ratio', 'blks_hit', 'blks_read'),
+    lines: [ratio(pgStatDatabase, 'blks_hit', 'blks_read', 'hit ratio')],
   }),
   timeseries({
     name: 'database.tuples',
     title: 'Rows per second',
     group: 'overview',
     description: 'Rows returned, fetched, inserted, updated and deleted per second, all databases together.',
-    queries: [
-      graphQuery(pgStatDatabase, ['tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted'], {
-        aggregate: 'sum',
-      }),
-    ],
-    unit: 'tuples',
-    per: 'second',
     axisTitle: 'rows/s',
-    lines: columnLines(
-      {
-        tup_returned: 'returned',
-        tup_fetched: 'fetched',
-        tup_inserted: 'inserted',
-        tup_updated: 'updated',
-        tup_deleted: 'deleted',
-      },
-      { sum: true },
-    ),
+    lines: [
+      columns(
+        pgStatDatabase,
+        {
+          tup_returned: 'returned',
+          tup_fetched: 'fetched',
+          tup_inserted: 'inserted',
+          tup_updated: 'updated',
+          tup_deleted: 'deleted',
+        },
+        { sum: true },
+      ),
+    ],
   }),
   timeseries({
     name: 'database.size',
@@ -60,40 +50,29 @@ export const databaseGraphs = [
     group: 'overview',
     description:
       'Size on disk of each database (pg_database_size); a steady climb is growth, a cliff is a drop or a VACUUM FULL.',
-    queries: [graphQuery(pgDatabase, ['size_bytes'])],
-    unit: 'bytes',
-    lines: labelLines(['size_bytes'], ['datname']),
+    lines: [byLabel(pgDatabase, ['size_bytes'], ['datname'])],
   }),
   timeseries({
     name: 'database.temp_bytes',
     title: 'Temporary file bytes',
     group: 'overview',
     description: 'Bytes written to temporary files per second (sorts and hashes that spilled past work_mem).',
-    queries: [graphQuery(pgStatDatabase, ['temp_bytes'], { aggregate: 'sum' })],
-    unit: 'bytes',
-    per: 'second',
-    lines: columnLines({ temp_bytes: 'temp bytes' }, { sum: true }),
+    lines: [columns(pgStatDatabase, { temp_bytes: 'temp bytes' }, { sum: true })],
   }),
   timeseries({
     name: 'database.temp_files',
     title: 'Temporary files',
     group: 'overview',
     description: 'Temporary files created per minute, all databases together.',
-    queries: [graphQuery(pgStatDatabase, ['temp_files'], { aggregate: 'sum' })],
-    unit: 'files',
-    per: 'minute',
-    lines: columnLines({ temp_files: 'temp files' }, { sum: true, scale: 60 }),
+    lines: [columns(pgStatDatabase, { temp_files: 'temp files' }, { sum: true })],
   }),
   timeseries({
     name: 'database.deadlocks_conflicts',
     title: 'Deadlocks and recovery conflicts',
     group: 'overview',
     description: 'Deadlocks detected, and queries cancelled by recovery conflicts on a standby, per minute.',
-    queries: [graphQuery(pgStatDatabase, ['deadlocks', 'conflicts'], { aggregate: 'sum' })],
-    unit: 'count',
-    per: 'minute',
     axisTitle: 'events/min',
-    lines: columnLines({ deadlocks: 'deadlocks', conflicts: 'conflicts' }, { sum: true, scale: 60 }),
+    lines: [columns(pgStatDatabase, { deadlocks: 'deadlocks', conflicts: 'conflicts' }, { sum: true })],
   }),
   timeseries({
     name: 'database.wraparound',
@@ -101,10 +80,8 @@ export const databaseGraphs = [
     group: 'overview',
     description:
       'Age of the oldest unfrozen transaction ID per database (age(datfrozenxid)) against the 2-billion wraparound limit; autovacuum must freeze well before the line.',
-    queries: [graphQuery(pgDatabase, ['xid_age'])],
-    unit: 'xids',
     axisTitle: 'XID age',
-    lines: labelLines(['xid_age'], ['datname']),
+    lines: [byLabel(pgDatabase, ['xid_age'], ['datname'])],
     limits: [{ value: WRAPAROUND_LIMIT, label: 'wraparound limit (2^31)' }],
   }),
 ] as const

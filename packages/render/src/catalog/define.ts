@@ -1,40 +1,79 @@
-import type { Requirement, SeriesEvent, SeriesSet, Unit } from '@pggraph/core'
+import type { MetricDefinition, RatePer, Requirement, SeriesEvent, SeriesSet, Unit, ValueOf } from '@pggraph/core'
+import { MIN_SERVER_VERSION } from '@pggraph/core'
 import type { GraphDefinition, GraphGroup, GraphQuery } from '../graph.js'
 import { barSpec, noDataSpec, timeseriesSpec, type Limit } from '../spec.js'
 import { axisFormat } from '../units.js'
 import type { LineBuilder } from './lines.js'
+import { graphQuery } from './query.js'
+import { columnShape, deriveShape, sinceOf, type LineSource } from './source.js'
 
-/** What every catalog graph declares. */
-interface Common<N extends string> {
+/** What every graph declares for people: its name, words, and where it sits. */
+interface Display<N extends string> {
   readonly name: N
   readonly title: string
   readonly group: GraphGroup
   readonly description: string
-  readonly queries: readonly GraphQuery[]
-  readonly unit: Unit
-  readonly per?: 'second' | 'minute' | 'hour'
+  /** The y axis title, when the unit's own words read worse (default: the unit, e.g. `bytes/s`). */
   readonly axisTitle?: string
-  readonly minServerVersion?: number
-  readonly requires?: readonly Requirement[]
   /** When rows are expected at all, said in the "no data" panel (e.g. "only with standbys"). */
   readonly noDataHint?: string
 }
 
-/** A graph of lines or stacked areas over time. */
-export interface TimeseriesConfig<N extends string> extends Common<N> {
+/**
+ * What a graph reads and its unit, stated by hand: for series that do not come from a metric
+ * definition. Graphs of definitions use line sources ({@link columns}, {@link byLabel},
+ * {@link ratio}), which derive all of it.
+ */
+interface Stated {
+  readonly queries: readonly GraphQuery[]
+  readonly unit: Unit
+  readonly per?: RatePer
+  readonly minServerVersion?: number
+  readonly requires?: readonly Requirement[]
+}
+
+/** How a time-series graph is drawn. */
+interface Drawing {
   readonly mark?: 'line' | 'area'
-  readonly lines: LineBuilder
   readonly limits?: readonly Limit[]
   /** y scale bounds, e.g. `{ zero: false, domainMax: 1 }` for a ratio near 100%. */
   readonly yScale?: { readonly zero?: boolean; readonly domainMax?: number }
 }
 
-/** A graph of horizontal bars computed from the series (not over time). */
-export interface BarsConfig<N extends string> extends Common<N> {
-  readonly bars: (sets: readonly SeriesSet[], queries: readonly GraphQuery[]) => { name: string; value: number }[]
+/**
+ * A graph of lines or stacked areas over time. Either `lines` are line sources of metric
+ * definitions (the graph then takes its queries, unit, rate, server version and requirements
+ * from the definitions, and may only set display words), or a {@link LineBuilder} with the
+ * queries and unit stated by hand.
+ */
+export type TimeseriesConfig<N extends string> =
+  | (Display<N> & Drawing & { readonly lines: readonly LineSource[] })
+  | (Display<N> & Drawing & Stated & { readonly lines: LineBuilder })
+
+/** The ranked list a bar graph draws. */
+export type BarsFunction = (
+  sets: readonly SeriesSet[],
+  queries: readonly GraphQuery[],
+) => { name: string; value: number }[]
+
+/**
+ * A graph of horizontal bars computed from the series (not over time). Either it reads columns
+ * of a metric definition and its bars carry the unit of `value`, or queries and unit are stated
+ * by hand.
+ */
+export type BarsConfig<N extends string, D extends MetricDefinition = MetricDefinition> = Display<N> & {
+  readonly bars: BarsFunction
   /** What an empty result means (e.g. "every index was used"). */
   readonly emptyReason: string
-}
+} & (
+    | {
+        readonly metric: D
+        readonly columns: readonly ValueOf<D>[]
+        /** The column whose values the bars show (its unit is the axis's). */
+        readonly value: ValueOf<D>
+      }
+    | Stated
+  )
 
 /**
  * The default "no data: why" text of a graph, from what it declares: the server version it
@@ -79,32 +118,61 @@ function eventsOf(sets: readonly SeriesSet[]): SeriesEvent[] {
   return out
 }
 
-function common<N extends string>(c: Common<N>): Omit<GraphDefinition<N>, 'toSpec' | 'mark'> {
+type Shape = Omit<GraphDefinition, 'name' | 'title' | 'group' | 'description' | 'toSpec' | 'mark' | 'axisTitle'>
+
+function common<N extends string>(c: Display<N>, shape: Shape): Omit<GraphDefinition<N>, 'toSpec' | 'mark'> {
   return {
     name: c.name,
     title: c.title,
     group: c.group,
     description: c.description,
-    queries: c.queries,
-    unit: c.unit,
+    queries: shape.queries,
+    unit: shape.unit,
+    ...(shape.per ? { per: shape.per } : {}),
+    axisTitle: c.axisTitle ?? axisFormat(shape.unit, shape.per).title,
+    ...(shape.minServerVersion ? { minServerVersion: shape.minServerVersion } : {}),
+    ...(shape.requires?.length ? { requires: shape.requires } : {}),
+  }
+}
+
+function stated(c: Partial<Stated>): Shape {
+  return {
+    queries: c.queries ?? [],
+    unit: c.unit ?? 'count',
     ...(c.per ? { per: c.per } : {}),
-    axisTitle: c.axisTitle ?? axisFormat(c.unit, c.per).title,
     ...(c.minServerVersion ? { minServerVersion: c.minServerVersion } : {}),
     ...(c.requires ? { requires: c.requires } : {}),
   }
 }
 
-/** Declare a time-series graph of the catalog (lines, or stacked areas with `mark: 'area'`). */
+/**
+ * Declare a time-series graph of the catalog (lines, or stacked areas with `mark: 'area'`).
+ *
+ * @example
+ * ```ts
+ * timeseries({
+ *   name: 'database.transactions', title: 'Transactions per second', group: 'overview',
+ *   description: 'Committed and rolled back transactions per second.',
+ *   lines: [columns(pgStatDatabase, { xact_commit: 'commit', xact_rollback: 'rollback' }, { sum: true })],
+ * })
+ * ```
+ */
 export function timeseries<const N extends string>(c: TimeseriesConfig<N>): GraphDefinition<N> {
-  const base = common(c)
+  const sources = typeof c.lines === 'function' ? undefined : c.lines
+  const shape = sources ? deriveShape(c.name, sources) : stated(c as Stated)
+  const build: LineBuilder = sources
+    ? (data) => sources.flatMap((s, i) => s.lines(data[i] ?? { from: 0, to: 0, series: [], events: [] }))
+    : (c.lines as LineBuilder)
+  const base = common(c, shape)
+  const why = { ...shape, ...(c.noDataHint ? { noDataHint: c.noDataHint } : {}) }
   const def: GraphDefinition<N> = {
     ...base,
     mark: c.mark ?? 'line',
     toSpec(data, options) {
       const range = rangeOf(data)
-      const lines = c.lines(data, c.queries).filter((l) => l.points.some((p) => p.v !== null))
-      if (!range || lines.length === 0) return noDataSpec(c.title, options.noDataReason ?? noDataReason(c), options)
-      const fmt = axisFormat(c.unit, c.per)
+      const lines = build(data, shape.queries).filter((l) => l.points.some((p) => p.v !== null))
+      if (!range || lines.length === 0) return noDataSpec(c.title, options.noDataReason ?? noDataReason(why), options)
+      const fmt = axisFormat(shape.unit, shape.per)
       return timeseriesSpec(
         {
           title: c.title,
@@ -124,19 +192,36 @@ export function timeseries<const N extends string>(c: TimeseriesConfig<N>): Grap
   return def
 }
 
+function barsShape(c: BarsConfig<string>): Shape {
+  if (!('metric' in c)) return stated(c)
+  const value = columnShape(c.metric, [c.value])
+  const since = sinceOf(c.metric, c.columns)
+  return {
+    queries: [graphQuery(c.metric, c.columns)],
+    unit: value.unit,
+    ...(value.per ? { per: value.per } : {}),
+    ...(since > MIN_SERVER_VERSION ? { minServerVersion: since } : {}),
+    ...(c.metric.requires?.length ? { requires: c.metric.requires } : {}),
+  }
+}
+
 /** Declare a bar graph of the catalog (a ranked list computed over the whole range). */
-export function bars<const N extends string>(c: BarsConfig<N>): GraphDefinition<N> {
-  const base = common(c)
+export function bars<const N extends string, const D extends MetricDefinition = MetricDefinition>(
+  c: BarsConfig<N, D>,
+): GraphDefinition<N> {
+  const shape = barsShape(c as BarsConfig<string>)
+  const base = common(c, shape)
+  const why = { ...shape, ...(c.noDataHint ? { noDataHint: c.noDataHint } : {}) }
   return {
     ...base,
     mark: 'bar',
     toSpec(data, options) {
       const hasRows = data.some((s) => s.series.length > 0)
-      const list = hasRows ? c.bars(data, c.queries) : []
+      const list = hasRows ? c.bars(data, shape.queries) : []
       if (list.length === 0) {
-        return noDataSpec(c.title, options.noDataReason ?? (hasRows ? c.emptyReason : noDataReason(c)), options)
+        return noDataSpec(c.title, options.noDataReason ?? (hasRows ? c.emptyReason : noDataReason(why)), options)
       }
-      const fmt = axisFormat(c.unit, c.per)
+      const fmt = axisFormat(shape.unit, shape.per)
       return barSpec(
         { title: c.title, description: c.description, bars: list, axis: { format: fmt.format, title: base.axisTitle } },
         options,

@@ -1,7 +1,6 @@
 import { pgStatStatements } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
-import { labelLines } from './lines.js'
-import { graphQuery } from './query.js'
+import { byLabel } from './source.js'
 
 const TOP = 10
 
@@ -18,14 +17,11 @@ export const statementGraphs = [
     title: 'Top statements by total execution time',
     group: 'statements',
     description: `Execution time spent per second by the ${TOP} statements with the most (pg_stat_statements total_exec_time): 1000 ms/s is one core busy.`,
-    queries: [graphQuery(pgStatStatements, ['total_exec_time'], { top: { n: TOP + 1, by: 'total_exec_time' } })],
-    unit: 'ms',
-    per: 'second',
-    requires: pgStatStatements.requires,
-    lines: labelLines(['total_exec_time'], ['query'], {
-      nameOf: (l) => (l['query'] ? shortQuery(l['query']) : `queryid ${l['queryid'] ?? '?'}`),
-      skipOther: true,
-      limit: TOP,
-    }),
+    lines: [
+      byLabel(pgStatStatements, ['total_exec_time'], ['query'], {
+        nameOf: (l) => (l['query'] ? shortQuery(l['query']) : `queryid ${l['queryid'] ?? '?'}`),
+        top: TOP,
+      }),
+    ],
   }),
 ] as const

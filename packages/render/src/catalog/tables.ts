@@ -1,15 +1,12 @@
 import { pgStatUserIndexes, pgStatUserTables } from '@pggraph/collector/definitions'
 import type { SeriesPoint } from '@pggraph/core'
 import { bars, timeseries } from './define.js'
-import { isOther, labelLines, labelText, seriesOf } from './lines.js'
-import { graphQuery } from './query.js'
+import { isOther, labelText, seriesOf } from './lines.js'
+import { byLabel } from './source.js'
 
 const TOP = 10
-const table = ['datname', 'schemaname', 'relname']
-const index = ['datname', 'schemaname', 'indexrelname']
-/** One more than shown: the collector's `(other)` row may be among the top and is dropped. */
-const top = <C extends string>(by: C) => ({ n: TOP + 1, by })
-const named = { skipOther: true, limit: TOP } as const
+const table = ['datname', 'schemaname', 'relname'] as const
+const index = ['datname', 'schemaname', 'indexrelname'] as const
 
 /** Top tables and indexes (the tables and indexes rows). */
 export const tableGraphs = [
@@ -18,39 +15,29 @@ export const tableGraphs = [
     title: 'Top tables by sequential scans',
     group: 'tables',
     description: `Sequential scans per second of the ${TOP} busiest tables; a large table scanned often is missing an index.`,
-    queries: [graphQuery(pgStatUserTables, ['seq_scan'], { top: top('seq_scan') })],
-    unit: 'scans',
-    per: 'second',
-    lines: labelLines(['seq_scan'], table, named),
+    lines: [byLabel(pgStatUserTables, ['seq_scan'], table, { top: TOP })],
   }),
   timeseries({
     name: 'tables.dead_tuples',
     title: 'Top tables by dead rows',
     group: 'tables',
     description: `Dead rows waiting for VACUUM in the ${TOP} tables with the most; a line that never drops means autovacuum cannot keep up or is blocked.`,
-    queries: [graphQuery(pgStatUserTables, ['n_dead_tup'], { top: top('n_dead_tup') })],
-    unit: 'tuples',
     axisTitle: 'dead rows',
-    lines: labelLines(['n_dead_tup'], table, named),
+    lines: [byLabel(pgStatUserTables, ['n_dead_tup'], table, { top: TOP })],
   }),
   timeseries({
     name: 'tables.size',
     title: 'Top tables by size',
     group: 'tables',
     description: `Total size (table, indexes and TOAST) of the ${TOP} largest tables.`,
-    queries: [graphQuery(pgStatUserTables, ['total_bytes'], { top: top('total_bytes') })],
-    unit: 'bytes',
-    lines: labelLines(['total_bytes'], table, named),
+    lines: [byLabel(pgStatUserTables, ['total_bytes'], table, { top: TOP })],
   }),
   timeseries({
     name: 'indexes.scans',
     title: 'Top indexes by scans',
     group: 'indexes',
     description: `Index scans per second of the ${TOP} most used indexes.`,
-    queries: [graphQuery(pgStatUserIndexes, ['idx_scan'], { top: top('idx_scan') })],
-    unit: 'scans',
-    per: 'second',
-    lines: labelLines(['idx_scan'], index, named),
+    lines: [byLabel(pgStatUserIndexes, ['idx_scan'], index, { top: TOP })],
   }),
   bars({
     name: 'indexes.unused',
@@ -58,8 +45,9 @@ export const tableGraphs = [
     group: 'indexes',
     description:
       'Indexes not scanned once in this time range, by size: candidates to drop (check standbys and rare reports first).',
-    queries: [graphQuery(pgStatUserIndexes, ['idx_scan', 'size_bytes'])],
-    unit: 'bytes',
+    metric: pgStatUserIndexes,
+    columns: ['idx_scan', 'size_bytes'],
+    value: 'size_bytes',
     axisTitle: 'index size (bytes)',
     emptyReason: 'Every index was scanned at least once in this time range.',
     bars: (sets, queries) => {

@@ -1,7 +1,6 @@
 import { pgReplicationSlots, pgStatReplication, pgStatWal } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
-import { columnLines, labelLines } from './lines.js'
-import { graphQuery } from './query.js'
+import { byLabel, columns } from './source.js'
 
 /** WAL volume and replication (the WAL row). */
 export const walGraphs = [
@@ -10,11 +9,7 @@ export const walGraphs = [
     title: 'WAL written',
     group: 'wal',
     description: 'Bytes of write-ahead log generated per second (pg_stat_wal, PostgreSQL 14 and newer).',
-    queries: [graphQuery(pgStatWal, ['wal_bytes'])],
-    unit: 'bytes',
-    per: 'second',
-    minServerVersion: 14,
-    lines: columnLines({ wal_bytes: 'WAL bytes' }, { sum: true }),
+    lines: [columns(pgStatWal, { wal_bytes: 'WAL bytes' }, { sum: true })],
   }),
   timeseries({
     name: 'wal.replication_lag',
@@ -22,24 +17,22 @@ export const walGraphs = [
     group: 'wal',
     description:
       'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
-    queries: [graphQuery(pgStatReplication, ['write_lag', 'flush_lag', 'replay_lag'])],
-    requires: pgStatReplication.requires,
     noDataHint: 'Rows exist only on a server with standbys connected.',
-    unit: 'seconds',
     axisTitle: 'lag (seconds)',
-    lines: columnLines(
-      { write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' },
-      { labelKeys: ['application_name'] },
-    ),
+    lines: [
+      columns(
+        pgStatReplication,
+        { write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' },
+        { labelKeys: ['application_name'] },
+      ),
+    ],
   }),
   timeseries({
     name: 'wal.retained',
     title: 'WAL retained by replication slots',
     group: 'wal',
     description: 'WAL kept on disk for each replication slot; an abandoned slot grows until the disk is full.',
-    queries: [graphQuery(pgReplicationSlots, ['retained_bytes'])],
-    unit: 'bytes',
     noDataHint: 'Rows exist only when the server has replication slots.',
-    lines: labelLines(['retained_bytes'], ['slot_name']),
+    lines: [byLabel(pgReplicationSlots, ['retained_bytes'], ['slot_name'])],
   }),
 ] as const
