@@ -35,21 +35,11 @@ export async function startEmbeddedTarget(
   cleanup?: (fn: () => Promise<void>) => void,
 ): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), 'pggraph-quickstart-'))
-  // Registered before the server starts: a Ctrl-C while it starts still removes the folder.
-  let server: EmbeddedPostgres | undefined
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await server?.stop().catch(() => {})
-    await rm(dir, { recursive: true, force: true }).catch(() => {})
-  }
-  cleanup?.(stop)
   // As root the server runs as the `postgres` user, which must be able to reach its data folder.
   await chmod(dir, 0o755)
   const port = await freePort()
   const password = randomBytes(12).toString('hex')
-  server = new EmbeddedPostgres({
+  const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,
     user: 'postgres',
@@ -72,6 +62,15 @@ export async function startEmbeddedTarget(
     onLog: () => {},
     onError: (e: unknown) => log(`target: ${String(e).trim()}`),
   })
+  // Registered before the server starts: a Ctrl-C while it starts still removes the folder.
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await server.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true }).catch(() => {})
+  }
+  cleanup?.(stop)
   await server.initialise()
   await server.start()
   return {

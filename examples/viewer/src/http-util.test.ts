@@ -25,7 +25,10 @@ describe('parseArgs', () => {
     expect(a.flags.get('admin')).toBe(true)
   })
   it('refuses unknown flags and missing values', () => {
-    expect(() => parseArgs(['--password', 'x'], spec)).toThrow(/Unknown option --password/)
+    expect(() => parseArgs(['--password', 'x'], spec)).toThrow(/Passwords are never command-line arguments/)
+    expect(() => parseArgs(['--stor', 'x'], spec, 'serve')).toThrow(
+      /Unknown option --stor for "serve" \(did you mean --store\?\)/,
+    )
     expect(() => parseArgs(['--store'], spec)).toThrow(/needs a value/)
     expect(() => parseArgs(['--store', '--admin'], spec)).toThrow(/needs a value/)
   })
