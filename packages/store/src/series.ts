@@ -96,35 +96,54 @@ async function loadMetric(
   return { metric: row.definition, watermark: row.w === null || row.w === undefined ? null : Number(row.w) }
 }
 
+/**
+ * At most this many events are returned one by one for a read; a range holding more (a writer
+ * that reported a million resets) comes back grouped into {@link EVENT_BUCKETS} time buckets
+ * per kind, each with its count, so neither the store, the wire nor the graph carries them all.
+ */
+export const MAX_EVENTS = 1000
+/** The number of time buckets events are grouped into beyond {@link MAX_EVENTS}. */
+export const EVENT_BUCKETS = 400
+
 async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise<SeriesEvent[]> {
   const range = [new Date(q.from).toISOString(), new Date(q.to).toISOString()]
-  const { rows } = await db.query<{ t: number; kind: 'restart' | 'stats_reset'; key: string }>(
+  const bucketMs = Math.max(1, (q.to - q.from) / EVENT_BUCKETS)
+  const { rows } = await db.query<{ t: number; kind: 'restart' | 'stats_reset'; key: string; n: number | string }>(
     // An epoch whose server started after the last snapshot before it is a restart (marked at
     // the start time); otherwise another server took over (marked when first seen). The first
     // epoch is the server's start: marked when it falls in the range (a server that started
     // while monitored, or just before its first snapshot, begins its counters there).
-    `SELECT date_part('epoch', CASE WHEN restart THEN start_time ELSE first_seen END) * 1000 AS t, 'restart' AS kind,
-            CASE WHEN restart THEN '' ELSE 'failover' END AS key
-       FROM (SELECT first_seen, start_time,
-                    coalesce(start_time > (SELECT max(s."time") FROM ${prefixedTable(ns, 'snapshots')} s WHERE s."time" < e.first_seen), true) AS restart
-               FROM ${prefixedTable(ns, 'epochs')} e) x
-      WHERE CASE WHEN restart THEN start_time ELSE first_seen END BETWEEN $1::timestamptz AND $2::timestamptz
+    `WITH ev AS (
+       SELECT date_part('epoch', CASE WHEN restart THEN start_time ELSE first_seen END) * 1000 AS t, 'restart' AS kind,
+              CASE WHEN restart THEN '' ELSE 'failover' END AS key
+         FROM (SELECT first_seen, start_time,
+                      coalesce(start_time > (SELECT max(s."time") FROM ${prefixedTable(ns, 'snapshots')} s WHERE s."time" < e.first_seen), true) AS restart
+                 FROM ${prefixedTable(ns, 'epochs')} e) x
+        WHERE CASE WHEN restart THEN start_time ELSE first_seen END BETWEEN $1::timestamptz AND $2::timestamptz
+       UNION ALL
+       SELECT date_part('epoch', at) * 1000, 'stats_reset', key FROM ${prefixedTable(ns, 'resets')}
+        WHERE metric = $3 AND at >= $1::timestamptz AND at <= $2::timestamptz),
+     total AS (SELECT count(*) AS n FROM ev)
+     SELECT t, kind, key, 1 AS n FROM ev, total WHERE total.n <= $4
      UNION ALL
-     SELECT date_part('epoch', at) * 1000, 'stats_reset', key FROM ${prefixedTable(ns, 'resets')}
-      WHERE metric = $3 AND at >= $1::timestamptz AND at <= $2::timestamptz`,
-    [...range, q.metric],
+     SELECT min(t), kind, min(key), count(*) FROM ev, total WHERE total.n > $4
+      GROUP BY kind, floor((t - $5::float8) / $6::float8)`,
+    [...range, q.metric, MAX_EVENTS, q.from, bucketMs],
   )
-  const events: SeriesEvent[] = [
-    ...rows.map((r) => ({
-      t: Number(r.t),
-      kind: r.kind,
-      label:
-        r.kind === 'stats_reset'
-          ? `${q.metric} reset${r.key ? ` (${r.key})` : ''}`
-          : r.key === 'failover'
-            ? 'another server (failover)'
-            : 'server restarted',
-    })),
-  ]
+  const events: SeriesEvent[] = rows.map((r) => {
+    const n = Number(r.n)
+    const key = r.key ? ` (${r.key}${n > 1 ? ', …' : ''})` : ''
+    const label =
+      r.kind === 'stats_reset'
+        ? n > 1
+          ? `${q.metric} reset ×${n}${key}`
+          : `${q.metric} reset${key}`
+        : r.key === 'failover'
+          ? 'another server (failover)'
+          : n > 1
+            ? `server restarted ×${n}`
+            : 'server restarted'
+    return { t: Number(r.t), kind: r.kind, label, ...(n > 1 ? { count: n } : {}) }
+  })
   return events.sort((a, b) => a.t - b.t || a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label))
 }
