@@ -1,10 +1,10 @@
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { PggraphError, type BridgeHealth, type Queryable, type Snapshot } from '@pggraph/core'
+import { classify, PggraphError, sqlStateOf, type BridgeHealth, type Queryable, type Snapshot } from '@pggraph/core'
 import { openStore, recordSourceError, writeSnapshot, type StoreConnection } from '@pggraph/store'
 import type { BridgeConfig } from './config.js'
 import { RunLock } from './lock.js'
-import { classifyError, oneLine, sqlStateIn, withRetry, type RetryPolicy } from './retry.js'
+import { oneLine, withRetry, type RetryPolicy } from './retry.js'
 import { Spool, SpoolCorruptError, type SpoolUsage } from './spool.js'
 import { readState, writeState } from './state.js'
 import { collectFromTarget } from './target.js'
@@ -88,7 +88,7 @@ export function describeStoreError(
   const tls = explainTlsError(err, link)
   if (tls) return `store: ${tls}`
   const msg = oneLine(err)
-  const state = sqlStateIn(err)
+  const state = sqlStateOf(err)
   if (state === '28P01' || /password authentication failed/i.test(msg)) {
     return `store: the writer's login was refused (${msg}): check the user and password in store_url.`
   }
@@ -140,6 +140,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
     let storeError: string | null = null
     const written: string[] = []
     const quarantined: string[] = []
+    const unrecorded: string[] = []
     const corrupt: string[] = []
     // This cycle's problem first, else the last one recorded (with its time).
     const health = (usage: SpoolUsage): BridgeHealth => ({
@@ -175,7 +176,12 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
         log(spoolError)
       }
     } else {
-      dropped += (await spool.enforceBounds().catch(() => [])).length
+      try {
+        dropped += (await spool.enforceBounds()).length
+      } catch (err) {
+        spoolError = `spool: cannot apply spool_max_bytes and spool_max_age in ${config.spoolDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): fix spool_dir`
+        log(spoolError)
+      }
     }
     if (dropped) log(`dropped ${dropped} old snapshot(s): the spool is over spool_max_bytes or spool_max_age`)
     state.dropped += dropped
@@ -231,12 +237,15 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
                 ...(options.signal ? { signal: options.signal } : {}),
               })
             } catch (err) {
-              if (classifyError(err) === 'permanent') {
+              if (classify(err) === 'permanent') {
                 const reason = `the store refused snapshot ${snap.takenAt} for good: ${oneLine(err)}`
                 await spool.quarantine(entry, reason)
                 quarantined.push(entry.name)
                 log(`quarantined ${entry.name}: ${reason}`)
-                await recordSourceError(db, ns, reason).catch(() => {})
+                await recordSourceError(db, ns, reason).catch((e: unknown) => {
+                  unrecorded.push(`store: the quarantine of ${entry.name} is not in sources.last_error (${oneLine(e)})`)
+                  log(unrecorded[unrecorded.length - 1]!)
+                })
                 continue
               }
               storeError = describeStoreError(err, link, config)
@@ -283,6 +292,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
         `${(storeError as string).replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`,
       )
     if (quarantined.length) problems.push(`${quarantined.length} snapshot(s) quarantined in ${config.quarantineDir}`)
+    problems.push(...unrecorded)
     if (corrupt.length) problems.push(`${corrupt.length} corrupt spool file(s) moved to ${spool.corruptDir}`)
     const reason = problems.length ? problems.join('; ') : null
     const now = new Date().toISOString()

@@ -1,31 +1,16 @@
-import { PggraphError } from '@pggraph/core'
+import { classify, PggraphError } from '@pggraph/core'
 import { describe, expect, it } from 'vitest'
 import { backoffDelay, classifyError, withRetry } from './retry.js'
 
 const pgError = (code: string): Error => Object.assign(new Error(`server said ${code}`), { code })
 
 describe('classifyError', () => {
-  it('retries connection, serialization, resource and shutdown errors', () => {
-    for (const code of ['08006', '08001', '40001', '40P01', '53300', '57P01', '57P03'])
-      expect(classifyError(pgError(code))).toBe('transient')
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'])
-      expect(classifyError(pgError(code))).toBe('transient')
-    expect(classifyError(new Error('Connection terminated unexpectedly'))).toBe('transient')
-  })
-  it('quarantines permission and bad data, also wrapped in a PggraphError whose code looks like a SQLSTATE', () => {
-    for (const code of ['42501', '22P02', '22003', '23505']) expect(classifyError(pgError(code))).toBe('permanent')
-    expect(classifyError(new PggraphError('INVALID_SNAPSHOT', 'bad'))).toBe('permanent')
+  // The rules are core's classify (tested there over real SQLSTATEs); the bridge acts on them.
+  it("is core's classify: retry the link, quarantine bad data, wait for the operator otherwise", () => {
+    expect(classifyError).toBe(classify)
+    expect(classifyError(pgError('08006'))).toBe('transient')
     expect(classifyError(new PggraphError('QUERY', 'x', { cause: pgError('42501') }))).toBe('permanent')
-    expect(classifyError(new PggraphError('CONNECT', 'x', { cause: pgError('ECONNREFUSED') }))).toBe('transient')
-  })
-  it('neither retries nor quarantines a store that is not set up for this bridge', () => {
-    for (const code of ['28P01', '3F000', '42P01', '42883']) expect(classifyError(pgError(code))).toBe('blocked')
-    expect(classifyError(new PggraphError('STORE', 'no prefix', { cause: pgError('42883') }))).toBe('blocked')
-    expect(
-      classifyError(
-        Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }),
-      ),
-    ).toBe('blocked')
+    expect(classifyError(new PggraphError('STORE', 'no prefix', { cause: pgError('42883') }))).toBe('forbidden')
   })
 })
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls'
-import { PggraphError } from '@pggraph/core'
-import { codeIn, messagesOf } from './retry.js'
+import { errnoOf, messagesOf, PggraphError } from '@pggraph/core'
 
 /** What the bridge will do on the link to the store. */
 export interface StoreLink {
@@ -137,7 +136,7 @@ export function explainTlsError(
   audience: 'config' | 'install' = 'config',
 ): string | undefined {
   const w = WORDS[audience]
-  const code = codeIn(err, (c) => /^[A-Z_]+$/.test(c) && c.length > 5)
+  const code = errnoOf(err)
   const msg = messagesOf(err)
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /Hostname\/IP does not match/i.test(msg)) {
     return `The store's certificate is not valid for the name the ${audience === 'install' ? 'installer' : 'bridge'} connects to (${msg}). Use the host name in the certificate in ${w.url}, ${w.serverName}.`

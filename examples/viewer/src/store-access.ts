@@ -1,4 +1,4 @@
-import { PggraphError, quoteIdent, sqlStateOf, validateIdentifier, type Queryable } from '@pggraph/core'
+import { quoteIdent, toPggraphError, validateIdentifier, type Queryable } from '@pggraph/core'
 import { openStore, type StoreConnection } from '@pggraph/store'
 
 /**
@@ -24,23 +24,13 @@ export interface StoreAccess {
 const STATEMENT_TIMEOUT = '30s'
 
 function roleError(role: string, err: unknown): unknown {
-  const state = sqlStateOf(err)
-  // SET ROLE to a missing role is 22023 on PostgreSQL (42704 elsewhere).
-  if (state === '42704' || (state === '22023' && /does not exist/.test(String((err as Error).message)))) {
-    return new PggraphError(
-      'STORE',
-      `The reader role "${role}" does not exist: install the tenant with "pggraph-bridge install" first.`,
-      { cause: err },
-    )
-  }
-  if (state === '42501' && /set role/i.test(String((err as Error).message))) {
-    return new PggraphError(
-      'PERMISSION',
-      `The viewer's store login may not SET ROLE "${role}": run GRANT "${role}" TO <viewer login role> on the store.`,
-      { cause: err },
-    )
-  }
-  return err
+  return toPggraphError(err, {
+    action: `switch to the reader role "${role}"`,
+    hints: {
+      missing: 'Install the tenant with "pggraph-bridge install" first.',
+      permission: `Run GRANT "${role}" TO <viewer login role> on the store.`,
+    },
+  })
 }
 
 /**
@@ -55,9 +45,7 @@ export async function openStoreAccess(url: string, options: { poolSize?: number 
     await db.query('SELECT 1')
   } catch (err) {
     await db.end().catch(() => {})
-    throw new PggraphError('CONNECT', `Cannot connect to the store: ${(err as Error).message}. Check --store.`, {
-      cause: err,
-    })
+    throw toPggraphError(err, { action: 'connect to the store', hints: { unreachable: 'Check --store.' } })
   }
   return storeAccessFrom(db)
 }

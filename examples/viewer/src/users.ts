@@ -65,6 +65,9 @@ export async function ensureUsersTable(store: StoreAccess): Promise<void> {
   try {
     await store.serviceTransaction(async (db) => {
       await db.query(`SELECT pg_advisory_xact_lock(hashtext('pggraph_admin.viewer_users'))`)
+      // On a Citus coordinator with schema-based sharding the users table stays a plain table
+      // on the coordinator: it is no tenant's, and the viewer's login needs no worker login for it.
+      await db.query(`SELECT set_config('citus.enable_schema_based_sharding', 'off', true)`)
       for (const sql of DDL) await db.query(sql)
     })
   } catch (err) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PggraphError, isPggraphError, sqlStateOf } from './errors.js'
+import { sqlStateOf } from './error-chain.js'
+import { PggraphError, isPggraphError } from './errors.js'
 
 describe('PggraphError and SQLSTATEs', () => {
   it('keeps the driver error as cause and finds its SQLSTATE through the chain', () => {

@@ -47,18 +47,3 @@ export class PggraphError extends Error {
 export function isPggraphError(err: unknown, code?: PggraphErrorCode): err is PggraphError {
   return err instanceof PggraphError && (code === undefined || err.code === code)
 }
-
-/**
- * The SQLSTATE of a driver error (`pg` and PGlite both expose it as `code`), found on the error
- * itself or anywhere along its `cause` chain; `undefined` when there is none.
- */
-export function sqlStateOf(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
-    // A PggraphError's own code (`QUERY`, `STORE`) and Node's (`EPIPE`) look like SQLSTATEs
-    // but are not: every SQLSTATE has a digit, and pggraph's codes are skipped for their cause.
-    const code = e instanceof PggraphError ? undefined : (e as { code?: unknown }).code
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)) return code
-    e = (e as { cause?: unknown }).cause
-  }
-  return undefined
-}

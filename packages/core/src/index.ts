@@ -7,7 +7,17 @@
  * @packageDocumentation
  */
 export type { Queryable } from './queryable.js'
-export { PggraphError, isPggraphError, sqlStateOf, type PggraphErrorCode } from './errors.js'
+export { PggraphError, isPggraphError, type PggraphErrorCode } from './errors.js'
+export { causeChain, errnoOf, messagesOf, sqlStateOf } from './error-chain.js'
+export {
+  classify,
+  explainError,
+  toPggraphError,
+  type ErrorClass,
+  type ErrorContext,
+  type ErrorFacts,
+  type FailureKind,
+} from './classify.js'
 export {
   IDENTIFIER_PATTERN,
   MAX_IDENTIFIER_BYTES,

@@ -29,23 +29,27 @@ export function refuseWorker(node: CitusNode): void {
 }
 
 /**
- * Give `roles` (the schema's owner and reader, NOLOGIN on the coordinator) a login on every
- * Citus worker, and the coordinator their passwords in `pg_dist_authinfo`.
+ * Give the schema's owner and reader (NOLOGIN on the coordinator) a login on every Citus worker,
+ * with passwords only the coordinator knows (`pg_dist_authinfo`), and make the writers NOLOGIN
+ * there.
  *
  * Citus opens its connections to the workers as the current user: the owner (inside the
  * SECURITY DEFINER ingest) and the reader (the viewer's `SET ROLE`, a reader login) must be able
- * to log in there, while nobody may log in as the owner on the coordinator. Each role gets a
- * random worker password that only the coordinator knows (`pg_dist_authinfo` is readable by
- * superusers only); the workers receive only its SCRAM verifier, and the role stays NOLOGIN on
- * the coordinator (the change is not propagated back). Idempotent: an existing password is kept
- * and re-applied, which also repairs a worker added since (`citus_add_node` copies the
- * coordinator's NOLOGIN). Must run outside the transaction that created the roles: the workers
- * only see committed roles. Limit the workers' `pg_hba.conf` to the coordinator
- * (docs/scaling.md).
+ * to log in there, while nobody may log in as the owner on the coordinator. Each gets a random
+ * worker password (`pg_dist_authinfo` is readable by superusers only); the workers receive only
+ * its SCRAM verifier, and the change is not propagated back to the coordinator. A writer only
+ * ever calls the ingest function on the coordinator, so a stolen writer password opens no
+ * worker. Idempotent: an existing password is kept and re-applied, which also repairs a worker
+ * added since (`citus_add_node` copies the coordinator's role attributes). Must run outside the
+ * transaction that created the roles: the workers only see committed roles. Limit the workers'
+ * `pg_hba.conf` to the coordinator (docs/scaling.md).
  * @internal
  */
-export async function grantWorkerLogins(db: Queryable, roles: readonly string[]): Promise<void> {
-  for (const role of roles) {
+export async function setWorkerLogins(
+  db: Queryable,
+  roles: { readonly login: readonly string[]; readonly noLogin: readonly string[] },
+): Promise<void> {
+  for (const role of roles.login) {
     const { rows } = await db.query<{ authinfo: string }>(
       `SELECT authinfo FROM pg_dist_authinfo WHERE rolename = $1 AND nodeid = 0`,
       [role],
@@ -61,18 +65,23 @@ export async function grantWorkerLogins(db: Queryable, roles: readonly string[])
     }
     // The verifier travels inside the command text (run_command_on_workers takes no parameters):
     // base64 and '$' only, so it is safe between single quotes, and it is not the password.
-    const alter = `ALTER ROLE ${quoteIdent(role, 'role')} LOGIN PASSWORD '${scramVerifier(password)}'`
-    const command = `DO $pggraph$ BEGIN PERFORM set_config('citus.enable_alter_role_propagation', 'off', true); EXECUTE $cmd$${alter}$cmd$; END $pggraph$`
-    const res = await db.query<{ node: string; success: boolean; result: string }>(
-      `SELECT nodename || ':' || nodeport AS node, success, result FROM run_command_on_workers($1)`,
-      [command],
+    await onWorkers(db, role, `ALTER ROLE ${quoteIdent(role, 'role')} LOGIN PASSWORD '${scramVerifier(password)}'`)
+  }
+  for (const role of roles.noLogin) await onWorkers(db, role, `ALTER ROLE ${quoteIdent(role, 'role')} NOLOGIN`)
+}
+
+/** Run one ALTER ROLE on every worker without Citus propagating it to the other nodes. */
+async function onWorkers(db: Queryable, role: string, alter: string): Promise<void> {
+  const command = `DO $pggraph$ BEGIN PERFORM set_config('citus.enable_alter_role_propagation', 'off', true); EXECUTE $cmd$${alter}$cmd$; END $pggraph$`
+  const res = await db.query<{ node: string; success: boolean; result: string }>(
+    `SELECT nodename || ':' || nodeport AS node, success, result FROM run_command_on_workers($1)`,
+    [command],
+  )
+  const failed = res.rows.filter((r) => !r.success)
+  if (failed.length) {
+    throw new PggraphError(
+      'STORE',
+      `Could not set the login of role ${role} on the Citus workers (${failed.map((f) => `${f.node}: ${f.result}`).join('; ')}). Check that every worker is up, then install again.`,
     )
-    const failed = res.rows.filter((r) => !r.success)
-    if (failed.length) {
-      throw new PggraphError(
-        'STORE',
-        `Could not give role ${role} its login on the Citus workers (${failed.map((f) => `${f.node}: ${f.result}`).join('; ')}). Check that every worker is up, then install again.`,
-      )
-    }
   }
 }

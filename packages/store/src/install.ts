@@ -1,4 +1,4 @@
-import { PggraphError, quoteIdent, sqlStateOf, type MetricDefinition, type Queryable } from '@pggraph/core'
+import { PggraphError, quoteIdent, toPggraphError, type MetricDefinition, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
 import { defaultMetrics } from './default-metrics.js'
 import { syncMetricTables } from './metric-tables.js'
@@ -11,7 +11,7 @@ import {
   validateRole,
   type Namespace,
 } from './names.js'
-import { citusNode, grantWorkerLogins, refuseWorker } from './citus.js'
+import { citusNode, refuseWorker, setWorkerLogins } from './citus.js'
 import { ensureRole, type RoleResult } from './roles.js'
 import {
   addPartitionFunction,
@@ -112,7 +112,7 @@ export async function installStore(db: Queryable, options: InstallOptions): Prom
     // On a Citus coordinator the roles and the schema are committed first: the workers see only
     // committed roles, and everything below runs as the owner, whose worker connections are new.
     const roleResults = await withTransaction(db, (tx) => prepare(tx, ns, roles, options))
-    await grantWorkerLogins(db, [roles.owner, roles.reader])
+    await setWorkerLogins(db, { login: [roles.owner, roles.reader], noLogin: [roles.writer] })
     return await withTransaction(db, async (tx) => {
       await lockSchema(tx, ns)
       return build(tx, ns, roles, metrics, options, roleResults)
@@ -286,16 +286,15 @@ async function hardenDatabase(db: Queryable): Promise<string> {
   return left.length ? `applied; PUBLIC keeps ${left.join(' and ')}` : 'applied'
 }
 
-function asInstallError(err: unknown): unknown {
-  if (err instanceof PggraphError) return err
-  const state = sqlStateOf(err)
-  const detail = (err as Error)?.message ?? String(err)
-  if (state === '42501') {
-    return new PggraphError(
-      'PERMISSION',
-      `Installing the store needs a superuser (or a role with CREATEROLE that owns the database): ${detail}`,
-      { cause: err },
-    )
-  }
-  return new PggraphError('QUERY', `Installing the store failed, nothing was changed: ${detail}`, { cause: err })
+function asInstallError(err: unknown): PggraphError {
+  const again = 'Fix the cause and install again (installing is idempotent).'
+  return toPggraphError(err, {
+    action: 'install the store',
+    hints: {
+      permission: 'It needs a superuser, or a role with CREATEROLE that owns the database.',
+      other: again,
+      'invalid-value': again,
+      busy: again,
+    },
+  })
 }

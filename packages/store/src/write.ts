@@ -2,6 +2,7 @@ import {
   PggraphError,
   parseSnapshot,
   sqlStateOf,
+  toPggraphError,
   type BridgeHealth,
   type MetricDefinition,
   type Queryable,
@@ -64,8 +65,12 @@ export async function writeSnapshot(
   const now = (options.now ?? new Date()).getTime()
   if (Date.parse(snap.takenAt) > now + FUTURE_MS) {
     const message = `Snapshot rejected: it is dated ${snap.takenAt}, more than 5 minutes ahead of ${new Date(now).toISOString()}. Fix the clock of the monitored server (NTP).`
-    await recordSourceError(db, ns, message).catch(() => {})
-    throw new PggraphError('INVALID_SNAPSHOT', message)
+    // The refusal is what the caller must hear; a failure to record it is said with it, not hidden.
+    const unrecorded = await recordSourceError(db, ns, message).then(
+      () => '',
+      (err: unknown) => ` (It could not be recorded in sources.last_error either: ${(err as Error).message})`,
+    )
+    throw new PggraphError('INVALID_SNAPSHOT', `${message}${unrecorded}`)
   }
   if (options.metrics) checkRows(snap, options.metrics)
   const payload = options.host ? { ...snap, source: { host: options.host } } : snap
@@ -157,37 +162,15 @@ export async function recordSourceError(
   }
 }
 
-/** Turn a driver error into a PggraphError that says what to do. @internal */
+/** Turn a driver error into a PggraphError that says what to do (core's {@link toPggraphError}). @internal */
 export function storeError(err: unknown, ns: Namespace, what: string): PggraphError {
-  if (err instanceof PggraphError) return err
-  const state = sqlStateOf(err)
-  const detail = (err as Error)?.message ?? String(err)
-  const where = `${ns.schema}.${ns.prefix}`
-  if (state === '42883' || state === '3F000' || state === '42P01') {
-    return new PggraphError(
-      'STORE',
-      `Cannot ${what}: the store has no prefix ${where} (${detail}). Run "pggraph-bridge install" for it first.`,
-      { cause: err },
-    )
-  }
-  if (state === '42501') {
-    return new PggraphError(
-      'PERMISSION',
-      `Cannot ${what} for ${where}: permission denied (${detail}). Use the writer role made for this prefix.`,
-      { cause: err },
-    )
-  }
-  const errno = (err as { code?: unknown })?.code
-  if ((typeof errno === 'string' && /^E[A-Z]{3,}$/.test(errno)) || /Connection terminated/i.test(detail)) {
-    return new PggraphError('CONNECT', `Cannot ${what}: the store is unreachable (${detail}).`, { cause: err })
-  }
-  if (state?.startsWith('08') || state === '57P01' || state === '57P03' || state === '53300') {
-    return new PggraphError('CONNECT', `Cannot ${what}: the store is unreachable (${detail}).`, { cause: err })
-  }
-  if (state === '22P02' || state === '22007' || state === '22008' || state === '22003') {
-    return new PggraphError('INVALID_SNAPSHOT', `Cannot ${what}: the store refused a value (${detail}).`, {
-      cause: err,
-    })
-  }
-  return new PggraphError('QUERY', `Cannot ${what} for ${where}: ${detail}`, { cause: err })
+  return toPggraphError(err, {
+    action: what,
+    subject: `${ns.schema}.${ns.prefix}`,
+    hints: {
+      missing: 'Run "pggraph-bridge install" for it first.',
+      permission: 'Use the writer role made for this prefix.',
+    },
+    codes: { 'invalid-value': 'INVALID_SNAPSHOT' },
+  })
 }

@@ -295,6 +295,12 @@ describe.each(backendNames())('store on %s', (name) => {
     const future = Date.now() + 60 * MIN
     // Checked by the writer first ...
     await expect(writeSnapshot(b.db, ns, snapshot(future, {}))).rejects.toMatchObject({ code: 'INVALID_SNAPSHOT' })
+    // When the refusal cannot be recorded either (no such prefix), the error says so.
+    const unrecorded = await writeSnapshot(b.db, { schema, prefix: 'nope' }, snapshot(future, {})).catch((e) => e)
+    expect(unrecorded).toMatchObject({ code: 'INVALID_SNAPSHOT' })
+    expect((unrecorded as Error).message).toMatch(
+      /ahead of .*\(It could not be recorded in sources\.last_error either: Cannot record the error for .*\.nope: the store has no such/,
+    )
     // ... and by the store's own clock even when the writer's clock is wrong too.
     const err = await writeSnapshot(b.db, ns, snapshot(future, {}), { now: new Date(future) }).catch((e: unknown) => e)
     expect(isPggraphError(err, 'INVALID_SNAPSHOT')).toBe(true)
