@@ -1,4 +1,5 @@
-import type { SeriesQuery } from '@pggraph/core'
+import { pgStatUserIndexes, pgStatUserTables } from '@pggraph/collector/definitions'
+import { seriesQuery, type SeriesQuery } from '@pggraph/core'
 import { readSeries } from '@pggraph/store'
 import type { ObjectRef } from './pages.js'
 import type { TimeRange } from './ranges.js'
@@ -7,12 +8,6 @@ import type { SystemInfo } from './systems.js'
 
 /** A drill-down kind. */
 export type ObjectKind = 'table' | 'index'
-
-// What lists the objects: a metric with one row per table / index and a column to rank by.
-const SOURCE = {
-  table: { metric: 'pg_stat_user_tables', column: 'n_live_tup' },
-  index: { metric: 'pg_stat_user_indexes', column: 'idx_scan' },
-} as const
 
 /** At most this many objects are listed (the collector keeps a top N anyway). */
 export const MAX_OBJECTS = 1000
@@ -36,21 +31,14 @@ export async function listObjects(
   const now = Date.now()
   const hit = listCache.get(key)
   if (hit && now - hit.at < LIST_TTL_MS) return hit.objects
-  const src = SOURCE[kind]
-  const set = await store.asRole(role, (db) =>
-    readSeries(
-      db,
-      { schema: sys.schema, prefix: sys.prefix },
-      {
-        metric: src.metric,
-        columns: [src.column],
-        from: range.from,
-        to: range.to,
-        points: 1,
-        top: { n: MAX_OBJECTS, by: src.column },
-      },
-    ),
-  )
+  // What lists the objects: a metric with one row per table / index and a column to rank by.
+  const query = (r: TimeRange): SeriesQuery => {
+    const window = { from: r.from, to: r.to, points: 1 }
+    return kind === 'table'
+      ? seriesQuery(pgStatUserTables, ['n_live_tup'], { ...window, top: { n: MAX_OBJECTS, by: 'n_live_tup' } })
+      : seriesQuery(pgStatUserIndexes, ['idx_scan'], { ...window, top: { n: MAX_OBJECTS, by: 'idx_scan' } })
+  }
+  const set = await store.asRole(role, (db) => readSeries(db, { schema: sys.schema, prefix: sys.prefix }, query(range)))
   const seen = new Map<string, ObjectRef>()
   for (const s of set.series) {
     const l = s.labels

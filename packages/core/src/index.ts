@@ -60,7 +60,16 @@ export {
   type Snapshot,
   type StatsResetMark,
 } from './snapshot.js'
-export type { Series, SeriesEvent, SeriesPoint, SeriesQuery, SeriesReader, SeriesSet } from './series.js'
+export {
+  seriesQuery,
+  type Series,
+  type SeriesEvent,
+  type SeriesPoint,
+  type SeriesQuery,
+  type SeriesQueryOf,
+  type SeriesReader,
+  type SeriesSet,
+} from './series.js'
 export { closestMatch } from './suggest.js'
 export { xmlSafeText } from './xml-text.js'
 export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, UnionToIntersection } from './plugins.js'

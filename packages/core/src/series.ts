@@ -1,4 +1,4 @@
-import type { Unit } from './metric.js'
+import type { LabelOf, MetricDefinition, Unit, ValueOf } from './metric.js'
 
 /** One point of a series: `t` in milliseconds since the epoch, `v` the value or `null` (a gap). */
 export interface SeriesPoint {
@@ -70,3 +70,35 @@ export interface SeriesQuery {
 
 /** Reads series; the store's `readSeries` bound to a connection and namespace is one. */
 export type SeriesReader = (query: SeriesQuery) => Promise<SeriesSet>
+
+/**
+ * A {@link SeriesQuery} typed by a metric definition: the metric is the definition's name, the
+ * columns and `top.by` its value columns, the label filter its labels; a misspelt one does not
+ * compile.
+ */
+export type SeriesQueryOf<D extends MetricDefinition> = D extends MetricDefinition
+  ? Omit<SeriesQuery, 'metric' | 'columns' | 'labels' | 'top'> & {
+      readonly metric: D['name']
+      readonly columns: readonly ValueOf<D>[]
+      readonly labels?: Partial<Record<LabelOf<D>, string>>
+      readonly top?: { readonly n: number; readonly by: ValueOf<D> }
+    }
+  : never
+
+/**
+ * Build a {@link SeriesQuery} of columns of a metric definition, checked against it: for your own
+ * metrics, which the store's typed `readSeries` cannot know by name.
+ *
+ * @example
+ * ```ts
+ * const q = seriesQuery(myMetric, ['waiting'], { from, to, points: 800 })
+ * const set = await readSeries(db, ns, q)
+ * ```
+ */
+export function seriesQuery<const D extends MetricDefinition, const C extends ValueOf<D>>(
+  definition: D,
+  columns: readonly C[],
+  rest: Omit<SeriesQueryOf<D>, 'metric' | 'columns'>,
+): SeriesQuery {
+  return { ...rest, metric: definition.name, columns } as SeriesQuery
+}

@@ -1,23 +1,48 @@
 import {
   PggraphError,
+  type LabelOf,
+  type MetricDefinition,
   type Queryable,
   type Series,
   type SeriesEvent,
   type SeriesPoint,
   type SeriesQuery,
+  type SeriesQueryOf,
   type SeriesSet,
 } from '@pggraph/core'
+import type { BuiltinMetricName, BuiltinMetricNamed } from '@pggraph/collector/definitions'
 import { loadMetrics, type StoredMetric } from './metric-tables.js'
 import { prefixedTable, schemaTable, validateNamespace, type Namespace } from './names.js'
 import { buildSeriesSql, ROLLUP_MIN_BUCKET_MS } from './series-sql.js'
 import { storeError } from './write.js'
+
+/** A label filter may only name labels of the metric (an intersection alone lets extra keys by). */
+type KnownLabels<Q extends SeriesQuery, D extends MetricDefinition> = Q extends { readonly labels: infer L }
+  ? { readonly labels: { readonly [K in keyof L]: K extends LabelOf<D> ? string : never } }
+  : unknown
+
+/**
+ * What {@link readSeries} checks at compile time. A query of a built-in metric named by a literal:
+ * its columns, labels and `top.by` must be the definition's. A literal name that is not built in
+ * is refused (a typo; build the query of your own metric with core's `seriesQuery(definition,
+ * columns, range)`, which checks it against your definition). A query whose metric is a plain
+ * `string` (built at run time, e.g. from a graph) is checked by the store when it runs.
+ */
+export type CheckedSeriesQuery<Q extends SeriesQuery> = string extends Q['metric']
+  ? unknown
+  : Q['metric'] extends BuiltinMetricName
+    ? SeriesQueryOf<BuiltinMetricNamed<Q['metric']>> & KnownLabels<Q, BuiltinMetricNamed<Q['metric']>>
+    : {
+        readonly 'not a built-in metric: build the query of your own metric with seriesQuery(definition, columns, range)': never
+      }
 
 /**
  * Read columns of one metric of `ns` as series: counters as per-second rates computed in SQL
  * (window functions over each label set), where a drop, a changed `stats_reset` or a server
  * restart in between gives `null` (a gap, never a negative value or a spike); gauges as they
  * are. With `points`, averaged into at most that many time buckets in SQL. Also returns the
- * restarts and statistics resets in the range so graphs can mark them.
+ * restarts and statistics resets in the range so graphs can mark them. For a built-in metric the
+ * metric and column names are typed ({@link CheckedSeriesQuery}): a misspelt one does not compile.
  *
  * @example
  * ```ts
@@ -26,7 +51,11 @@ import { storeError } from './write.js'
  * })
  * ```
  */
-export async function readSeries(db: Queryable, ns: Namespace, query: SeriesQuery): Promise<SeriesSet> {
+export async function readSeries<const Q extends SeriesQuery>(
+  db: Queryable,
+  ns: Namespace,
+  query: Q & CheckedSeriesQuery<Q>,
+): Promise<SeriesSet> {
   validateNamespace(ns)
   let rows: Record<string, unknown>[]
   let events: SeriesEvent[]

@@ -1,9 +1,10 @@
 // Managed PostgreSQL has no superuser: the installer is a role with CREATEROLE that owns the
 // database. installStore must work for it, and the roles it makes must behave the same.
+import { seriesQuery } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, pgServers, randomName, urlWith, type ServerInfo } from '../../../test/servers/index.js'
 import { installStore, openStore, readSeries, writeSnapshot } from '../src/index.js'
-import { snapshot, testMetrics } from './fixtures.js'
+import { snapshot, tDatabase, testMetrics } from './fixtures.js'
 
 const servers = pgServers().filter((s) => s.kind === 'embedded')
 
@@ -55,7 +56,7 @@ describe.each(servers.map((s) => [s.major, s] as const))(
         const set = await readSeries(
           reader,
           { schema, prefix: 'db1' },
-          { metric: 'test_database', columns: ['numbackends'], from: t - 1, to: t + 1 },
+          seriesQuery(tDatabase, ['numbackends'], { from: t - 1, to: t + 1 }),
         )
         expect(set.series[0]!.points).toEqual([{ t, v: 7 }])
         await reader.end()

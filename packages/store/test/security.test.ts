@@ -1,6 +1,6 @@
 // Least privilege, proven by trying: every forbidden action of the writer and reader roles must
 // fail with a permission error (SQLSTATE 42501), and the allowed ones must work.
-import { sqlStateOf } from '@pggraph/core'
+import { seriesQuery, sqlStateOf } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   installStore,
@@ -12,7 +12,7 @@ import {
   type InstallResult,
 } from '../src/index.js'
 import { backendNames, openBackend, type Backend, type RoleSession } from './backends.js'
-import { snapshot, T0, testMetrics } from './fixtures.js'
+import { snapshot, T0, tDatabase, testMetrics } from './fixtures.js'
 
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
 
@@ -115,7 +115,7 @@ describe.each(backendNames())('least privilege on %s', (name) => {
       readSeries(
         writer,
         { schema: s1, prefix: 'p1' },
-        { metric: 'test_database', columns: ['xact_commit'], from: T0, to: T0 + 1 },
+        seriesQuery(tDatabase, ['xact_commit'], { from: T0, to: T0 + 1 }),
       ),
     ).rejects.toMatchObject({
       code: 'PERMISSION',
@@ -126,7 +126,7 @@ describe.each(backendNames())('least privilege on %s', (name) => {
     const set = await readSeries(
       reader,
       { schema: s1, prefix: 'p2' },
-      { metric: 'test_database', columns: ['numbackends'], from: T0 - 1, to: T0 + 1 },
+      seriesQuery(tDatabase, ['numbackends'], { from: T0 - 1, to: T0 + 1 }),
     )
     expect(set.series[0]!.points).toEqual([{ t: T0, v: 1 }])
     expect((await listSources(reader, s1)).map((s) => s.prefix)).toEqual(['p1', 'p2'])

@@ -1,4 +1,4 @@
-import { isPggraphError, type MetricDefinition, type Queryable } from '@pggraph/core'
+import { isPggraphError, seriesQuery, type MetricDefinition, type Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   installStore,
@@ -132,7 +132,7 @@ describe.each(backendNames())('store on %s', (name) => {
     await writeSnapshot(b.db, { schema: s2, prefix: 'a' }, snapshot(T0, { test_database: rows(3) }))
     const read = async (ns: Namespace) =>
       (
-        await readSeries(b.db, ns, { metric: 'test_database', columns: ['numbackends'], from: T0 - MIN, to: T0 + MIN })
+        await readSeries(b.db, ns, seriesQuery(tDatabase, ['numbackends'], { from: T0 - MIN, to: T0 + MIN }))
       ).series.map((s) => s.points.map((p) => p.v))
     expect(await read({ schema: s1, prefix: 'a' })).toEqual([[1]])
     expect(await read({ schema: s1, prefix: 'b' })).toEqual([[2]])
@@ -177,24 +177,28 @@ describe.each(backendNames())('store on %s', (name) => {
         ),
       )
     }
-    const set = await readSeries(b.db, ns, {
-      metric: 'test_database',
-      columns: ['xact_commit', 'numbackends'],
-      from: T0,
-      to: T0 + 9 * MIN,
-    })
+    const set = await readSeries(
+      b.db,
+      ns,
+      seriesQuery(tDatabase, ['xact_commit', 'numbackends'], {
+        from: T0,
+        to: T0 + 9 * MIN,
+      }),
+    )
     const [xact, backends] = set.series
     expect(xact!.kind).toBe('rate')
     expect(xact!.points.map((p) => p.v)).toEqual([null, 1, 1, null, null, 1, 1, null, 1, 1])
     expect(backends!.kind).toBe('gauge')
     expect(backends!.points.every((p) => p.v === 4)).toBe(true)
     // blks_read jumps to 1000 at 4 while stats_reset changed there: a gap, not a spike.
-    const blks = await readSeries(b.db, ns, {
-      metric: 'test_database',
-      columns: ['blks_read'],
-      from: T0,
-      to: T0 + 9 * MIN,
-    })
+    const blks = await readSeries(
+      b.db,
+      ns,
+      seriesQuery(tDatabase, ['blks_read'], {
+        from: T0,
+        to: T0 + 9 * MIN,
+      }),
+    )
     expect(blks.series[0]!.points[4]!.v).toBeNull()
     // A failover at 10 to another server that started long ago and has higher counters: a gap, not a spike.
     await writeSnapshot(
@@ -219,12 +223,14 @@ describe.each(backendNames())('store on %s', (name) => {
         { startTime: OLD_START },
       ),
     )
-    const failover = await readSeries(b.db, ns, {
-      metric: 'test_database',
-      columns: ['xact_commit'],
-      from: T0 + 9 * MIN,
-      to: T0 + 11 * MIN,
-    })
+    const failover = await readSeries(
+      b.db,
+      ns,
+      seriesQuery(tDatabase, ['xact_commit'], {
+        from: T0 + 9 * MIN,
+        to: T0 + 11 * MIN,
+      }),
+    )
     expect(failover.series[0]!.points.map((p) => p.v)).toEqual([1, null, 1])
     expect(failover.events).toEqual([{ t: T0 + 10 * MIN, kind: 'restart', label: 'another server (failover)' }])
     // ... and back at 12 to the first server, whose counters went on growing meanwhile: a gap again.
@@ -242,15 +248,17 @@ describe.each(backendNames())('store on %s', (name) => {
         ),
       )
     }
-    const back = await readSeries(b.db, ns, {
-      metric: 'test_database',
-      columns: ['xact_commit'],
-      from: T0 + 11 * MIN,
-      to: T0 + 13 * MIN,
-    })
+    const back = await readSeries(
+      b.db,
+      ns,
+      seriesQuery(tDatabase, ['xact_commit'], {
+        from: T0 + 11 * MIN,
+        to: T0 + 13 * MIN,
+      }),
+    )
     expect(back.series[0]!.points.map((p) => p.v)).toEqual([1, null, 1])
     expect(back.events.map((e) => [e.t, e.label])).toEqual([[T0 + 12 * MIN, 'another server (failover)']])
-    const wal = await readSeries(b.db, ns, { metric: 'my_wal', columns: ['wal_bytes'], from: T0, to: T0 + 9 * MIN })
+    const wal = await readSeries(b.db, ns, seriesQuery(myWal, ['wal_bytes'], { from: T0, to: T0 + 9 * MIN }))
     expect(wal.series[0]!.points.map((p) => p.v)).toEqual([null, 10, 10, 10, 10, 10, 10, null, 10, 10])
     for (const s of [...set.series, ...wal.series])
       for (const p of s.points) expect(p.v === null || p.v >= 0).toBe(true)
@@ -285,7 +293,7 @@ describe.each(backendNames())('store on %s', (name) => {
     const one = await readSeries(b.db, ns, { ...q, labels: { relname: 't0' }, points: 3 })
     expect(one.series.map((s) => s.labels)).toEqual([{ datname: 'app', schemaname: 'public', relname: 't0' }])
     await expect(readSeries(b.db, ns, { ...q, columns: ['nope'] })).rejects.toMatchObject({ code: 'CONFIG' })
-    await expect(readSeries(b.db, ns, { ...q, metric: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(readSeries(b.db, ns, { ...q, metric: 'nope' as string })).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
   it('refuses a snapshot dated in the future and records it; bridge errors show in sources', async () => {
