@@ -7,12 +7,12 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, runCycle } from '@pggraph/bridge'
-import { classify, explainError, toPggraphError, type Snapshot } from '@pggraph/core'
+import { classify, explainError, seriesQuery, toPggraphError, type Snapshot } from '@pggraph/core'
 import { installStore, openStore, readSeries, type InstallResult, type StoreConnection } from '@pggraph/store'
 import { createViewer, openStoreAccess, type StoreAccess, type Viewer } from '@pggraph/viewer'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { snapshot, tableRows, testMetrics } from '../packages/store/test/fixtures.js'
+import { snapshot, tableRows, testMetrics, tTables } from '../packages/store/test/fixtures.js'
 import { Client } from '../examples/viewer/test/client.js'
 import { anyServer, citusCluster, citusSkipReason, connect, randomName, urlWith } from './servers/index.js'
 
@@ -107,7 +107,7 @@ describe.skipIf(!citus)(`store on a Citus cluster${citus ? '' : ` (skipped: ${ci
       const got = await readSeries(
         reader,
         { schema: t.schema, prefix: 'db1' },
-        { metric: 'test_tables', columns: ['n_live_tup'], from: Date.now() - 10 * MIN, to: Date.now() },
+        seriesQuery(tTables, ['n_live_tup'], { from: Date.now() - 10 * MIN, to: Date.now() }),
       )
       expect(got.series).toHaveLength(3)
       expect(await rejection(reader.query('SELECT authinfo FROM pg_dist_authinfo'))).toMatch(/permission denied/)

@@ -1,11 +1,12 @@
 // A range holding more resets than a graph can mark (rows a writer accumulated, written here
 // directly): readSeries returns them grouped into a bounded number of events that still count
 // every reset, instead of a million rows over the wire.
+import { seriesQuery } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { installStore, readSeries, writeSnapshot } from '../src/index.js'
 import { EVENT_BUCKETS, MAX_EVENTS } from '../src/series.js'
 import { backendNames, openBackend, type Backend } from './backends.js'
-import { snapshot, T0, testMetrics } from './fixtures.js'
+import { snapshot, T0, tDatabase, testMetrics } from './fixtures.js'
 
 const HOUR = 3_600_000
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
@@ -32,7 +33,7 @@ describe.each(backendNames())('events beyond the bound on %s', (name) => {
     const set = await readSeries(
       b.db,
       { schema, prefix: 'p1' },
-      { metric: 'test_database', columns: ['xact_commit'], from: T0, to: T0 + HOUR },
+      seriesQuery(tDatabase, ['xact_commit'], { from: T0, to: T0 + HOUR }),
     )
     const resets = set.events.filter((e) => e.kind === 'stats_reset')
     expect(resets.map((e) => e.label)).toEqual([
@@ -52,7 +53,7 @@ describe.each(backendNames())('events beyond the bound on %s', (name) => {
     const set = await readSeries(
       b.db,
       { schema, prefix: 'p1' },
-      { metric: 'test_database', columns: ['xact_commit'], from: T0, to: T0 + 24 * HOUR },
+      seriesQuery(tDatabase, ['xact_commit'], { from: T0, to: T0 + 24 * HOUR }),
     )
     expect(set.events.length).toBeLessThanOrEqual(2 * EVENT_BUCKETS)
     expect(set.events.length).toBeGreaterThan(1)
