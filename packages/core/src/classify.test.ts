@@ -70,6 +70,13 @@ describe('classify without a SQLSTATE', () => {
     expect(classify(nodeError('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'))).toBe('forbidden')
     expect(classify(new Error('The server does not support SSL connections'))).toBe('forbidden')
     expect(classify(new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature is missing'))).toBe('forbidden')
+    // Wrapped by toPggraphError as PERMISSION ("refused the login"): still the link, not the snapshot.
+    const tls = nodeError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate')
+    const wrapped = toPggraphError(tls, { action: 'write the snapshot' })
+    expect(wrapped.code).toBe('PERMISSION')
+    expect(classify(wrapped)).toBe('forbidden')
+    const altname = nodeError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames")
+    expect(classify(new PggraphError('PERMISSION', 'x', { cause: altname }))).toBe('forbidden')
   })
   it('follows pggraph codes when no driver error is inside', () => {
     expect(classify(new PggraphError('INVALID_SNAPSHOT', 'dated in the future'))).toBe('permanent')

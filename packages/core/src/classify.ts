@@ -91,6 +91,13 @@ export function explainError(err: unknown): ErrorFacts {
     ...extra,
   })
   if (err instanceof PggraphError && err.code === 'INVALID_SNAPSHOT') return facts('invalid-snapshot', 'permanent')
+  // A PggraphError that wraps the failure (toPggraphError) is read by its cause first: a TLS
+  // refusal wrapped as PERMISSION is still a login refusal, not a snapshot to set aside.
+  if (err instanceof PggraphError && !state) {
+    const cause = causeChain(err).find((e) => !(e instanceof PggraphError))
+    const inner = cause === undefined ? undefined : explainError(cause)
+    if (inner && inner.kind !== 'other') return { ...inner, detail }
+  }
   const remote = state?.startsWith('08') ? CITUS_REMOTE.exec(messagesOf(err)) : null
   if (remote) {
     // The server answered: it is a Citus coordinator that cannot use one of its workers.
