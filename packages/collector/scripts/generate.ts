@@ -20,7 +20,8 @@ const SCRIPT = 'packages/collector/scripts/generate.ts'
 const code = (s: string): string => `\`${s}\``
 
 function requirement(r: Requirement): string {
-  return 'extension' in r ? `extension ${code(r.extension)}` : code(r.privilege)
+  if (!('extension' in r)) return code(r.privilege)
+  return `extension ${code(r.extension)}${r.minVersion ? ` ${r.minVersion} or newer` : ''}`
 }
 
 function needs(d: MetricDefinition): string {

@@ -126,7 +126,12 @@ export const pgStatStatements = {
   ],
 } as const satisfies MetricDefinition
 
-/** `pg_stat_statements_info` (14+): deallocations (statements evicted) and the reset time. */
+/**
+ * `pg_stat_statements_info` (14+, extension 1.9+): deallocations (statements evicted) and the
+ * reset time. The view comes with extension version 1.9: a server upgraded with `pg_upgrade` but
+ * not `ALTER EXTENSION pg_stat_statements UPDATE` has an older one, so the metric is skipped
+ * with that reason (selecting it would fail the whole combined statement).
+ */
 export const pgStatStatementsInfo = {
   name: 'pg_stat_statements_info',
   area: 'statements',
@@ -136,7 +141,7 @@ export const pgStatStatementsInfo = {
   values: { dealloc: counter('count', 'Entries evicted because pg_stat_statements.max was reached', 14) },
   statsReset: true,
   minServerVersion: 14,
-  requires: [{ extension: 'pg_stat_statements' }, { privilege: 'pg_read_all_stats' }],
+  requires: [{ extension: 'pg_stat_statements', minVersion: '1.9' }, { privilege: 'pg_read_all_stats' }],
   queries: [
     { since: 14, sql: 'SELECT current_database()::text AS datname, dealloc, stats_reset FROM pg_stat_statements_info' },
   ],

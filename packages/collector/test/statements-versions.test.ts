@@ -10,7 +10,9 @@ import { probe } from '../src/probe.js'
 const embedded = pgServers().filter((s) => s.kind === 'embedded') // they preload pg_stat_statements
 const minor = (v: string) => Number(v.split('.')[1])
 
-async function checkVersion(db: pg.Client, v: string): Promise<void> {
+const below19 = (v: string) => minor(v) < 9
+
+async function checkVersion(db: pg.Client, v: string, major: number): Promise<void> {
   await db.query('DROP EXTENSION IF EXISTS pg_stat_statements')
   await db.query(`CREATE EXTENSION pg_stat_statements VERSION '${v}'`)
   // the marker's queryid is the same for every version (aliases are not part of it): reset first
@@ -25,6 +27,20 @@ async function checkVersion(db: pg.Client, v: string): Promise<void> {
   expect(chosen.run[0]!.sql.includes('to_jsonb'), `version ${v} read through jsonb`).toBe(v === '1.4')
 
   const snap = await collect(db, { collectors: [statements({ queryText: true })] })
+  // BEGIN, probe, one combined statement, COMMIT: a metric the extension version lacks is planned
+  // out, never tried and retried one by one
+  expect(snap.stats.roundTrips, `${v} round trips`).toBe(4)
+  expect(snap.skipped.filter((s) => s.metric === 'pg_stat_statements'), v).toEqual([])
+  const info = snap.skipped.filter((s) => s.metric === 'pg_stat_statements_info').map((s) => s.reason)
+  if (major < 14) expect(info, v).toEqual([`needs PostgreSQL 14 or newer (server is ${major})`])
+  else if (below19(v))
+    expect(info, v).toEqual([
+      `extension pg_stat_statements is version ${v}, older than 1.9 (ALTER EXTENSION pg_stat_statements UPDATE)`,
+    ])
+  else {
+    expect(info, v).toEqual([])
+    expect(snap.metrics.pg_stat_statements_info.length, v).toBe(1)
+  }
   const row = snap.metrics.pg_stat_statements.find((r) => r.query.includes(marker))
   expect(row, v).toBeDefined()
   expect(row!.calls, v).toBe(1)
@@ -38,7 +54,7 @@ async function checkVersion(db: pg.Client, v: string): Promise<void> {
 }
 
 describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_statements versions on PostgreSQL %s', (_, srv) => {
-  it('collects every installable extension version with canonical columns', async () => {
+  it('collects every installable extension version with canonical columns; pg_stat_statements_info only from 1.9', async () => {
     await withDatabase(srv, async (url) => {
       const db = await connect(url)
       try {
@@ -49,7 +65,9 @@ describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_statements ve
           available.rows.some((r) => r.version === v),
         )
         expect(versions.length).toBeGreaterThanOrEqual(2)
-        for (const v of versions) await checkVersion(db, v)
+        // 1.4, 1.7 and 1.8 (no pg_stat_statements_info) install everywhere but 12 (no 1.8)
+        expect(versions).toEqual(expect.arrayContaining(srv.major >= 13 ? ['1.4', '1.7', '1.8'] : ['1.4', '1.7']))
+        for (const v of versions) await checkVersion(db, v, srv.major)
       } finally {
         await db.end()
       }
