@@ -31,19 +31,31 @@ const databaseValues = {
   parallel_workers_launched: counter('count', 'Parallel workers launched', 18),
 } as const
 
-/** `pg_stat_database`: activity per database (transactions, blocks, rows, temp files, sessions from 14). */
+/**
+ * The `datname` of the row of `pg_stat_database` for shared objects (datid 0, `datname` null):
+ * block I/O of the shared catalogs (pg_database, pg_authid, ...) and their checksum failures.
+ */
+export const SHARED_OBJECTS = '(shared objects)'
+
+/**
+ * `pg_stat_database`: activity per database (transactions, blocks, rows, temp files, sessions
+ * from 14), and one row {@link SHARED_OBJECTS} for the shared catalogs (datid 0): their block
+ * I/O and checksum failures, its transaction and row counts always 0. Sums over `datname` are the
+ * server's totals.
+ */
 export const pgStatDatabase = {
   name: 'pg_stat_database',
   area: 'database',
   scope: 'cluster',
-  description: 'Activity per database: transactions, block I/O, rows, temporary files, deadlocks, sessions',
+  description:
+    'Activity per database: transactions, block I/O, rows, temporary files, deadlocks, sessions; the shared catalogs as (shared objects)',
   labels: { datname: 'text' },
   values: databaseValues,
   statsReset: true,
   queries: versioned(
     databaseValues,
     (v) =>
-      `SELECT datname::text AS datname, ${selectList(databaseValues, v)}, stats_reset FROM pg_stat_database WHERE datname IS NOT NULL`,
+      `SELECT CASE WHEN datid = 0 THEN '${SHARED_OBJECTS}' ELSE datname::text END AS datname, ${selectList(databaseValues, v)}, stats_reset FROM pg_stat_database`,
   ),
 } as const satisfies MetricDefinition
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../../../test/servers/index.js'
 import { startServer, type RunningServer } from '../../../test/servers/pg-server.js'
 import { collect, defaultCollectors, replication, server } from '../src/index.js'
+import { until } from './until.js'
 
 const asRoot = process.getuid?.() === 0
 const NOBODY = 65534
@@ -23,15 +24,6 @@ function run(cmd: string, args: string[]): Promise<void> {
     child.on('error', reject)
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err}`))))
   })
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn()
-    if (v !== undefined) return v
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 describe('replication metrics with a streaming standby and a logical slot (PostgreSQL 15)', () => {

@@ -75,6 +75,15 @@ export const databaseGraphs = [
     lines: [columns(pgStatDatabase, { deadlocks: 'deadlocks', conflicts: 'conflicts' }, { sum: true })],
   }),
   timeseries({
+    name: 'database.checksum_failures',
+    title: 'Data checksum failures',
+    group: 'overview',
+    description:
+      'Pages that failed their checksum on read, per minute, per database and for the shared catalogs ("(shared objects)"): any at all means corruption on disk or in memory.',
+    noDataHint: 'Counted only when data checksums are on (initdb --data-checksums, the default from PostgreSQL 18).',
+    lines: [byLabel(pgStatDatabase, ['checksum_failures'], ['datname'])],
+  }),
+  timeseries({
     name: 'database.wraparound',
     title: 'Transaction ID age',
     group: 'overview',
