@@ -9,7 +9,8 @@ import { openStore, type StoreConnection } from '@pggraph/store'
  * catalog look-ups only.
  */
 export interface StoreAccess {
-  readonly kind: 'pglite' | 'postgres'
+  /** The store's driver: `postgres`, `pglite` or a registered one (see `openStore`). */
+  readonly kind: string
   /** Run `fn` with the viewer's own connection (users table, list of schemas). */
   service<T>(fn: (db: Queryable) => Promise<T>): Promise<T>
   /** Run `fn` in one read-write transaction on the viewer's own connection (DDL of the users table). */

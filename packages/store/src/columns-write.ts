@@ -3,7 +3,7 @@
 // which the ingest function turns back into rows with `unnest` of slices. Binary float8 needs
 // no number parsing on the server, and no JSON lexing; it is still one call of the same
 // SECURITY DEFINER function, in one round trip and one transaction.
-import { PggraphError, type MetricRow, type Queryable } from '@pggraph/core'
+import { PggraphError, type MetricRow } from '@pggraph/core'
 
 /** A metric with fewer rows goes inline in the JSON: its columns would not pay for themselves. */
 export const COLUMNAR_MIN_ROWS = 16
@@ -20,24 +20,6 @@ interface LargeMetric {
 
 /** The large metrics of a snapshot, by name. */
 export type LargeMetrics = Map<string, LargeMetric>
-
-/**
- * Whether `db` is node-postgres (a `pg.Client`, `pg.Pool`, or a store opened on a PostgreSQL
- * URL), whose driver sends a `Buffer` parameter in binary format.
- */
-export function sendsBinaryParams(db: Queryable): boolean {
-  const d = db as unknown as {
-    kind?: unknown
-    connection?: { parse?: unknown }
-    totalCount?: unknown
-    connect?: unknown
-  }
-  return (
-    d.kind === 'postgres' ||
-    typeof d.connection?.parse === 'function' ||
-    (typeof d.connect === 'function' && typeof d.totalCount === 'number')
-  )
-}
 
 /**
  * Take the large metrics (≥ {@link COLUMNAR_MIN_ROWS} rows) out of `snapshot`: their rows are

@@ -1,43 +1,57 @@
-import type { ConnectionOptions } from 'node:tls'
+// openStore and the registry of store drivers, keyed by URL scheme; and how the store turns any
+// Queryable it is handed into a driver.
 import { PggraphError, type Queryable } from '@pggraph/core'
-import pg from 'pg'
-import type * as PGliteModuleType from '@electric-sql/pglite'
+import type { OpenStoreOptions, StoreConnection, StoreDriver, StoreDriverFactory } from './driver.js'
+import { oneConnectionTransaction } from './drivers/one-connection.js'
+import { openPGlite } from './drivers/pglite.js'
+import { isNodePostgres, openPostgres, pgDriver, redactPassword } from './drivers/postgres.js'
 
-type PGliteModule = typeof PGliteModuleType
+interface Registered {
+  /** What {@link StoreConnection.kind} says. */
+  readonly kind: string
+  readonly open: StoreDriverFactory
+}
+
+const drivers = new Map<string, Registered>([
+  ['postgres', { kind: 'postgres', open: openPostgres }],
+  ['postgresql', { kind: 'postgres', open: openPostgres }],
+  ['pglite', { kind: 'pglite', open: openPGlite }],
+])
+
+const SCHEME = /^[a-z][a-z0-9+.-]*$/
 
 /**
- * An open store: a {@link Queryable} plus `transaction` (one connection, all or nothing) and
- * `end`. `kind` tells an embedded PGlite store from a PostgreSQL server.
+ * Register a store driver for URLs of `scheme` (`scheme:…`), so {@link openStore} opens them
+ * with `factory`; a scheme registered again is replaced (built-ins too). Returns a function
+ * that restores what the scheme had before.
+ *
+ * @example
+ * ```ts
+ * const unregister = registerStoreDriver('mystore', async (url) => openMyStore(url))
+ * const db = await openStore('mystore://somewhere')
+ * ```
  */
-export interface StoreConnection extends Queryable {
-  readonly kind: 'pglite' | 'postgres'
-  /** Run `fn` in one transaction on one connection; commit when it resolves, roll back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
-  end(): Promise<void>
-}
-
-/** Options of {@link openStore} for `postgres://` URLs (ignored for `pglite:`). */
-export interface OpenStoreOptions {
-  /** TLS options built by the caller (CA, server name), or `false` for plain text. Default: what the URL says. */
-  readonly ssl?: ConnectionOptions | false
-  /** `application_name` of the connections. Default `pggraph-store`. */
-  readonly applicationName?: string
-  /** Pool size. Default 4. */
-  readonly max?: number
-  /** Connection timeout in milliseconds. Default 10 000. */
-  readonly connectTimeoutMs?: number
-}
-
-interface PGliteLike extends Queryable {
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
-  close(): Promise<void>
-  waitReady: Promise<void>
+export function registerStoreDriver(scheme: string, factory: StoreDriverFactory): () => void {
+  if (typeof scheme !== 'string' || !SCHEME.test(scheme))
+    throw new PggraphError(
+      'CONFIG',
+      `The store driver scheme "${String(scheme)}" is not valid: use lower-case letters, digits, +, . or -, starting with a letter (no colon).`,
+    )
+  if (typeof factory !== 'function')
+    throw new PggraphError('CONFIG', `The store driver for "${scheme}:" must be a function (url, options) => driver.`)
+  const before = drivers.get(scheme)
+  drivers.set(scheme, { kind: scheme, open: factory })
+  return () => {
+    if (before) drivers.set(scheme, before)
+    else drivers.delete(scheme)
+  }
 }
 
 /**
- * Open the store at `url`: `pglite:<folder>` for the embedded store (PGlite, PostgreSQL in
- * WebAssembly, kept in that folder; `pglite:memory:` keeps nothing), or a `postgres://` URL
- * (a connection pool).
+ * Open the store at `url` with the driver registered for its scheme: `pglite:<folder>` for the
+ * embedded store (PGlite, PostgreSQL in WebAssembly, kept in that folder; `pglite:memory:` keeps
+ * nothing), a `postgres://` URL (a connection pool), or a scheme of
+ * {@link registerStoreDriver}.
  *
  * @example
  * ```ts
@@ -50,114 +64,56 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (typeof url !== 'string' || url.length === 0) {
     throw new PggraphError('CONFIG', 'The store URL is missing: give pglite:./pggraph-data or postgres://user@host/db.')
   }
-  if (url.startsWith('pglite:')) return openPGlite(url.slice('pglite:'.length))
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options)
-  throw new PggraphError(
-    'CONFIG',
-    `The store URL "${url.replace(/:[^:@/]*@/, ':***@')}" is not supported: use pglite:<folder> or postgres://user@host:5432/db.`,
-  )
-}
-
-/** The package behind `pglite:` stores: an optional peer, so a server-side user does not install its WebAssembly. */
-const PGLITE_PACKAGE = '@electric-sql/pglite'
-
-async function loadPGlite(): Promise<PGliteModule> {
-  try {
-    return await import('@electric-sql/pglite')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    // A single executable application (Node SEA) has no module loader for packages on disk.
-    if (code === 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING')
-      throw new PggraphError(
-        'CONFIG',
-        `pglite: stores need the optional package ${PGLITE_PACKAGE}, which a single executable cannot load: use a postgres:// store, or run the program under Node with ${PGLITE_PACKAGE} installed.`,
-        { cause: err },
-      )
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase()
+  const registered = scheme === undefined ? undefined : drivers.get(scheme)
+  if (!registered) {
+    const others = [...drivers.keys()].filter((s) => !['postgres', 'postgresql', 'pglite'].includes(s))
     throw new PggraphError(
       'CONFIG',
-      `pglite: stores need the optional package ${PGLITE_PACKAGE}, which is not installed: run \`npm install ${PGLITE_PACKAGE}\`, or use a postgres:// store.`,
-      { cause: err },
+      `The store URL "${redactPassword(url)}" is not supported: use pglite:<folder> or postgres://user@host:5432/db${others.length ? `, or a registered driver (${others.map((s) => `${s}:`).join(', ')})` : ''}.`,
     )
   }
-}
-
-async function openPGlite(path: string): Promise<StoreConnection> {
-  const { PGlite } = await loadPGlite()
-  let db: PGliteLike
-  try {
-    db = (path === '' || path === 'memory:' ? new PGlite() : new PGlite(path)) as unknown as PGliteLike
-    await db.waitReady
-  } catch (err) {
-    throw new PggraphError('CONNECT', `Cannot open the embedded store in "${path}": ${(err as Error).message}`, {
-      cause: err,
-    })
-  }
+  const driver = await registered.open(url, options)
   return {
-    kind: 'pglite',
-    query: (sql, params) => db.query(sql, params),
-    transaction: (fn) => db.transaction(fn),
-    end: () => db.close(),
-  }
-}
-
-async function openPostgres(url: string, options: OpenStoreOptions): Promise<StoreConnection> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
-    application_name: options.applicationName ?? 'pggraph-store',
-    max: options.max ?? 4,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-  })
-  // An idle client that loses its connection is replaced on the next checkout; without a
-  // listener the pool's 'error' event would crash the process.
-  pool.on('error', () => {})
-  return {
-    kind: 'postgres',
-    query: async (sql, params) => pool.query(sql, params as unknown[]),
-    transaction: (fn) => poolTransaction(pool, fn),
-    end: () => pool.end(),
+    kind: registered.kind,
+    capabilities: driver.capabilities,
+    query: (sql, params) => driver.query(sql, params),
+    transaction: (fn) => driver.transaction(fn),
+    close: () => driver.close(),
+    end: () => driver.close(),
   } as StoreConnection
 }
 
-async function poolTransaction<T>(pool: pg.Pool, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  let broken = false
-  try {
-    return await clientTransaction(client, fn)
-  } catch (err) {
-    broken = (err as { [BROKEN]?: boolean })[BROKEN] === true
-    throw err
-  } finally {
-    client.release(broken)
+const ONE_CONNECTION_CAPABILITIES = { binaryParams: false, logins: true } as const
+
+/**
+ * The driver behind `db`: a {@link StoreDriver} (what {@link openStore} returns) as it is; a
+ * `pg.Pool` or `pg.Client` as node-postgres; any other {@link Queryable} as one connection
+ * (transactions are `BEGIN` … `COMMIT` on it, rows travel in the JSON). The returned driver's
+ * `close` never closes what the caller opened.
+ * @internal
+ */
+export function driverOf(db: Queryable): StoreDriver {
+  if (isStoreDriver(db)) return db
+  if (isNodePostgres(db)) return pgDriver(db)
+  return {
+    capabilities: ONE_CONNECTION_CAPABILITIES,
+    query: (sql, params) => db.query(sql, params),
+    transaction: (fn) => oneConnectionTransaction(db, fn),
+    close: async () => {},
   }
 }
 
-const BROKEN = Symbol('pggraph.brokenConnection')
-
-async function clientTransaction<T>(db: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  await db.query('BEGIN')
-  try {
-    const out = await fn(db)
-    await db.query('COMMIT')
-    return out
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => {
-      if (err && typeof err === 'object') (err as { [BROKEN]?: boolean })[BROKEN] = true
-    })
-    throw err
-  }
+/** A driver declares its capabilities: that, not the shape of its methods, tells it apart. */
+function isStoreDriver(db: Queryable): db is StoreDriver {
+  const d = db as Partial<StoreDriver>
+  return typeof d.capabilities === 'object' && d.capabilities !== null && typeof d.transaction === 'function'
 }
 
 /**
- * Run `fn` in one transaction on whatever `db` is: a {@link StoreConnection} or PGlite
- * (`transaction`), a `pg.Pool` (checks out one client), or a single connection such as a
- * `pg.Client` (`BEGIN` … `COMMIT` on it).
+ * Run `fn` in one transaction on one connection of `db` (see {@link driverOf}).
  * @internal
  */
-export async function withTransaction<T>(db: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const d = db as unknown as Record<string, unknown>
-  if (typeof d['transaction'] === 'function') return (db as unknown as PGliteLike).transaction(fn)
-  if (db instanceof pg.Pool) return poolTransaction(db, fn)
-  return clientTransaction(db, fn)
+export function withTransaction<T>(db: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return driverOf(db).transaction(fn)
 }

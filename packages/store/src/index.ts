@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-export { openStore, type OpenStoreOptions, type StoreConnection } from './connection.js'
+export { openStore, registerStoreDriver } from './connection.js'
+export type { OpenStoreOptions, StoreCapabilities, StoreConnection, StoreDriver, StoreDriverFactory } from './driver.js'
 export { defaultRoles, prefixBudget, validateNamespace, type DefaultRoles, type Namespace } from './names.js'
 export { installStore, type InstallOptions, type InstallResult } from './install.js'
 export { installInstructions, type InstallInstructions, type InstructionOptions } from './instructions.js'

@@ -129,11 +129,7 @@ export async function syncMetricTables(
   definitions: readonly MetricDefinition[],
 ): Promise<MetricSyncResult> {
   const catalog = schemaTable(ns.schema, 'pggraph_metrics')
-  const { rows } = await db.query<{ name: string; definition: StoredMetric }>(
-    `SELECT name, definition FROM ${catalog} WHERE prefix = $1`,
-    [ns.prefix],
-  )
-  const installed = new Map(rows.map((r) => [r.name, r.definition]))
+  const installed = await loadMetrics(db, ns)
   const wanted = new Map<string, StoredMetric>()
   for (const d of definitions) {
     if (wanted.has(d.name))
@@ -144,37 +140,32 @@ export async function syncMetricTables(
 
   const tablesCreated: string[] = []
   const columnsAdded: string[] = []
+  const tables = [...wanted.values()].flatMap((m) => [
+    `${ns.prefix}_${m.name}`,
+    `${ns.prefix}_${m.name}${ROLLUP_SUFFIX}`,
+  ])
+  const columns = await tableColumns(db, ns.schema, tables)
   for (const m of wanted.values()) {
     const tableName = `${ns.prefix}_${m.name}`
-    const exists = await db.query<{ col: string }>(
-      `SELECT a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
-      [ns.schema, tableName],
-    )
-    const rollup = await db.query<{ col: string }>(
-      `SELECT a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
-      [ns.schema, `${tableName}${ROLLUP_SUFFIX}`],
-    )
-    if (rollup.rows.length === 0) {
+    const rollup = columns.get(`${tableName}${ROLLUP_SUFFIX}`)
+    if (!rollup) {
       await db.query(createRollupTableSql(ns, m))
       tablesCreated.push(`${tableName}${ROLLUP_SUFFIX}`)
     } else {
-      const have = new Set(rollup.rows.map((r) => r.col))
       for (const v of metricColumns(m)
         .values.flatMap((x) => [`${x}_s`, `${x}_n`])
-        .filter((c) => !have.has(c))) {
+        .filter((c) => !rollup.has(c))) {
         await db.query(
           `ALTER TABLE ${prefixedTable(ns, `${m.name}${ROLLUP_SUFFIX}`)} ADD COLUMN IF NOT EXISTS ${quoteIdent(v, 'column')} double precision`,
         )
         columnsAdded.push(`${tableName}${ROLLUP_SUFFIX}.${v}`)
       }
     }
-    if (exists.rows.length === 0) {
+    const have = columns.get(tableName)
+    if (!have) {
       await db.query(createMetricTableSql(ns, m))
       tablesCreated.push(tableName)
     } else {
-      const have = new Set(exists.rows.map((r) => r.col))
       const { values, statsReset } = metricColumns(m)
       const missing = [
         ...values.map((v) => [v, 'double precision'] as const),
@@ -197,6 +188,26 @@ export async function syncMetricTables(
     }
   }
   return { tablesCreated, columnsAdded, metrics: [...wanted.values()].sort((a, b) => a.name.localeCompare(b.name)) }
+}
+
+/** The columns of each of `tables` (in `schema`) that exists, in one catalog query. */
+async function tableColumns(
+  db: Queryable,
+  schema: string,
+  tables: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const { rows } = await db.query<{ rel: string; col: string }>(
+    `SELECT c.relname AS rel, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [schema, tables],
+  )
+  const out = new Map<string, Set<string>>()
+  for (const r of rows) {
+    const cols = out.get(r.rel) ?? new Set<string>()
+    cols.add(r.col)
+    out.set(r.rel, cols)
+  }
+  return out
 }
 
 /** The stored definitions of a prefix (what series queries use). */

@@ -8,7 +8,8 @@ import {
   type Queryable,
   type Snapshot,
 } from '@pggraph/core'
-import { encodeColumns, sendsBinaryParams, splitLarge, type LargeMetrics } from './columns-write.js'
+import { encodeColumns, splitLarge, type LargeMetrics } from './columns-write.js'
+import { driverOf } from './connection.js'
 import { prefixedTable, validateNamespace, type Namespace } from './names.js'
 
 /** What {@link writeSnapshot} did. */
@@ -57,8 +58,9 @@ export async function writeSnapshot(
 ): Promise<WriteResult> {
   const started = performance.now()
   validateNamespace(ns)
-  // On node-postgres the rows of large metrics are checked while splitting them off (columnar).
-  const binary = sendsBinaryParams(db)
+  // Where the driver sends binary parameters the rows of large metrics are checked while
+  // splitting them off (columnar).
+  const binary = driverOf(db).capabilities.binaryParams
   const { rest, large } = binary ? splitLarge(snapshot) : { rest: snapshot, large: new Map() as LargeMetrics }
   const checked = parseSnapshot(rest)
   const snap: Snapshot = large.size ? { ...checked, metrics: snapshot.metrics } : checked

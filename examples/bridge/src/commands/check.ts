@@ -131,7 +131,7 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
       )
       report.line(
         '✓',
-        `store reachable: PostgreSQL ${who.rows[0]!.version}${db.kind === 'pglite' ? ' (embedded)' : ` at ${shortUrl(link.url)}`} as ${who.rows[0]!.user}`,
+        `store reachable: PostgreSQL ${who.rows[0]!.version}${!db.capabilities.logins ? ' (embedded)' : ` at ${shortUrl(link.url)}`} as ${who.rows[0]!.user}`,
       )
       if (link.mode === 'verify-full') {
         const ssl = await db.query<{ version: string | null }>(
@@ -142,7 +142,7 @@ async function runChecks(config: BridgeConfig, report: Report): Promise<void> {
         // A documented choice (a store on this host): reminded once here, never a failure.
         report.line('!', link.notice ?? 'the link to the store is plain text (insecure = true)')
       }
-      if (db.kind === 'pglite') report.line('✓', 'embedded store: one local user, no roles to check')
+      if (!db.capabilities.logins) report.line('✓', 'embedded store: one local user, no roles to check')
       else await writerChecks(db, config, who.rows[0]!.user, report)
       storeClock = await clockOf(db)
     } catch (err) {
