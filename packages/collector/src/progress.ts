@@ -8,20 +8,37 @@ const vacuumValues = {
   heap_blks_scanned: gauge('blocks', 'Heap blocks scanned'),
   heap_blks_vacuumed: gauge('blocks', 'Heap blocks vacuumed'),
   index_vacuum_count: gauge('count', 'Index vacuum cycles done'),
-  max_dead_tuples: gauge('tuples', 'Dead tuples that fit before an index cycle (up to 16)'),
-  num_dead_tuples: gauge('tuples', 'Dead tuples collected (up to 16)'),
-  max_dead_tuple_bytes: gauge('bytes', 'Memory for dead tuples before an index cycle', 17),
-  dead_tuple_bytes: gauge('bytes', 'Memory used by dead tuples', 17),
-  num_dead_item_ids: gauge('count', 'Dead item identifiers collected', 17),
+  num_dead_item_ids: gauge(
+    'count',
+    'Dead item identifiers collected since the last index cycle (before 17: num_dead_tuples, the same quantity)',
+  ),
+  dead_items_fill: gauge(
+    'ratio',
+    'Share of the dead-item store filled; an index cycle runs at 1 (num_dead_tuples / max_dead_tuples before 17, dead_tuple_bytes / max_dead_tuple_bytes from 17): comparable across versions',
+  ),
+  max_dead_tuples: gauge(
+    'tuples',
+    'Dead tuples that fit before an index cycle (up to 16; from 17 see max_dead_tuple_bytes)',
+  ),
+  max_dead_tuple_bytes: gauge(
+    'bytes',
+    'Memory for dead items before an index cycle (17+; not comparable with max_dead_tuples)',
+    17,
+  ),
+  dead_tuple_bytes: gauge('bytes', 'Memory used by dead items', 17),
   indexes_total: gauge('count', 'Indexes to vacuum', 17),
   indexes_processed: gauge('count', 'Indexes vacuumed', 17),
   delay_time: gauge('ms', 'Time sleeping for cost-based delay', 18),
 } as const
 const upTo16 = (c: string) => (v: number) => (v < 17 ? c : null)
+const fill = ([used, max]: readonly [string, string]) => `${used}::float8 / nullif(${max}, 0)`
 
 /**
  * `pg_stat_progress_vacuum`: running vacuums of the database collected, one row per backend.
- * Needs `pg_read_all_stats` to see other roles' vacuums (autovacuum included).
+ * Needs `pg_read_all_stats` to see other roles' vacuums (autovacuum included). PostgreSQL 17
+ * renamed `num_dead_tuples` to `num_dead_item_ids` (the same count): it is `num_dead_item_ids`
+ * on every version. It replaced `max_dead_tuples` (tuples) by `max_dead_tuple_bytes` (bytes),
+ * which do not compare; `dead_items_fill` (used / maximum) does, on every version.
  */
 export const pgStatProgressVacuum = {
   name: 'pg_stat_progress_vacuum',
@@ -36,7 +53,13 @@ export const pgStatProgressVacuum = {
     (
       v,
     ) => `SELECT current_database()::text AS datname, pid::text AS pid, coalesce(relid::regclass::text, '') AS relname, phase,
-  ${selectList(vacuumValues, v, { max_dead_tuples: upTo16('max_dead_tuples'), num_dead_tuples: upTo16('num_dead_tuples') })}
+  ${selectList(vacuumValues, v, {
+    max_dead_tuples: upTo16('max_dead_tuples'),
+    num_dead_item_ids: v < 17 ? 'num_dead_tuples' : 'num_dead_item_ids',
+    dead_items_fill: fill(
+      v < 17 ? ['num_dead_tuples', 'max_dead_tuples'] : ['dead_tuple_bytes', 'max_dead_tuple_bytes'],
+    ),
+  })}
 FROM pg_stat_progress_vacuum WHERE datid = ${THIS_DB}`,
     [17],
   ),
