@@ -29,17 +29,23 @@ export class ImageCache {
     return this.#entries.size
   }
 
+  /** The cached image of `key` if there is one (marked as recently used), without rendering. */
+  peek(key: string): CachedImage | undefined {
+    const hit = this.#entries.get(key)
+    if (hit) {
+      this.#entries.delete(key)
+      this.#entries.set(key, hit)
+    }
+    return hit
+  }
+
   /** The cached image of `key`, or the result of `make()`, stored for next time. */
   async get(
     key: string,
     make: () => Promise<{ body: Buffer; contentType: string; modified: number }>,
   ): Promise<CachedImage> {
-    const hit = this.#entries.get(key)
-    if (hit) {
-      this.#entries.delete(key)
-      this.#entries.set(key, hit)
-      return hit
-    }
+    const hit = this.peek(key)
+    if (hit) return hit
     const pending = this.#inflight.get(key)
     if (pending) return pending
     const p = make()

@@ -71,11 +71,15 @@ export function required(args: ParsedArgs, name: string, env?: string): string {
   return v
 }
 
-/** A positive integer flag within bounds. */
-export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
-  const v = flag(args, name)
-  if (v === undefined) return undefined
+/** A positive integer flag within bounds (or its environment fallback). */
+export function intFlag(args: ParsedArgs, name: string, min: number, max: number, env?: string): number | undefined {
+  const given = flag(args, name)
+  const v = given ?? (env ? process.env[env] : undefined)
+  if (v === undefined || v === '') return undefined
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-    throw new PggraphError('CONFIG', `--${name} must be a whole number from ${min} to ${max}.`)
+    throw new PggraphError(
+      'CONFIG',
+      `${given === undefined && env ? env : `--${name}`} must be a whole number from ${min} to ${max} (got "${v.slice(0, 20)}").`,
+    )
   return Number(v)
 }

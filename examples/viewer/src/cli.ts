@@ -6,7 +6,7 @@ import { flag, intFlag, parseArgs, required, type ParsedArgs } from './cli-args.
 import { readNewPassword } from './password-input.js'
 import { parseCliTime } from './ranges.js'
 import { renderToFile } from './render-command.js'
-import { startViewer } from './server.js'
+import { startViewer, type ViewerOptions } from './server.js'
 import { openStoreAccess, type StoreAccess } from './store-access.js'
 import { checkTenantSchema } from './tenants.js'
 import { addUser, listUsers, removeUser, unlockUser, validatePassword, validateUserName } from './users.js'
@@ -53,12 +53,43 @@ ${STORE}
   --tls-key FILE       HTTPS private key (PEM), with --tls-cert
   --secure-cookies     Secure cookies over plain HTTP (behind an HTTPS proxy)
   --trust-proxy        Take the client address from X-Forwarded-For (behind a proxy)
+
+Limits (one tenant's load never starves another's; docs/viewer.md "Limits under load"):
+  --user-concurrency N    Store reads and renders one user runs at once (default 4;
+                          twice as many may wait) [PGGRAPH_VIEWER_USER_CONCURRENCY]
+  --tenant-concurrency N  The same for all users of one tenant (default 8; below
+                          --concurrency) [PGGRAPH_VIEWER_TENANT_CONCURRENCY]
+  --concurrency N         The same for the whole viewer (default 16; 4x may wait)
+                          [PGGRAPH_VIEWER_CONCURRENCY]
+  --queue-wait SECONDS    Longest wait for a slot before 503 (default 15)
+                          [PGGRAPH_VIEWER_QUEUE_WAIT]
+  --pool-size N           Connections to the store (default 10) [PGGRAPH_VIEWER_POOL_SIZE]
+  --tenant-connections N  Connections one tenant's reads may hold (default 40% of the
+                          pool; below it) [PGGRAPH_VIEWER_TENANT_CONNECTIONS]
+  --render-workers N      Threads that render graphs (default: cores - 1, 1 to 4)
+                          [PGGRAPH_VIEWER_RENDER_WORKERS]
+Over a limit, a request is answered at once: 429 (that user or tenant is over its budget) or
+503 (the viewer is full), with Retry-After.
+
   --help               This help
 
 Example:
   pggraph-viewer serve --store postgres://pggraph_viewer@store.example.com/pggraph --port 8080
 `,
-    value: ['store', 'port', 'host', 'tls-cert', 'tls-key'],
+    value: [
+      'store',
+      'port',
+      'host',
+      'tls-cert',
+      'tls-key',
+      'user-concurrency',
+      'tenant-concurrency',
+      'concurrency',
+      'queue-wait',
+      'pool-size',
+      'tenant-connections',
+      'render-workers',
+    ],
     switch: ['help', 'secure-cookies', 'trust-proxy'],
     run: serve,
   },
@@ -160,6 +191,32 @@ ${['add', 'list', 'remove', 'unlock'].map((c) => COMMANDS[`users ${c}`]!.help.sp
 Each has its own help: pggraph-viewer users add --help.
 `
 
+/** The load limits of `serve`, from flags or their PGGRAPH_VIEWER_* variables (unset: the defaults). */
+function limitFlags(args: ParsedArgs): Pick<ViewerOptions, 'budget' | 'storePool' | 'renderWorkers'> {
+  const int = (name: string, max: number): number | undefined =>
+    intFlag(args, name, 1, max, `PGGRAPH_VIEWER_${name.toUpperCase().replaceAll('-', '_')}`)
+  const perUser = int('user-concurrency', 10_000)
+  const perTenant = int('tenant-concurrency', 10_000)
+  const total = int('concurrency', 10_000)
+  const wait = int('queue-wait', 600)
+  const poolSize = int('pool-size', 1000)
+  const perTenantConnections = int('tenant-connections', 1000)
+  const renderWorkers = int('render-workers', 64)
+  return {
+    budget: {
+      ...(perUser === undefined ? {} : { perUser }),
+      ...(perTenant === undefined ? {} : { perTenant }),
+      ...(total === undefined ? {} : { total }),
+      ...(wait === undefined ? {} : { maxWaitMs: wait * 1000 }),
+    },
+    storePool: {
+      ...(poolSize === undefined ? {} : { poolSize }),
+      ...(perTenantConnections === undefined ? {} : { perTenant: perTenantConnections }),
+    },
+    ...(renderWorkers === undefined ? {} : { renderWorkers }),
+  }
+}
+
 async function serve(args: ParsedArgs): Promise<void> {
   const certFile = flag(args, 'tls-cert')
   const keyFile = flag(args, 'tls-key')
@@ -172,6 +229,7 @@ async function serve(args: ParsedArgs): Promise<void> {
     ...(tls ? { tls } : {}),
     secureCookies: args.flags.has('secure-cookies'),
     trustProxy: args.flags.has('trust-proxy'),
+    ...limitFlags(args),
   })
   process.stdout.write(`pggraph-viewer listening on ${url}\n`)
   const stop = (): void => {

@@ -5,7 +5,9 @@
  * @packageDocumentation
  */
 export { createViewer, startViewer, type Viewer, type ViewerOptions } from './server.js'
-export { openStoreAccess, storeAccessFrom, type StoreAccess } from './store-access.js'
+export { openStoreAccess, storeAccessFrom, type StoreAccess, type StorePoolOptions } from './store-access.js'
+export { DEFAULT_REQUEST_BUDGET, type RequestBudget } from './limits.js'
+export { DEFAULT_GRAPH_BOUNDS, type GraphBounds } from './graph-bounds.js'
 export {
   ADMIN_SCHEMA,
   USER_PATTERN,

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { PggraphError, validateIdentifier } from '@pggraph/core'
 import { listPrefixes, listSchemas, readSeries } from '@pggraph/store'
+import { boundGraphData, noteDroppedSeries } from './graph-bounds.js'
 import { graphInfo, loadCatalogGraph, renderLoadedGraph } from './graphs.js'
 import { openStoreAccess } from './store-access.js'
 
@@ -64,12 +65,11 @@ export async function renderToFile(o: RenderCommandOptions): Promise<number> {
       }
       return loadCatalogGraph(o.graph, (q) => readSeries(db, { schema, prefix }, q), o, width)
     })
-    const body = await renderLoadedGraph(o.graph, data, {
-      width,
-      height,
-      theme: o.theme ?? 'light',
-      format: o.format ?? 'svg',
-    })
+    // The same bounds as the viewer: a pathological series cannot make a 34 MB file either.
+    const bounded = boundGraphData(data)
+    const format = o.format ?? 'svg'
+    const image = await renderLoadedGraph(o.graph, bounded.data, { width, height, theme: o.theme ?? 'light', format })
+    const body = format === 'svg' ? Buffer.from(noteDroppedSeries(image.toString(), bounded, width)) : image
     await writeFile(o.out, body)
     return body.length
   } finally {

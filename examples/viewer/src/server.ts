@@ -5,12 +5,16 @@ import { randomBytes } from 'node:crypto'
 import { PggraphError, isPggraphError } from '@pggraph/core'
 import { STYLE_CSS, VIEWER_JS } from './assets.js'
 import { doLogin, doLogout, loginFor, safeNext, sessionOf, showLogin, type AuthContext } from './auth.js'
+import { ConcurrencyBudget } from './budget.js'
 import { ImageCache } from './cache.js'
+import { DEFAULT_GRAPH_BOUNDS, type GraphBounds } from './graph-bounds.js'
 import { HttpError, clientIp, redirect, securityHeaders, send } from './http-util.js'
 import { errorPage, systemsPage } from './pages.js'
 import { LoginGuard } from './login-guard.js'
+import { defaultRenderWorkers, requestBudgetLimits, type RequestBudget } from './limits.js'
+import { GraphRenderPool } from './render-pool.js'
 import { SessionStore, type Session } from './sessions.js'
-import { openStoreAccess, type StoreAccess } from './store-access.js'
+import { checkPoolLimits, openStoreAccess, type StoreAccess, type StorePoolOptions } from './store-access.js'
 import { systemRoute, type SystemContext } from './system-routes.js'
 import { schemasOf, systemsOfSchema, type SystemInfo } from './systems.js'
 import { addUser, ensureUsersTable, findUser, unlockUser, type ViewerUser } from './users.js'
@@ -35,6 +39,20 @@ export interface ViewerOptions {
   readonly loginLimits?: { readonly perIp?: number; readonly perUser?: number; readonly windowMs?: number }
   /** Graph size in pixels (default 800 × 260). */
   readonly graphSize?: { readonly width: number; readonly height: number }
+  /**
+   * How many store reads and renders run at once per user, per tenant and in total, and how long
+   * a request may wait (see {@link RequestBudget}; default 4, 8, 16 and 15 s).
+   */
+  readonly budget?: RequestBudget
+  /**
+   * Store connections when `store` is a URL: the pool (default 10) and what one tenant's reads
+   * may hold of it (default 4, always below the pool).
+   */
+  readonly storePool?: StorePoolOptions
+  /** Worker threads that render graphs (default: the cores but one, 1 to 4). */
+  readonly renderWorkers?: number
+  /** How much one graph may draw (default {@link DEFAULT_GRAPH_BOUNDS}). */
+  readonly graphBounds?: Partial<GraphBounds>
   /** The clock (tests move it to expire sessions). */
   readonly now?: () => number
   /** Where log lines go (default stderr). */
@@ -78,7 +96,15 @@ const IDENTITY_RECHECK_MS = 60_000
  */
 export async function createViewer(options: ViewerOptions): Promise<Viewer> {
   const ownsStore = typeof options.store === 'string'
-  const store = typeof options.store === 'string' ? await openStoreAccess(options.store) : options.store
+  // Limits are checked before anything is opened: a bad one is a one-line error, not a half-started viewer.
+  const budgetLimits = requestBudgetLimits(options.budget)
+  const renderWorkers = options.renderWorkers ?? defaultRenderWorkers()
+  if (!Number.isInteger(renderWorkers) || renderWorkers < 1 || renderWorkers > 64)
+    throw new PggraphError('CONFIG', `--render-workers must be a whole number from 1 to 64 (got ${renderWorkers}).`)
+  const store =
+    typeof options.store === 'string'
+      ? await openStoreAccess(options.store, checkPoolLimits(options.storePool ?? {}))
+      : options.store
   await ensureUsersTable(store)
   const now = options.now ?? Date.now
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date(now()).toISOString()} ${line}\n`))
@@ -111,6 +137,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     systemsCache.set(schema, { at: now(), list })
     return list
   }
+  const renders = new GraphRenderPool(renderWorkers)
   const sys: SystemContext = {
     store,
     cache,
@@ -118,6 +145,9 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
     size: options.graphSize ?? { width: 800, height: 260 },
     systems: systemsOf,
     log,
+    budget: new ConcurrencyBudget(budgetLimits),
+    renders,
+    bounds: { ...DEFAULT_GRAPH_BOUNDS, ...options.graphBounds },
   }
   const checked = new WeakMap<Session, number>()
 
@@ -285,6 +315,7 @@ export async function createViewer(options: ViewerOptions): Promise<Viewer> {
         server.close(() => resolve())
         server.closeAllConnections()
       })
+      await renders.close()
       if (ownsStore) await store.end()
     },
   }
