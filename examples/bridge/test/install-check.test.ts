@@ -26,7 +26,7 @@ describe('install, then check', () => {
   afterAll(async () => {
     const c = await connect(ownServer().url)
     await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    for (const r of [`${schema}_web1_writer`, `${schema}_reader`, `${schema}_owner`, monitor])
+    for (const r of [`${schema}__web1_writer`, `${schema}_reader`, `${schema}_owner`, monitor])
       await c.query(`DROP ROLE IF EXISTS ${r}`)
     await c.end()
   })
@@ -63,10 +63,10 @@ describe('install, then check', () => {
     const first = await runCli([...args, '--yes'])
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toMatch(
-      new RegExp(`^Installed ${schema}\\.web1: \\d+ table\\(s\\) created.*${schema}_web1_writer created`, 'm'),
+      new RegExp(`^Installed ${schema}\\.web1: \\d+ table\\(s\\) created.*${schema}__web1_writer created`, 'm'),
     )
     // --insecure: a plain-text host line (the store is on this host), never hostssl.
-    expect(first.stdout).toMatch(new RegExp(`^ +host ${database} ${schema}_web1_writer samehost scram-sha-256$`, 'm'))
+    expect(first.stdout).toMatch(new RegExp(`^ +host ${database} ${schema}__web1_writer samehost scram-sha-256$`, 'm'))
     expect(first.stdout).not.toMatch(/hostssl/)
     expect(first.stdout).toMatch(/^ +\* \* \* \* \* .*pggraph-bridge run --config \S+/m)
     // The two systemd files are printed apart, each under its own path.
@@ -85,7 +85,7 @@ describe('install, then check', () => {
       .split('\n')
       .map((l) => l.trim())
       .join('\n')
-    expect(printed).toMatch(new RegExp(`^store_url = "postgres://${schema}_web1_writer:[^@"]+@`, 'm'))
+    expect(printed).toMatch(new RegExp(`^store_url = "postgres://${schema}__web1_writer:[^@"]+@`, 'm'))
     expect(printed).toMatch(/^insecure = true$/m)
     const file = join(dir, 'bridge.toml')
     writeFileSync(file, `${printed}\nspool_dir = ${JSON.stringify(join(dir, 'spool'))}\n`, {
@@ -100,11 +100,11 @@ describe('install, then check', () => {
     const out = check.stdout
     expect(out).toMatch(new RegExp(`^✓ target role ${monitor} has pg_monitor$`, 'm'))
     expect(out).toMatch(new RegExp(`^✓ target role ${monitor} is not a superuser$`, 'm'))
-    expect(out).toMatch(new RegExp(`^✓ writer ${schema}_web1_writer can write ${schema}\\.web1 `, 'm'))
+    expect(out).toMatch(new RegExp(`^✓ writer ${schema}__web1_writer can write ${schema}\\.web1 `, 'm'))
     const names = /can write \S+ \((.*)\)$/m.exec(out)![1]!.split(', ')
     expect(names).toEqual([...new Set(names)])
     expect(out).toMatch(
-      new RegExp(`^✓ writer ${schema}_web1_writer cannot read or change other prefixes, schemas or tables$`, 'm'),
+      new RegExp(`^✓ writer ${schema}__web1_writer cannot read or change other prefixes, schemas or tables$`, 'm'),
     )
     expect(out).toMatch(/^✓ clock: the target and the store agree/m)
     expect(out).toMatch(/^✓ spool .*: 0 waiting .*; last success 20\d\d-/m)
@@ -136,7 +136,7 @@ describe('install on a terminal', () => {
   afterAll(async () => {
     const c = await connect(ownServer().url)
     await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    for (const r of [`${schema}_web1_writer`, `${schema}_reader`, `${schema}_owner`])
+    for (const r of [`${schema}__web1_writer`, `${schema}_reader`, `${schema}_owner`])
       await c.query(`DROP ROLE IF EXISTS ${r}`)
     await c.end()
   })
@@ -167,7 +167,7 @@ describe('install on a terminal', () => {
     expect(answers, out).toEqual([])
     expect(code, out).toBe(0)
     expect(out).toMatch(new RegExp(`Plan for the store .*\\r?\\n +schema ${schema}: created if missing`))
-    expect(out).toMatch(new RegExp(`writer role ${schema}_web1_writer: may only add snapshots`))
+    expect(out).toMatch(new RegExp(`writer role ${schema}__web1_writer: may only add snapshots`))
     expect(out).toMatch(new RegExp(`Installed ${schema}\\.web1: `))
   })
 })

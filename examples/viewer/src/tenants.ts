@@ -1,30 +1,15 @@
 import { IDENTIFIER_PATTERN, PggraphError } from '@pggraph/core'
+import { isReservedSchema, listTenantSchemas as listStoreTenants } from '@pggraph/store'
 import type { StoreAccess } from './store-access.js'
 
-/**
- * Schemas that are never a tenant, whatever they hold: pggraph's own (`pggraph_*`, where the
- * viewer keeps its users) and PostgreSQL's (`pg_*`, `public`, `information_schema`). A user of
- * one of them would read what no tenant may, so `users add` refuses them and the viewer never
- * opens them.
- */
-export function isReservedSchema(schema: string): boolean {
-  return /^(pggraph_|pg_)/.test(schema) || schema === 'public' || schema === 'information_schema'
-}
+export { isReservedSchema }
 
 /**
- * Every tenant schema of the store (schemas with the store's migrations table, reserved names
- * left out), from the catalog only: no tenant rows are read, and no privilege on the schemas is
- * needed, so a least-privilege viewer login (NOINHERIT member of the reader roles) lists them too.
+ * Every tenant schema of the store ({@link listTenantSchemas} of the store package, which owns
+ * what a tenant is), read by the service connection from the catalog only.
  */
 export async function listTenantSchemas(store: StoreAccess): Promise<string[]> {
-  const r = await store.service((db) =>
-    db.query<{ nspname: string }>(
-      `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
-        WHERE c.relname = 'pggraph_migrations' AND c.relkind = 'r' AND n.nspname ~ '^[a-z][a-z0-9_]*$'
-        ORDER BY 1`,
-    ),
-  )
-  return r.rows.map((x) => x.nspname).filter((s) => !isReservedSchema(s))
+  return store.service((db) => listStoreTenants(db))
 }
 
 /**

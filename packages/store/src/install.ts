@@ -1,6 +1,8 @@
 import { PggraphError, quoteIdent, toPggraphError, type MetricDefinition, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
 import { defaultMetrics } from './default-metrics.js'
+import { hardenDatabase } from './harden.js'
+import { lockTenant, lockTimeoutError, lockTimeoutOf } from './install-lock.js'
 import { syncMetricTables } from './metric-tables.js'
 import { runMigrations } from './migrations.js'
 import {
@@ -12,7 +14,10 @@ import {
   type Namespace,
 } from './names.js'
 import { citusNode, refuseWorker, setWorkerLogins } from './citus.js'
+import { applyRoleBudgets, roleBudgetsOf, type RoleBudgets } from './role-budgets.js'
+import { markRoles, resolveRoles, revokeForeignExecute, type TenantRoles } from './role-owner.js'
 import { ensureRole, type RoleResult } from './roles.js'
+import { checkInstallSchema, markTenantSchema, refuseReservedSchema } from './tenants.js'
 import {
   addPartitionFunction,
   ensureFunction,
@@ -23,10 +28,14 @@ import {
 } from './store-functions.js'
 
 /** Options of {@link installStore}. */
-export interface InstallOptions {
+export interface InstallOptions extends RoleBudgets {
+  /** The tenant schema: never a reserved one (`pggraph_*`, `pg_*`, `public`, `information_schema`) nor one pggraph did not create. */
   readonly schema: string
   readonly prefix: string
-  /** Writer role of this prefix. Default `<schema>_<prefix>_writer`. */
+  /**
+   * Writer role of this prefix. Default `<schema>__<prefix>_writer` (collision-free, see
+   * {@link defaultRoles}); a store installed with the older `<schema>_<prefix>_writer` keeps it.
+   */
   readonly writerRole?: string
   /** Its password; generated when the role is created and none is given, left alone when it exists. */
   readonly writerPassword?: string
@@ -47,6 +56,8 @@ export interface InstallOptions {
    * reader roles can create no objects at all. Default true; needs the database owner or a superuser.
    */
   readonly hardenDatabase?: boolean
+  /** How long to wait for a lock held by another session before failing, naming it (ms). Default 5000. */
+  readonly lockTimeout?: number
 }
 
 /** What {@link installStore} did. Running it again with the same options reports nothing new. */
@@ -67,16 +78,22 @@ export interface InstallResult {
   readonly metrics: readonly string[]
   /** `applied`, `kept` (already hardened), or `skipped` with the reason. */
   readonly hardening: string
+  /** Connection limits and statement timeouts set on the writer and reader in this run. */
+  readonly budgets: readonly string[]
+  /** Grants on this prefix's functions taken from roles that are not its writer (an old name collision). */
+  readonly revoked: readonly string[]
   /** True when this run changed nothing. */
   readonly unchanged: boolean
 }
 
 /**
  * Create or update the store for one monitored system, idempotently, in one transaction under
- * an advisory lock on the schema: schema and tables (versioned migrations, then one table per
- * metric definition, adding new columns without touching data), the owner, writer and reader
- * roles with exactly the grants they need, and the ingest functions. Run it as a superuser (or
- * a role with CREATEROLE that owns the database).
+ * a lock on the tenant that no tenant role can take (waiting at most `lockTimeout`): schema and
+ * tables (versioned migrations, then one table per metric definition, adding new columns
+ * without touching data), the owner, writer and reader roles with exactly the grants they need
+ * and their budgets, and the ingest functions. Refuses a reserved schema, a schema pggraph did
+ * not create, and any existing role that is not provably this tenant's (ownership markers). Run
+ * it as a superuser (or a role with CREATEROLE that owns the database).
  *
  * @example
  * ```ts
@@ -100,42 +117,65 @@ export async function installStore(db: Queryable, options: InstallOptions): Prom
       `The owner, writer and reader roles must be three different roles (got ${owner}, ${writer}, ${reader}).`,
     )
   }
-  const roles = { owner, writer, reader }
+  refuseReservedSchema(ns.schema)
+  const requested = { owner, writer, reader }
+  const lockTimeout = lockTimeoutOf(options.lockTimeout)
+  const budgets = roleBudgetsOf(options)
+  const setup: Setup = { ns, requested, options, lockTimeout, budgets, citus: false }
   try {
     const node = await citusNode(db)
     refuseWorker(node)
     if (node === 'none') {
-      return await withTransaction(db, async (tx) =>
-        build(tx, ns, roles, metrics, options, await prepare(tx, ns, roles, options)),
-      )
+      return await withTransaction(db, async (tx) => build(tx, setup, metrics, await prepare(tx, setup)))
     }
     // On a Citus coordinator the roles and the schema are committed first: the workers see only
     // committed roles, and everything below runs as the owner, whose worker connections are new.
-    const roleResults = await withTransaction(db, (tx) => prepare(tx, ns, roles, options))
+    const citus = { ...setup, citus: true }
+    const prepared = await withTransaction(db, (tx) => prepare(tx, citus))
+    const { roles } = prepared
     await setWorkerLogins(db, { login: [roles.owner, roles.reader], noLogin: [roles.writer] })
     return await withTransaction(db, async (tx) => {
-      await lockSchema(tx, ns)
-      return build(tx, ns, roles, metrics, options, roleResults)
+      await lockTenant(tx, ns, lockTimeout)
+      return build(tx, citus, metrics, prepared)
     })
   } catch (err) {
-    throw asInstallError(err)
+    throw (await lockTimeoutError(db, ns, lockTimeout, err)) ?? asInstallError(err)
   }
 }
 
-interface Roles {
-  readonly owner: string
-  readonly writer: string
-  readonly reader: string
+interface Setup {
+  readonly ns: Namespace
+  /** The role names asked for (options or defaults); {@link Prepared.roles} are the ones used. */
+  readonly requested: TenantRoles
+  readonly options: InstallOptions
+  readonly lockTimeout: number
+  readonly budgets: Required<RoleBudgets>
+  readonly citus: boolean
 }
 
-async function lockSchema(db: Queryable, ns: Namespace): Promise<void> {
-  await db.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pggraph:${ns.schema}`])
+interface Prepared {
+  readonly roles: TenantRoles
+  readonly roleResults: readonly RoleResult[]
+  readonly budgets: readonly string[]
+  readonly schemaMarked: boolean
 }
 
-/** The roles, the installer's membership in the owner, and the schema owned by the owner. */
-async function prepare(db: Queryable, ns: Namespace, roles: Roles, options: InstallOptions): Promise<RoleResult[]> {
+/**
+ * Under the tenant's lock: the schema checked (never a reserved or foreign one), the roles
+ * resolved by their ownership markers (a clash refused before anything changes), created or
+ * adopted and marked, their budgets, the installer's membership in the owner, and the schema
+ * owned by the owner.
+ */
+async function prepare(db: Queryable, setup: Setup): Promise<Prepared> {
+  const { ns, options } = setup
   const s = quoteIdent(ns.schema, 'schema')
-  await lockSchema(db, ns)
+  await lockTenant(db, ns, setup.lockTimeout)
+  const state = await checkInstallSchema(db, ns.schema)
+  const resolved = await resolveRoles(db, ns, setup.requested, {
+    writerGiven: options.writerRole !== undefined,
+    schema: state,
+  })
+  const { roles } = resolved
   const roleResults = [
     await ensureRole(db, roles.owner, 'owner', { login: false }),
     await ensureRole(db, roles.writer, 'writer', { login: true, password: options.writerPassword }),
@@ -144,6 +184,15 @@ async function prepare(db: Queryable, ns: Namespace, roles: Roles, options: Inst
       password: options.readerPassword,
     }),
   ]
+  await markRoles(db, resolved)
+  const budgets = await applyRoleBudgets(db, roles, setup.budgets, setup.citus)
+  if (resolved.retire) {
+    const i = roleResults.findIndex((r) => r.kind === 'writer')
+    roleResults[i] = {
+      ...roleResults[i]!,
+      note: `the old writer ${resolved.retire.role} was shared by ${resolved.retire.tenants.join(' and ')}: it is retired (NOLOGIN, no grants); give the bridges of both their new writer`,
+    }
+  }
   const o = quoteIdent(roles.owner, 'role')
   // A non-superuser installer (managed PostgreSQL: CREATEROLE + database owner) must be a member
   // of the owner role to hand it the schema and to act as it below.
@@ -170,18 +219,18 @@ async function prepare(db: Queryable, ns: Namespace, roles: Roles, options: Inst
   else if (sch.rows[0]!.owner !== roles.owner) await db.query(`ALTER SCHEMA ${s} OWNER TO ${o}`)
   // Tables created before the owner role took over (or by hand) move to it as well.
   await reassignTables(db, ns.schema, roles.owner)
-  return roleResults
+  return { roles, roleResults, budgets, schemaMarked: state === 'tenant' }
 }
 
 /** As the owner: tables, functions and grants; then the database hardening. */
 async function build(
   db: Queryable,
-  ns: Namespace,
-  roles: Roles,
+  setup: Setup,
   metrics: readonly MetricDefinition[],
-  options: InstallOptions,
-  roleResults: readonly RoleResult[],
+  prepared: Prepared,
 ): Promise<InstallResult> {
+  const { ns, options } = setup
+  const { roles, roleResults } = prepared
   const s = quoteIdent(ns.schema, 'schema')
   const o = quoteIdent(roles.owner, 'role')
   const w = quoteIdent(roles.writer, 'role')
@@ -190,6 +239,7 @@ async function build(
   // rights (this schema only), not with the installer's.
   await db.query(`SET LOCAL ROLE ${o}`)
   await db.query(`REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`)
+  if (!prepared.schemaMarked) await markTenantSchema(db, ns.schema)
   const migrations = await runMigrations(db, ns)
   const sync = await syncMetricTables(db, ns, metrics)
   const functions = [
@@ -212,6 +262,7 @@ async function build(
   await db.query(`GRANT USAGE ON SCHEMA ${s} TO ${w}, ${r}`)
   const granted = functions.slice(1, 4).map((f) => f.signature) // both ingest forms and report_error
   await db.query(`GRANT EXECUTE ON FUNCTION ${granted.join(', ')} TO ${w}`)
+  const revoked = await revokeForeignExecute(db, granted, [roles.writer])
   await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r}`)
   await db.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r}`)
   await db.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`)
@@ -224,6 +275,8 @@ async function build(
     sync.columnsAdded.length === 0 &&
     functionsUpdated.length === 0 &&
     roleResults.every((x) => x.action === 'kept') &&
+    prepared.budgets.length === 0 &&
+    revoked.length === 0 &&
     !hardening.startsWith('applied')
   return {
     schema: ns.schema,
@@ -238,6 +291,8 @@ async function build(
     roles: roleResults,
     metrics: sync.metrics.map((m) => `${ns.prefix}_${m.name}`),
     hardening,
+    budgets: prepared.budgets,
+    revoked,
     unchanged,
   }
 }
@@ -250,40 +305,6 @@ async function reassignTables(db: Queryable, schema: string, owner: string): Pro
   )
   for (const t of rows)
     await db.query(`ALTER TABLE ${schemaTable(schema, t.relname)} OWNER TO ${quoteIdent(owner, 'role')}`)
-}
-
-async function hardenDatabase(db: Queryable): Promise<string> {
-  const { rows } = await db.query<{ su: boolean; dbo: boolean; pubo: boolean; pub: boolean; tmp: boolean }>(
-    `SELECT r.rolsuper AS su,
-            pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE') AS dbo,
-            coalesce((SELECT pg_has_role(current_user, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = 'public'), false) AS pubo,
-            CASE WHEN EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN has_schema_privilege('public', 'public', 'CREATE') ELSE false END AS pub,
-            EXISTS (SELECT 1 FROM pg_database d, aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
-                     WHERE d.datname = current_database() AND a.grantee = 0 AND a.privilege_type = 'TEMPORARY') AS tmp
-       FROM pg_roles r WHERE r.rolname = current_user`,
-  )
-  const row = rows[0]
-  if (!row) return 'skipped: could not read the database privileges'
-  if (!row.pub && !row.tmp) return 'kept'
-  const left: string[] = []
-  let changed = false
-  if (row.pub) {
-    // Before PostgreSQL 15 the public schema belongs to the bootstrap superuser.
-    if (row.su || row.pubo) {
-      await db.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`)
-      changed = true
-    } else left.push('CREATE on schema public (its owner or a superuser must revoke it)')
-  }
-  if (row.tmp) {
-    if (row.su || row.dbo) {
-      await db.query(
-        `DO $pggraph$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $pggraph$`,
-      )
-      changed = true
-    } else left.push('TEMPORARY on the database (its owner or a superuser must revoke it)')
-  }
-  if (!changed) return `skipped: PUBLIC keeps ${left.join(' and ')}`
-  return left.length ? `applied; PUBLIC keeps ${left.join(' and ')}` : 'applied'
 }
 
 function asInstallError(err: unknown): PggraphError {

@@ -27,6 +27,8 @@ const result: InstallResult = {
   roles: [{ role: 'acme_db1_writer', kind: 'writer', action: 'created', generatedPassword: 'p@ss/word' }],
   metrics: [],
   hardening: 'applied',
+  budgets: [],
+  revoked: [],
   unchanged: false,
 }
 

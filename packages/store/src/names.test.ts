@@ -28,13 +28,29 @@ describe('namespaces', () => {
     expect(() => validateNamespace({ schema: 'acme', prefix: 'pggraph' })).toThrow(/reserved/)
     expect(validateNamespace({ schema: 'acme', prefix: 'pg_main' })).toEqual({ schema: 'acme', prefix: 'pg_main' })
   })
-  it('derives role names and says how to fix one that is too long', () => {
+  it('derives collision-free role names within 63 bytes', () => {
     expect(defaultRoles({ schema: 'acme', prefix: 'db1' })).toEqual({
       owner: 'acme_owner',
-      writer: 'acme_db1_writer',
+      writer: 'acme__db1_writer',
       reader: 'acme_reader',
     })
+    // the collision of the old <schema>_<prefix>_writer names
+    const a = defaultRoles({ schema: 'acme', prefix: 'prod_db' }).writer
+    const b = defaultRoles({ schema: 'acme_prod', prefix: 'db' }).writer
+    expect(a).toBe('acme__prod_db_writer')
+    expect(b).toBe('acme_prod__db_writer')
+    // parts containing the separator, and names too long, get a deterministic hash
+    const c = defaultRoles({ schema: 'a__b', prefix: 'c' }).writer
+    const d = defaultRoles({ schema: 'a', prefix: 'b__c' }).writer
+    expect(c).not.toBe(d)
+    expect(c).toMatch(/^a__b__c_[0-9a-f]{10}_writer$/)
     const long = defaultRoles({ schema: 'a'.repeat(40), prefix: 'b'.repeat(20) }).writer
-    expect(() => validateRole(long, 'writer', true)).toThrow(/pass writerRole/)
+    expect(Buffer.byteLength(long)).toBe(63)
+    expect(validateRole(long, 'writer', true)).toBe(long)
+    expect(defaultRoles({ schema: 'a'.repeat(40), prefix: 'b'.repeat(20) }).writer).toBe(long)
+    expect(defaultRoles({ schema: 'a'.repeat(40), prefix: 'b'.repeat(19) + 'c' }).writer).not.toBe(long)
+  })
+  it('says how to fix a given role name that is too long', () => {
+    expect(() => validateRole('r'.repeat(64), 'writer', true)).toThrow(/pass writerRole/)
   })
 })

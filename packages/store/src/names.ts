@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   MAX_IDENTIFIER_BYTES,
   PggraphError,
@@ -108,9 +109,35 @@ export interface DefaultRoles {
   readonly reader: string
 }
 
-/** `<schema>_owner`, `<schema>_<prefix>_writer`, `<schema>_reader`. */
+/**
+ * `<schema>_owner`, `<schema>__<prefix>_writer`, `<schema>_reader`.
+ *
+ * The writer's name is collision-free: `__` joins schema and prefix, and a name containing
+ * `__` is never used as is, so the split is unique — (acme, prod_db) gives
+ * `acme__prod_db_writer`, (acme_prod, db) `acme_prod__db_writer`. When a part contains `__` or
+ * the name would pass 63 bytes, it is cut and a hash of both parts is appended
+ * (`<start>_<10 hex>_writer`), deterministic. Whatever the name, the installer checks the
+ * role's ownership marker before using it, so even a hash clash is refused, never shared.
+ */
 export function defaultRoles(ns: Namespace): DefaultRoles {
-  return { owner: `${ns.schema}_owner`, writer: `${ns.schema}_${ns.prefix}_writer`, reader: `${ns.schema}_reader` }
+  return { owner: `${ns.schema}_owner`, writer: writerRoleName(ns), reader: `${ns.schema}_reader` }
+}
+
+function writerRoleName(ns: Namespace): string {
+  const plain = `${ns.schema}__${ns.prefix}_writer`
+  if (!ns.schema.includes('__') && !ns.prefix.includes('__') && plain.length <= MAX_IDENTIFIER_BYTES) return plain
+  const hash = createHash('sha256').update(`${ns.schema}.${ns.prefix}`).digest('hex').slice(0, 10)
+  const start = `${ns.schema}__${ns.prefix}`.slice(0, MAX_IDENTIFIER_BYTES - '_writer'.length - hash.length - 1)
+  return `${start}_${hash}_writer`
+}
+
+/**
+ * The writer name installs before the collision-free names used (`<schema>_<prefix>_writer`):
+ * a re-install adopts such a role only when it is provably this prefix's.
+ * @internal
+ */
+export function legacyWriterRole(ns: Namespace): string {
+  return `${ns.schema}_${ns.prefix}_writer`
 }
 
 /** Validate a role name (given or derived); a derived name that is too long gets a hint. */

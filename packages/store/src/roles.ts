@@ -9,6 +9,8 @@ export interface RoleResult {
   readonly action: 'created' | 'updated' | 'kept'
   /** The password, only when pggraph generated it for a role it just created. Show it once. */
   readonly generatedPassword?: string
+  /** Something the operator must act on (an old shared writer retired). */
+  readonly note?: string
 }
 
 /** A random password of 32 URL-safe characters (192 bits). */

@@ -1,5 +1,6 @@
 import { quoteIdent, validateIdentifier, type BridgeHealth, type Queryable } from '@pggraph/core'
 import { schemaTable } from './names.js'
+import { listTenantSchemas } from './tenants.js'
 import { storeError } from './write.js'
 
 /** One monitored system of a schema, as the `sources` registry knows it. */
@@ -89,16 +90,11 @@ export async function listSources(db: Queryable, schema: string): Promise<Source
 }
 
 /**
- * The pggraph schemas (tenants) of the store that the current role may use: schemas holding a
- * `pggraph_migrations` table on which it has USAGE.
+ * The pggraph schemas (tenants) of the store that the current role may use: the tenant schemas
+ * of {@link listTenantSchemas} on which it has USAGE.
  */
 export async function listSchemas(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
-      WHERE c.relname = 'pggraph_migrations' AND c.relkind = 'r' AND has_schema_privilege(n.oid, 'USAGE')
-      ORDER BY n.nspname`,
-  )
-  return rows.map((r) => r.nspname)
+  return listTenantSchemas(db, { usable: true })
 }
 
 /** The prefixes (monitored systems) installed in `schema`. */

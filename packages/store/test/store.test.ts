@@ -54,7 +54,7 @@ describe.each(backendNames())('store on %s', (name) => {
       ['reader', 'created'],
     ])
     expect(first.roles[1]!.generatedPassword).toMatch(/^[A-Za-z0-9_-]{32}$/)
-    expect(first.writerRole).toBe(`${schema}_db1_writer`)
+    expect(first.writerRole).toBe(`${schema}__db1_writer`)
     expect(first.readerRole).toBe(`${schema}_reader`)
     expect(first.unchanged).toBe(false)
     const second = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics })

@@ -1,5 +1,8 @@
 import { PggraphError, validateIdentifier } from '@pggraph/core'
 import {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_ROLE_BUDGETS,
+  defaultRoles,
   installInstructions,
   installStore,
   openStore,
@@ -10,6 +13,7 @@ import {
 import { Prompter } from '../prompt.js'
 import { explainTlsError, storeLink, type StoreLink } from '../tls.js'
 import { redactUrl, shortUrl } from '../target.js'
+import { formatDuration, parseDuration } from '../units.js'
 import { EXIT, parse, type Io } from './shared.js'
 
 /** The `--help` text of `pggraph-bridge install`. */
@@ -28,8 +32,16 @@ applies without asking (for scripts; then every value must be given).
   --store URL          The store, as a superuser: postgres://postgres@store.example.com/pggraph [PGGRAPH_STORE_URL]
   --schema S           Tenant schema, e.g. acme [PGGRAPH_SCHEMA]
   --prefix P           Monitored system inside the schema, e.g. web1 [PGGRAPH_PREFIX]
-  --writer-role R      Writer role (default <schema>_<prefix>_writer)
+  --writer-role R      Writer role (default <schema>__<prefix>_writer; an older install keeps its
+                       <schema>_<prefix>_writer)
   --reader-role R      Reader role (default <schema>_reader)
+  --owner-role R       Owner of the schema, NOLOGIN (default <schema>_owner)
+  --writer-connection-limit N   Most sessions of the writer at once (default ${DEFAULT_ROLE_BUDGETS.writerConnectionLimit})
+  --reader-connection-limit N   Most sessions of a reader login at once (default ${DEFAULT_ROLE_BUDGETS.readerConnectionLimit})
+  --writer-statement-timeout T  statement_timeout of the writer's sessions (default ${formatDuration(DEFAULT_ROLE_BUDGETS.writerStatementTimeout)})
+  --reader-statement-timeout T  statement_timeout of a reader login's sessions (default ${formatDuration(DEFAULT_ROLE_BUDGETS.readerStatementTimeout)})
+  --lock-timeout T     Give up, naming the session in the way, after waiting this long for a
+                       lock (default ${formatDuration(DEFAULT_LOCK_TIMEOUT_MS)})
   --target URL         Put this target_url in the printed bridge config
   --bridge-store-host H  Host name the bridge uses to reach the store (default: the host of --store)
   --ca-file PATH       CA of the store's certificate, to verify --store; also written as ca_file
@@ -49,6 +61,12 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     prefix: { type: 'string' },
     'writer-role': { type: 'string' },
     'reader-role': { type: 'string' },
+    'owner-role': { type: 'string' },
+    'writer-connection-limit': { type: 'string' },
+    'reader-connection-limit': { type: 'string' },
+    'writer-statement-timeout': { type: 'string' },
+    'reader-statement-timeout': { type: 'string' },
+    'lock-timeout': { type: 'string' },
     target: { type: 'string' },
     'bridge-store-host': { type: 'string' },
     'ca-file': { type: 'string' },
@@ -66,6 +84,8 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
   let prefix = str('prefix') ?? io.env['PGGRAPH_PREFIX']
   let writerRole = str('writer-role')
   const readerRole = str('reader-role')
+  const ownerRole = str('owner-role')
+  const budgets = budgetFlags(str)
   const insecure = values['insecure'] === true || /^(1|true|yes|on)$/i.test(io.env['PGGRAPH_INSECURE'] ?? '')
   const caFile = str('ca-file') ?? io.env['PGGRAPH_CA_FILE']
   const interactive = values['yes'] !== true && io.stdin.isTTY === true && io.stdout.isTTY === true
@@ -89,7 +109,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
       schema ??= await prompter.ask('Tenant schema (one per customer, e.g. acme)', { check: identifier('schema') })
       prefix ??= await prompter.ask('Prefix of this monitored system (e.g. web1)', { check: identifier('prefix') })
       writerRole ??= await prompter.ask('Writer role', {
-        default: `${schema}_${prefix}_writer`,
+        default: defaultRoles({ schema, prefix }).writer,
         check: identifier('role'),
       })
     } else if (values['yes'] !== true) {
@@ -110,6 +130,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     validateIdentifier(prefix, 'prefix')
     if (writerRole) validateIdentifier(writerRole, 'role')
     if (readerRole) validateIdentifier(readerRole, 'role')
+    if (ownerRole) validateIdentifier(ownerRole, 'role')
     const link = storeLink({ storeUrl: store!, caFile, insecure })
     const warnings = [...link.warnings]
     if (link.mode === 'insecure')
@@ -119,7 +140,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     io.out(`Plan for the store ${store!.startsWith('pglite:') ? store : shortUrl(store!)} (${link.description}):`)
     io.out(`  schema ${schema}: created if missing, tables ${schema}.${prefix}_* created or completed`)
     io.out(
-      `  writer role ${writerRole ?? `${schema}_${prefix}_writer`}: may only add snapshots for ${schema}.${prefix} (password generated if the role is new)`,
+      `  writer role ${writerRole ?? defaultRoles({ schema: schema!, prefix: prefix! }).writer}: may only add snapshots for ${schema}.${prefix} (password generated if the role is new)`,
     )
     io.out(`  reader role ${readerRole ?? `${schema}_reader`}: may only read schema ${schema}`)
     if (prompter && !(await prompter.confirm('Apply?'))) {
@@ -134,12 +155,18 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
       prefix: prefix!,
       ...(writerRole ? { writerRole } : {}),
       ...(readerRole ? { readerRole } : {}),
+      ...(ownerRole ? { ownerRole } : {}),
+      ...budgets,
     })
     io.out(
       result.unchanged
         ? `Already installed: ${schema}.${prefix} is up to date (nothing changed).`
         : `Installed ${schema}.${prefix}: ${result.tablesCreated.length} table(s) created, ${result.columnsAdded.length} column(s) added, ${result.migrations.length} migration(s); roles: ${result.roles.map((r) => `${r.role} ${r.action}`).join(', ')}.`,
     )
+    for (const r of result.roles) if (r.note) io.err(`pggraph-bridge: warning: ${r.role}: ${r.note}`)
+    if (result.revoked.length)
+      io.err(`pggraph-bridge: warning: EXECUTE taken from roles that are not the writer: ${result.revoked.join('; ')}`)
+    if (result.hardening.includes('keeps')) io.err(`pggraph-bridge: warning: hardening ${result.hardening}`)
     const configPath = `/etc/pggraph/${schema}.${prefix}.toml`
     const storeUrl = store!.startsWith('pglite:') ? undefined : new URL(link.url)
     const socketDir = link.mode === 'local' ? storeUrl?.searchParams.get('host') : undefined
@@ -207,6 +234,29 @@ async function install(link: StoreLink, options: InstallOptions): Promise<Instal
   } finally {
     await db?.end().catch(() => {})
   }
+}
+
+/** The budget flags as install options; a bad value is a one-line error before anything runs. */
+function budgetFlags(str: (k: string) => string | undefined): Partial<InstallOptions> {
+  const out: Record<string, number> = {}
+  for (const [flag, key, kind] of [
+    ['writer-connection-limit', 'writerConnectionLimit', 'count'],
+    ['reader-connection-limit', 'readerConnectionLimit', 'count'],
+    ['writer-statement-timeout', 'writerStatementTimeout', 'duration'],
+    ['reader-statement-timeout', 'readerStatementTimeout', 'duration'],
+    ['lock-timeout', 'lockTimeout', 'duration'],
+  ] as const) {
+    const v = str(flag)
+    if (v === undefined) continue
+    const n = kind === 'count' ? (/^\d+$/.test(v.trim()) ? Number(v) : undefined) : parseDuration(v)
+    if (n === undefined)
+      throw new PggraphError(
+        'CONFIG',
+        `--${flag} ${JSON.stringify(v)} is not ${kind === 'count' ? 'a whole number' : 'a duration (e.g. 30s, 500ms, 2m)'}.`,
+      )
+    out[key] = n
+  }
+  return out as Partial<InstallOptions>
 }
 
 function indent(text: string): string {
