@@ -45,21 +45,15 @@ table.list th,table.list td{padding:.35rem .5rem;border-bottom:1px solid var(--l
 `
 
 /**
- * The optional script: shows times in the browser's zone, fills the custom-range form with
- * local times and sends the zone offset. Everything works without it (times are then UTC).
+ * The optional script: shows times in the browser's zone. Everything works without it. The
+ * range picker stays in UTC, as the graphs are (they are rendered once for every reader), so
+ * the picker and the graphs' time axes name the same zone.
  */
 export const VIEWER_JS = `'use strict';
 (function () {
-  function pad(n) { return String(n).padStart(2, '0') }
-  function local(ms) { var d = new Date(ms); return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' + pad(d.getHours()) + ':' + pad(d.getMinutes()) }
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('time[data-ms]').forEach(function (el) {
       var ms = Number(el.getAttribute('data-ms')); if (ms > 0) el.textContent = new Date(ms).toLocaleString()
-    });
-    document.querySelectorAll('form.custom-range').forEach(function (f) {
-      f.querySelectorAll('input[data-ms]').forEach(function (el) { var ms = Number(el.getAttribute('data-ms')); if (ms > 0) el.value = local(ms) });
-      var tz = f.querySelector('input[name=tzo]'); if (tz) tz.value = String(new Date().getTimezoneOffset());
-      var zone = f.querySelector('.zone'); if (zone) zone.textContent = 'local time';
     });
   });
 })();

@@ -1,3 +1,4 @@
+import { TIME_ZONE_NAME } from '@pggraph/render'
 import { GROUPS, type GraphInfo, type GroupId } from './graphs.js'
 import { layout, qs, safe, type SafeHtml } from './html.js'
 import { PRESET_RANGES, type TimeRange } from './ranges.js'
@@ -141,7 +142,7 @@ function rangePicker(base: string, range: TimeRange, keep: Readonly<Record<strin
 <form class="custom-range" method="get" action="${base}">${hidden}<input type="hidden" name="range" value="custom"><input type="hidden" name="tzo" value="">
 <label>from <input type="datetime-local" name="from" required value="${utcInput(range.from)}" data-ms="${range.from}"></label>
 <label>to <input type="datetime-local" name="to" required value="${utcInput(range.to)}" data-ms="${range.to}"></label>
-<span class="zone muted">UTC</span><button type="submit">Show</button></form>`
+<span class="zone muted">${TIME_ZONE_NAME}</span><button type="submit">Show</button></form>`
 }
 
 function figures(

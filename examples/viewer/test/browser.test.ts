@@ -95,14 +95,14 @@ describe('viewer in a real browser', () => {
     const svg = await (await page.request.get(src)).text()
     expect(svg).toMatch(/<svg[\s\S]+<path/)
 
-    // Custom range covering the collected snapshots, through the form (the script fills local times).
+    // Custom range covering the collected snapshots, through the form (in UTC, as the graphs).
     const from = await page.inputValue('input[name=from]')
     expect(from).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)
     const end = new Date(Date.now() + 60_000)
     const start = new Date(Date.now() - 3 * 60_000)
-    const local = (d: Date): string => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16)
-    await page.fill('input[name=from]', local(start))
-    await page.fill('input[name=to]', local(end))
+    const utc = (d: Date): string => d.toISOString().slice(0, 16)
+    await page.fill('input[name=from]', utc(start))
+    await page.fill('input[name=to]', utc(end))
     await Promise.all([page.waitForURL(/range=custom/), page.click('form.custom-range button')])
     const custom = await graphsLoaded(page)
     expect(custom.drawn).toBe(custom.total)

@@ -1,8 +1,11 @@
 import type { GraphSpec, SeriesEvent, SeriesPoint } from '@pggraph/core'
+import { ratioAxis, timeAxis, valueAxis, Y_AXIS_EXTENT } from './axes.js'
 import { downsample, downsampleToGrid } from './downsample.js'
+import { breakGaps, GAP_FACTOR, maxStep } from './gaps.js'
 import type { GraphSpecOptions } from './graph.js'
 import { budgetMarkers, eventLayers, markerDescription, mergeEvents } from './markers.js'
 import { dejavuWidth } from './text-width.js'
+import { stackBands } from './stack.js'
 import { themes, vegaConfig, type Theme } from './theme.js'
 import type { AxisFormat } from './units.js'
 import { utcMinute } from './utc-minute.js'
@@ -30,8 +33,11 @@ export interface TimeseriesLayout {
   readonly axis: AxisFormat
   readonly mark: 'line' | 'area'
   readonly limits?: readonly Limit[]
-  /** y scale bounds: `zero: false` lets the axis start near the data (a hit ratio near 100%). */
-  readonly yScale?: { readonly zero?: boolean; readonly domainMax?: number }
+  /**
+   * A ratio (0–1, shown in %): the y axis is fitted to the data's range, with ticks and decimals
+   * from it (99.90%, 99.95%) and values clamped to the plot (see {@link ratioAxis}).
+   */
+  readonly ratio?: boolean
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
@@ -49,9 +55,6 @@ export function bucketsPerLine(plotWidth: number, lines: number, mark: 'line' | 
   const share = plotWidth / Math.max(1, lines) / (mark === 'area' ? 2 : 1)
   return Math.round(Math.min(plotWidth, Math.max(plotWidth / 4, share)))
 }
-
-/** SI formats write zero as `0G` or `0k`; a plain `0` reads better. */
-const ZERO_LABEL = "datum.value === 0 ? '0' : datum.label"
 
 /** Legend columns that fit the width, from the widest name measured in DejaVu Sans. */
 function legendLayout(names: readonly string[], width: number): { columns: number; labelLimit: number } {
@@ -99,21 +102,31 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
   const method = options.downsample ?? 'minmax'
   const plotWidth = Math.max(50, options.width - AXIS_ALLOWANCE)
   const buckets = bucketsPerLine(plotWidth, layout.lines.length, layout.mark)
+  const names = layout.lines.map((l) => l.name)
+  // Gaps are judged on the readings as collected, before downsampling merges them.
+  const max = maxStep(layout.lines.map((l) => l.points))
   const rows: { t: number; v: number | null; s: string }[] = []
   const lonely: { t: number; v: number; s: string }[] = []
-  // Stacked areas share one time grid (see downsampleToGrid), unless every series is already small.
-  const grid = layout.mark === 'area' && layout.lines.some((l) => l.points.length > buckets)
-  for (const line of layout.lines) {
-    const pts =
-      method === false
-        ? line.points
-        : grid
-          ? downsampleToGrid(line.points, layout.from, layout.to, buckets)
-          : downsample(line.points, buckets, method)
-    for (const p of pts) rows.push({ t: p.t, v: p.v, s: line.name })
-    for (const p of isolated(pts)) lonely.push({ t: p.t, v: p.v, s: line.name })
+  if (layout.mark === 'area') {
+    // Stacked areas share one time grid (see downsampleToGrid), unless every series is already small.
+    const grid = method !== false && layout.lines.some((l) => l.points.length > buckets)
+    const bands = layout.lines.map((l) => ({
+      name: l.name,
+      points: grid ? downsampleToGrid(l.points, layout.from, layout.to, buckets) : l.points,
+    }))
+    // On the grid, a gap is judged in grid columns: a column without readings is empty, not a gap.
+    const gridMax = grid ? Math.max(max, ((layout.to - layout.from) / buckets) * GAP_FACTOR) : max
+    rows.push(...stackBands(bands, gridMax))
+  } else {
+    for (const line of layout.lines) {
+      const broken = breakGaps(line.points, max)
+      const pts = method === false ? broken : downsample(broken, buckets, method)
+      for (const p of pts) rows.push({ t: p.t, v: p.v, s: line.name })
+      for (const p of isolated(pts)) lonely.push({ t: p.t, v: p.v, s: line.name })
+    }
   }
-  const names = layout.lines.map((l) => l.name)
+  const time = timeAxis(layout.from, layout.to, plotWidth)
+  const ratio = layout.ratio ? ratioAxis(rows.map((r) => r.v).filter((v): v is number => v !== null)) : undefined
   const { markers, band } = budgetMarkers(
     mergeEvents(layout.events, layout.from, layout.to, ((layout.to - layout.from) / plotWidth) * 40),
   )
@@ -129,15 +142,22 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
         field: 't',
         type: 'temporal',
         scale: { type: 'utc', domain: [layout.from, layout.to] },
-        axis: { title: 'time (UTC)', labelOverlap: true, grid: false },
+        axis: { title: time.title, format: time.format, tickCount: time.tickCount, labelOverlap: true, grid: false },
       },
       y: {
-        field: 'v',
+        // Stacked areas are stacked here (stackBands), not by Vega: a band missing from a
+        // snapshot is 0 there, and a gap is a gap in every band.
+        field: layout.mark === 'area' ? 'y1' : 'v',
         type: 'quantitative',
-        axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL },
-        ...(layout.yScale ? { scale: layout.yScale } : {}),
-        ...(layout.mark === 'area' ? { stack: 'zero' } : { stack: null }),
+        axis: valueAxis(ratio ? { ...layout.axis, format: ratio.format } : layout.axis, {
+          minExtent: Y_AXIS_EXTENT,
+          maxExtent: Y_AXIS_EXTENT,
+          ...(ratio ? { values: ratio.ticks } : {}),
+        }),
+        ...(ratio ? { scale: { domain: ratio.domain, clamp: true, zero: false, nice: false } } : {}),
+        stack: null,
       },
+      ...(layout.mark === 'area' ? { y2: { field: 'y0' } } : {}),
       color: {
         field: 's',
         type: 'nominal',
@@ -223,7 +243,7 @@ export function barSpec(layout: BarLayout, options: GraphSpecOptions): GraphSpec
       x: {
         field: 'v',
         type: 'quantitative',
-        axis: { title: layout.axis.title, format: layout.axis.format, tickCount: 5, labelExpr: ZERO_LABEL },
+        axis: valueAxis(layout.axis),
       },
     },
   }

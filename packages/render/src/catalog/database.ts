@@ -21,7 +21,6 @@ export const databaseGraphs = [
     description:
       'Share of block reads served from shared buffers (blks_hit / (blks_hit + blks_read)), all databases together.',
     axisTitle: 'hit ratio',
-    yScale: { zero: false, domainMax: 1 },
     lines: [ratio(pgStatDatabase, 'blks_hit', 'blks_read', 'hit ratio')],
   }),
   timeseries({

@@ -36,8 +36,6 @@ interface Stated {
 interface Drawing {
   readonly mark?: 'line' | 'area'
   readonly limits?: readonly Limit[]
-  /** y scale bounds, e.g. `{ zero: false, domainMax: 1 }` for a ratio near 100%. */
-  readonly yScale?: { readonly zero?: boolean; readonly domainMax?: number }
 }
 
 /**
@@ -183,7 +181,7 @@ export function timeseries<const N extends string>(c: TimeseriesConfig<N>): Grap
           axis: { format: fmt.format, title: base.axisTitle },
           mark: c.mark ?? 'line',
           ...(c.limits ? { limits: c.limits } : {}),
-          ...(c.yScale ? { yScale: c.yScale } : {}),
+          ...(shape.unit === 'ratio' ? { ratio: true } : {}),
         },
         options,
       )
