@@ -2,14 +2,19 @@
 // dropped with the tenant's roles afterwards) and a synthetic snapshot around given rows.
 import type { MetricRow, Snapshot } from '@pggraph/core'
 import pg from 'pg'
+import { defaultRoles } from '../src/index.js'
 
 /** The benchmark server: a superuser URL (`PGGRAPH_BENCH_URL`, default the local PostgreSQL). */
 export const BENCH_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-/** A connection to a new database `name` on {@link BENCH_URL}, and how to drop it and `schema`'s roles. */
+/**
+ * A connection to a new database `name` on {@link BENCH_URL}, and how to drop it with the roles
+ * of `schema` and of its `prefixes`' writers.
+ */
 export async function scratchDatabase(
   name: string,
   schema: string,
+  prefixes: readonly string[] = ['sys1'],
 ): Promise<{ db: pg.Client; url: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: BENCH_URL })
   await admin.connect()
@@ -24,7 +29,11 @@ export async function scratchDatabase(
     async drop() {
       await db.end()
       await admin.query(`DROP DATABASE IF EXISTS ${name}`)
-      for (const r of [`${schema}_sys1_writer`, `${schema}_reader`, `${schema}_owner`])
+      for (const r of [
+        ...prefixes.map((prefix) => defaultRoles({ schema, prefix }).writer),
+        `${schema}_reader`,
+        `${schema}_owner`,
+      ])
         await admin.query(`DROP ROLE IF EXISTS ${r}`)
       await admin.end()
     },
