@@ -61,9 +61,35 @@ describe('mergeEvents', () => {
     expect(rest).toEqual([])
     expect(m!.count).toBe(10_000 + 1 + 500)
     expect(m!.restarts).toBe(1)
-    expect(m!.label).toBe('restart: server restarted (+10,001 more)')
-    expect(m!.full.split('; ')).toHaveLength(6)
-    expect(m!.full).toMatch(/; and 9,997 more$/)
+    // The resets next to a restart are part of it: one marker, said in its description.
+    expect(m!.label).toBe('restart: server restarted')
+    expect(m!.full).toBe('restart: server restarted, with 10,500 statistics resets')
+  })
+
+  it('folds the pg_stat_io resets of one restart into it, not "+79 more"', () => {
+    const io: SeriesEvent[] = Array.from({ length: 79 }, (_, i) => ({
+      t: T0 + 1_000,
+      kind: 'stats_reset',
+      label: `pg_stat_io reset (backend ${i})`,
+    }))
+    const ms = mergeEvents([{ t: T0 + 900, kind: 'restart', label: 'server restarted' }, ...io], T0, T0 + DAY, HOUR)
+    expect(ms).toHaveLength(1)
+    expect(ms[0]).toMatchObject({ t: T0 + 900, label: 'restart: server restarted', count: 80, restarts: 1 })
+    expect(ms[0]!.full).toBe('restart: server restarted, with 79 statistics resets')
+    // Resets alone, of one kind: one marker with their count.
+    const [only] = mergeEvents(io, T0, T0 + DAY, HOUR)
+    expect(only!.label).toBe('pg_stat_io reset ×79')
+  })
+
+  it('shows two restarts close together as two rules and a count, never one', () => {
+    const events: SeriesEvent[] = [
+      { t: T0 + 6 * HOUR, kind: 'restart', label: 'server restarted' },
+      { t: T0 + 6 * HOUR + 85_000, kind: 'restart', label: 'server restarted' },
+    ]
+    const [m, ...rest] = mergeEvents(events, T0, T0 + DAY, HOUR)
+    expect(rest).toEqual([])
+    expect(m).toMatchObject({ label: '2 restarts', restarts: 2, times: [T0 + 6 * HOUR, T0 + 6 * HOUR + 85_000] })
+    expect(m!.full).toBe('2 restarts (server restarted) (at 06:00:00, 06:01:25)')
   })
 
   it('cuts a hostile, very long event label', () => {
@@ -84,11 +110,13 @@ describe('a graph over many resets', () => {
     )
     const { texts } = parseSvg(many)
     // The restart is kept (with the resets that fell next to it); every other reset is in the band.
-    const restart = texts.find((x) => x.startsWith('restart: server restarted (+'))
+    expect(texts).toContain('restart: server restarted')
     const band = texts.find((x) => /^[\d,]+ resets$/.test(x))
-    expect(restart).toBeDefined()
     const inBand = Number(band!.replace(/\D/g, ''))
-    const withRestart = Number(/\(\+([\d,]+) more\)/.exec(restart!)![1]!.replace(/\D/g, ''))
+    const desc = texts.find((x) => x.includes('Marked:'))!
+    const withRestart = Number(
+      /restart: server restarted, with ([\d,]+) statistics resets/.exec(desc)![1]!.replace(/\D/g, ''),
+    )
     expect(inBand + withRestart).toBe(200_000 + set.events.filter((e) => e.kind === 'stats_reset').length)
     expect(texts.find((x) => x.includes('too many to mark one by one'))).toContain(
       `${inBand.toLocaleString('en-US')} statistics resets from`,

@@ -1,7 +1,7 @@
 import type { SeriesEvent } from '@pggraph/core'
 import { dejavuWidth } from './text-width.js'
 import type { Theme } from './theme.js'
-import { utcMinute } from './utc-minute.js'
+import { utcMinute, utcSecond } from './utc-minute.js'
 
 /** A marker drawn on a graph: one or more events at (nearly) the same time. */
 export interface Marker {
@@ -14,6 +14,12 @@ export interface Marker {
   readonly count: number
   /** How many of them are server restarts (the rest are statistics resets). */
   readonly restarts: number
+  /**
+   * When the marker groups events at different times (two restarts 85 s apart), the times of
+   * its restarts (at most five): each gets its own rule, so the group is visibly
+   * several events, never one.
+   */
+  readonly times?: readonly number[]
 }
 
 /** Markers beyond a graph's budget, drawn as one shaded band over the time they cover. */
@@ -67,9 +73,13 @@ function smallest(values: Iterable<string>, k: number): string[] {
   return out
 }
 
+/** `pg_stat_io reset (client backend/relation/normal)` → `pg_stat_io reset`. */
+const resetKind = (label: string): string => label.replace(/\s*\(.*$/s, '')
+
 function marker(g: readonly SeriesEvent[]): Marker {
   const restartLabels = new Set<string>()
   const resetLabels = new Set<string>()
+  const restartTimes = new Set<number>()
   let count = 0
   let restarts = 0
   for (const e of g) {
@@ -78,24 +88,48 @@ function marker(g: readonly SeriesEvent[]): Marker {
     if (e.kind === 'restart') {
       restarts += n
       restartLabels.add(e.label)
+      restartTimes.add(e.t)
     } else resetLabels.add(e.label)
   }
-  // A restart names the marker (it explains the others), then texts in label order.
-  const texts = [
-    ...new Set([
-      ...smallest(restartLabels, MAX_TEXTS).map(restartText),
-      ...smallest(resetLabels, MAX_TEXTS).map(resetText),
-    ]),
-  ].slice(0, MAX_TEXTS)
-  const distinct = restartLabels.size + resetLabels.size
-  const extra = distinct - 1
-  const unlisted = distinct - texts.length
+  const resets = count - restarts
+  const t = g[0]!.t
+  if (restarts > 0) {
+    // A restart resets statistics by itself (pg_stat_io alone has one row per backend type,
+    // object and context): its resets are part of it, said in the description, not counted
+    // as more markers.
+    const names = smallest(restartLabels, MAX_TEXTS).map(restartText)
+    const label = restarts === 1 ? names[0]! : plural(restarts, 'restart', 'restarts')
+    const times = [...restartTimes].sort((a, b) => a - b).slice(0, MAX_TEXTS)
+    const at = times.length > 1 ? ` (at ${times.map((x) => utcSecond(x)).join(', ')})` : ''
+    const withResets = resets > 0 ? `, with ${plural(resets, 'statistics reset', 'statistics resets')}` : ''
+    return {
+      t: times[0]!,
+      label,
+      full: `${restarts === 1 ? names[0]! : `${label} (${smallest(restartLabels, MAX_TEXTS).join('; ')})`}${at}${withResets}`,
+      count,
+      restarts,
+      ...(times.length > 1 ? { times } : {}),
+    }
+  }
+  // Resets only: one kind of reset (`pg_stat_io reset`) with its count, or a count of all.
+  const texts = smallest(resetLabels, MAX_TEXTS).map(resetText)
+  const kinds = new Set([...resetLabels].map(resetKind))
+  const label =
+    resets === 1
+      ? texts[0]!
+      : kinds.size === 1
+        ? clip(`${resetText([...kinds][0]!)} ×${resets.toLocaleString('en-US')}`, MAX_TEXT_CHARS)
+        : plural(resets, 'statistics reset', 'statistics resets')
+  const unlisted = resetLabels.size - texts.length
   return {
-    t: g[0]!.t,
-    label: extra > 0 ? `${texts[0]!} (+${extra.toLocaleString('en-US')} more)` : texts[0]!,
-    full: texts.join('; ') + (unlisted > 0 ? `; and ${unlisted.toLocaleString('en-US')} more` : ''),
+    t,
+    label,
+    full:
+      (resets > 1 ? `${label}: ` : '') +
+      texts.join('; ') +
+      (unlisted > 0 ? `; and ${unlisted.toLocaleString('en-US')} more` : ''),
     count,
-    restarts,
+    restarts: 0,
   }
 }
 
@@ -242,7 +276,7 @@ export function eventLayers(
     ...(markers.length > 0
       ? [
           {
-            data: { values: markers.map((m) => ({ t: m.t })), format: { parse: null } },
+            data: { values: markers.flatMap((m) => (m.times ?? [m.t]).map((t) => ({ t }))), format: { parse: null } },
             mark: { type: 'rule', color: theme.marker, strokeDash: [4, 3], strokeWidth: 1 },
             encoding: { x },
           },
