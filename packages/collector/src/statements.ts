@@ -1,7 +1,7 @@
 import type { Collector, MetricDefinition, VersionedQuery } from '@pggraph/core'
 import { PggraphError } from '@pggraph/core'
 import { topOption, withParams } from './params.js'
-import { counter } from './sql.js'
+import { counter, gauge } from './sql.js'
 import { topNQuery } from './top-n.js'
 
 const values = {
@@ -28,7 +28,36 @@ const values = {
   wal_records: counter('count', 'WAL records generated', 13),
   wal_fpi: counter('count', 'WAL full page images generated', 13),
   wal_bytes: counter('bytes', 'WAL bytes generated', 13),
+  wal_buffers_full: counter('count', 'Times the WAL buffers were full (extension 1.12)', 18),
+  plans: counter('count', 'Times planned (pg_stat_statements.track_planning; extension 1.8)', 13),
+  parallel_workers_to_launch: counter('count', 'Parallel workers planned (extension 1.12)', 18),
+  parallel_workers_launched: counter('count', 'Parallel workers launched (extension 1.12)', 18),
+  jit_functions: counter('count', 'Functions JIT-compiled (extension 1.10)', 15),
+  jit_generation_time: counter('ms', 'Time generating JIT code (extension 1.10)', 15),
+  jit_inlining_count: counter('count', 'Times functions were JIT-inlined (extension 1.10)', 15),
+  jit_inlining_time: counter('ms', 'Time JIT-inlining (extension 1.10)', 15),
+  jit_optimization_count: counter('count', 'Times JIT-optimized (extension 1.10)', 15),
+  jit_optimization_time: counter('ms', 'Time JIT-optimizing (extension 1.10)', 15),
+  jit_emission_count: counter('count', 'Times JIT code was emitted (extension 1.10)', 15),
+  jit_emission_time: counter('ms', 'Time emitting JIT code (extension 1.10)', 15),
+  jit_deform_count: counter('count', 'Tuple deforming functions JIT-compiled (extension 1.11)', 17),
+  jit_deform_time: counter('ms', 'Time JIT-compiling tuple deforming functions (extension 1.11)', 17),
+  stats_since: gauge(
+    'timestamp',
+    'Since when the statement is tracked, the oldest of its entries (extension 1.11): counters restart from here',
+    17,
+  ),
+  minmax_stats_since: gauge(
+    'timestamp',
+    'Since when the min/max times are tracked, the oldest of its entries (extension 1.11)',
+    17,
+  ),
 } as const
+
+// How the entries of one queryid (roles, nesting levels) combine: counters add up, the times
+// since when they are tracked take the oldest.
+const aggregate = (col: string, expr: string): string =>
+  values[col as keyof typeof values].unit === 'timestamp' ? `extract(epoch FROM min(${expr}))::float8` : `sum(${expr})`
 
 // The columns depend on the *extension* version, which may lag the server after pg_upgrade. For
 // the versions we know, the columns are read directly (fast); for any other, each row is read
@@ -57,7 +86,10 @@ const top = (source: string, columns: readonly string[] = Object.keys(values)): 
 
 const anyVersion = top(`SELECT ${LABELS},
   ${Object.keys(values)
-    .map((col) => `sum(coalesce(${(aliases[col] ?? [col]).map((n) => `(j->>'${n}')::float8`).join(', ')})) AS ${col}`)
+    .map((col) => {
+      const cast = values[col as keyof typeof values].unit === 'timestamp' ? 'timestamptz' : 'float8'
+      return `${aggregate(col, `coalesce(${(aliases[col] ?? [col]).map((n) => `(j->>'${n}')::${cast}`).join(', ')})`)} AS ${col}`
+    })
     .join(',\n  ')}
 FROM (SELECT p.queryid, p.query, to_jsonb(p) AS j FROM pg_stat_statements($2::boolean) p WHERE ${THIS_DB} OFFSET 0) pggraph_p
 GROUP BY queryid`)
@@ -69,7 +101,7 @@ function direct(
   names: Readonly<Record<string, string | null>>,
 ): VersionedQuery {
   const present = Object.keys(values).filter((col) => names[col] !== null)
-  const cols = present.map((col) => `sum(${names[col] ?? col}) AS ${col}`)
+  const cols = present.map((col) => `${aggregate(col, names[col] ?? col)} AS ${col}`)
   return {
     since: 12,
     requires: [{ extension: 'pg_stat_statements', minVersion, maxVersion }],
@@ -85,7 +117,19 @@ GROUP BY queryid`,
 const noLocalTimes = { local_blk_read_time: null, local_blk_write_time: null }
 const oldBlockTimes = { shared_blk_read_time: 'blk_read_time', shared_blk_write_time: 'blk_write_time' }
 const noTempTimes = { temp_blk_read_time: null, temp_blk_write_time: null }
-const before13 = { total_plan_time: null, wal_records: null, wal_fpi: null, wal_bytes: null }
+const before13 = { total_plan_time: null, plans: null, wal_records: null, wal_fpi: null, wal_bytes: null }
+const no112 = { wal_buffers_full: null, parallel_workers_to_launch: null, parallel_workers_launched: null }
+const no111 = { jit_deform_count: null, jit_deform_time: null, stats_since: null, minmax_stats_since: null }
+const noJit = {
+  jit_functions: null,
+  jit_generation_time: null,
+  jit_inlining_count: null,
+  jit_inlining_time: null,
+  jit_optimization_count: null,
+  jit_optimization_time: null,
+  jit_emission_count: null,
+  jit_emission_time: null,
+}
 
 /** The default number of statements kept by {@link statements}. */
 export const DEFAULT_TOP_STATEMENTS = 100
@@ -96,25 +140,33 @@ export const DEFAULT_TOP_STATEMENTS = 100
  * the rest in one `(other)` row. The `query` label is empty unless `$2` (`queryText`) is true:
  * statement text can hold secrets, so it is never read by default (`pg_stat_statements(false)`
  * does not even load it). Canonical names on every version: `total_exec_time`, `shared_blk_*_time`.
+ * Columns the installed extension version lacks are `null` (JIT from 1.10, `stats_since` and
+ * `minmax_stats_since` from 1.11, `wal_buffers_full` and parallel workers from 1.12).
  */
 export const pgStatStatements = {
   name: 'pg_stat_statements',
   area: 'statements',
   scope: 'database',
-  description: 'Statements: calls, time, rows, blocks, WAL per queryid (top N by total time)',
+  description:
+    'Statements: calls, plans, time, rows, blocks, WAL, JIT, parallel workers per queryid (top N by total time)',
   labels: { datname: 'text', queryid: 'text', query: 'text' },
   values,
   params: [DEFAULT_TOP_STATEMENTS, false],
   requires: [{ extension: 'pg_stat_statements' }, { privilege: 'pg_read_all_stats' }],
   queries: [
-    // extension versions 1.11 (PG 17) and 1.12 (PG 18)
-    direct('1.11', '1.13', {}),
+    // extension version 1.12 (PG 18)
+    direct('1.12', '1.13', {}),
+    // 1.11 (PG 17)
+    direct('1.11', '1.12', no112),
     // 1.10 (PG 15, 16)
-    direct('1.10', '1.11', { ...noLocalTimes, ...oldBlockTimes }),
+    direct('1.10', '1.11', { ...no112, ...no111, ...noLocalTimes, ...oldBlockTimes }),
     // 1.8 (PG 13), 1.9 (PG 14)
-    direct('1.8', '1.10', { ...noLocalTimes, ...oldBlockTimes, ...noTempTimes }),
+    direct('1.8', '1.10', { ...no112, ...no111, ...noJit, ...noLocalTimes, ...oldBlockTimes, ...noTempTimes }),
     // 1.7 (PG 12)
     direct('1.7', '1.8', {
+      ...no112,
+      ...no111,
+      ...noJit,
       ...noLocalTimes,
       ...oldBlockTimes,
       ...noTempTimes,

@@ -17,8 +17,12 @@ async function checkVersion(db: pg.Client, v: string, major: number): Promise<vo
   await db.query(`CREATE EXTENSION pg_stat_statements VERSION '${v}'`)
   // the marker's queryid is the same for every version (aliases are not part of it): reset first
   await db.query('SELECT pg_stat_statements_reset()')
+  const resetAt = Date.now()
   const marker = `marker_${v.replace('.', '_')}`
   await db.query(`SELECT 1 AS ${marker}`)
+  // a parallel plan, for the parallel worker counters of 1.12
+  await db.query(`SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+    SET min_parallel_table_scan_size = 0; SELECT count(*) FROM stmt_par_t; RESET ALL`)
 
   await db.query('BEGIN')
   const chosen = plan([pgStatStatements], await probe(db, 5000, 1000))
@@ -54,6 +58,23 @@ async function checkVersion(db: pg.Client, v: string, major: number): Promise<vo
   expect(row!.wal_bytes === null, `${v} wal`).toBe(minor(v) < 8)
   expect(row!.temp_blk_read_time === null, `${v} temp time`).toBe(minor(v) < 10)
   expect(row!.local_blk_read_time === null, `${v} local time`).toBe(minor(v) < 11)
+  expect(row!.plans === null, `${v} plans`).toBe(minor(v) < 8)
+  expect(row!.jit_functions === null, `${v} jit`).toBe(minor(v) < 10)
+  expect(row!.jit_emission_time === null, `${v} jit time`).toBe(minor(v) < 10)
+  expect(row!.jit_deform_count === null, `${v} jit deform`).toBe(minor(v) < 11)
+  expect(row!.stats_since === null, `${v} stats_since`).toBe(minor(v) < 11)
+  expect(row!.minmax_stats_since === null, `${v} minmax_stats_since`).toBe(minor(v) < 11)
+  expect(row!.wal_buffers_full === null, `${v} wal_buffers_full`).toBe(minor(v) < 12)
+  if (row!.stats_since !== null) {
+    // epoch seconds, since the reset above
+    expect(row!.stats_since * 1000).toBeGreaterThanOrEqual(resetAt - 1000)
+    expect(row!.stats_since * 1000).toBeLessThanOrEqual(Date.parse(snap.takenAt) + 1000)
+  }
+  if (minor(v) >= 12) {
+    const parallel = snap.metrics.pg_stat_statements.find((r) => r.query.includes('stmt_par_t'))
+    expect(parallel?.parallel_workers_to_launch, v).toBeGreaterThan(0)
+    expect(parallel?.parallel_workers_launched, v).toBeGreaterThanOrEqual(0)
+  }
 }
 
 describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_statements versions on PostgreSQL %s', (_, srv) => {
@@ -61,6 +82,7 @@ describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_statements ve
     await withDatabase(srv, async (url) => {
       const db = await connect(url)
       try {
+        await db.query('CREATE TABLE stmt_par_t AS SELECT g FROM generate_series(1, 10000) g; ANALYZE stmt_par_t')
         const available = await db.query<{ version: string }>(
           "SELECT version FROM pg_available_extension_versions WHERE name = 'pg_stat_statements'",
         )

@@ -24,4 +24,22 @@ export const statementGraphs = [
       }),
     ],
   }),
+  timeseries({
+    name: 'statements.jit_time',
+    title: 'Top statements by JIT compile time',
+    group: 'statements',
+    description: `Time spent per second JIT-compiling (generation, inlining, optimization, emission) by the ${TOP} statements with the most generation time: a short query that pays more to compile than to run wants jit_above_cost raised.`,
+    noDataHint: 'JIT columns exist from pg_stat_statements 1.10 (PostgreSQL 15) on a server built with LLVM.',
+    lines: [
+      byLabel(
+        pgStatStatements,
+        ['jit_generation_time', 'jit_inlining_time', 'jit_optimization_time', 'jit_emission_time'],
+        ['query'],
+        {
+          nameOf: (l) => (l['query'] ? shortQuery(l['query']) : `queryid ${l['queryid'] ?? '?'}`),
+          top: TOP,
+        },
+      ),
+    ],
+  }),
 ] as const
