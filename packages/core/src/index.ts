@@ -59,6 +59,7 @@ export {
   type SkippedMetric,
   type Snapshot,
   type StatsResetMark,
+  ISO_TIME_PATTERN,
 } from './snapshot.js'
 export {
   seriesQuery,

@@ -83,7 +83,15 @@ export interface Snapshot<
   readonly bridge?: BridgeHealth
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+/**
+ * An ISO 8601 time as snapshots carry it (`2026-11-28T06:00:00.000Z`, or with an offset), written
+ * so that JavaScript and PostgreSQL read the same pattern: the store's ingest function checks
+ * `takenAt` with it too.
+ */
+export const ISO_TIME_PATTERN =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'
+
+const ISO = new RegExp(ISO_TIME_PATTERN)
 
 function fail(what: string): never {
   throw new PggraphError('INVALID_SNAPSHOT', `Invalid snapshot: ${what}.`)

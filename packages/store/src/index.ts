@@ -22,3 +22,13 @@ export { isReservedSchema, listTenantSchemas } from './tenants.js'
 export { DEFAULT_ROLE_BUDGETS, type RoleBudgets } from './role-budgets.js'
 export { DEFAULT_LOCK_TIMEOUT_MS } from './install-lock.js'
 export { publicLoopholes } from './harden.js'
+export {
+  DEFAULT_INGEST_LIMITS,
+  FUTURE_WINDOW_MINUTES,
+  FUTURE_WINDOW_MS,
+  INGEST_LIMIT_NAMES,
+  checkIngestLimits,
+  type IngestLimits,
+} from './ingest-limits.js'
+export { futureProblem, snapshotBoundsProblem, payloadProblem } from './snapshot-bounds.js'
+export { BRIDGE_HEALTH_LIMITS, checkBridgeHealth } from './bridge-health.js'

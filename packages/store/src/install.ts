@@ -18,14 +18,11 @@ import { applyRoleBudgets, roleBudgetsOf, type RoleBudgets } from './role-budget
 import { markRoles, resolveRoles, revokeForeignExecute, type TenantRoles } from './role-owner.js'
 import { ensureRole, type RoleResult } from './roles.js'
 import { checkInstallSchema, markTenantSchema, refuseReservedSchema } from './tenants.js'
-import {
-  addPartitionFunction,
-  ensureFunction,
-  ingestFunction,
-  ingestJsonFunction,
-  reportErrorFunction,
-  rollupFunction,
-} from './store-functions.js'
+import { addPartitionFunction, rollupFunction } from './store-functions.js'
+import { ensureFunction } from './plpgsql.js'
+import { ingestFunction, ingestJsonFunction } from './ingest-function.js'
+import { checkHealthFunction, reportErrorFunction } from './bridge-health.js'
+import { checkIngestLimits, limitsFunction, setIngestLimits, type IngestLimits } from './ingest-limits.js'
 
 /** Options of {@link installStore}. */
 export interface InstallOptions extends RoleBudgets {
@@ -58,6 +55,12 @@ export interface InstallOptions extends RoleBudgets {
   readonly hardenDatabase?: boolean
   /** How long to wait for a lock held by another session before failing, naming it (ms). Default 5000. */
   readonly lockTimeout?: number
+  /**
+   * Bounds of what one snapshot of this prefix may hold (payload bytes, metrics, rows, resets,
+   * age); the store refuses a snapshot over any of them. Only the limits given change; the others
+   * keep what an earlier install set, else {@link DEFAULT_INGEST_LIMITS}.
+   */
+  readonly limits?: Partial<IngestLimits>
 }
 
 /** What {@link installStore} did. Running it again with the same options reports nothing new. */
@@ -76,6 +79,8 @@ export interface InstallResult {
   readonly roles: readonly RoleResult[]
   /** Metric tables of the prefix after the install. */
   readonly metrics: readonly string[]
+  /** The prefix's ingest limits after the install. */
+  readonly limits: IngestLimits
   /** `applied`, `kept` (already hardened), or `skipped` with the reason. */
   readonly hardening: string
   /** Connection limits and statement timeouts set on the writer and reader in this run. */
@@ -107,6 +112,7 @@ export async function installStore(db: Queryable, options: InstallOptions): Prom
   // refused before any SQL runs, by the same rules as collect() and testCollector
   for (const m of metrics) validateMetricNames(m)
   const ns = validateNamespace({ schema: options.schema, prefix: options.prefix }, metrics)
+  if (options.limits !== undefined) checkIngestLimits(options.limits)
   const defaults = defaultRoles(ns)
   const owner = validateRole(options.ownerRole ?? defaults.owner, 'owner', options.ownerRole === undefined)
   const writer = validateRole(options.writerRole ?? defaults.writer, 'writer', options.writerRole === undefined)
@@ -242,13 +248,16 @@ async function build(
   if (!prepared.schemaMarked) await markTenantSchema(db, ns.schema)
   const migrations = await runMigrations(db, ns)
   const sync = await syncMetricTables(db, ns, metrics)
-  const functions = [
-    addPartitionFunction(ns.schema),
+  const limits = await setIngestLimits(db, ns, options.limits)
+  // What the writer may call; the helpers they use are the owner's alone.
+  const granted = [
+    limitsFunction(ns),
     ingestFunction(ns, sync.metrics),
     ingestJsonFunction(ns),
     reportErrorFunction(ns),
-    rollupFunction(ns, sync.metrics),
   ]
+  const helpers = [addPartitionFunction(ns.schema), checkHealthFunction(ns.schema), rollupFunction(ns, sync.metrics)]
+  const functions = [...helpers, ...granted]
   const functionsUpdated: string[] = []
   for (const f of functions) if (await ensureFunction(db, f)) functionsUpdated.push(f.signature)
   if (options.host !== undefined || options.database !== undefined || options.description !== undefined) {
@@ -260,9 +269,9 @@ async function build(
 
   // Grants are idempotent; re-running them is cheap and repairs a hand-edited ACL.
   await db.query(`GRANT USAGE ON SCHEMA ${s} TO ${w}, ${r}`)
-  const granted = functions.slice(1, 4).map((f) => f.signature) // both ingest forms and report_error
-  await db.query(`GRANT EXECUTE ON FUNCTION ${granted.join(', ')} TO ${w}`)
-  const revoked = await revokeForeignExecute(db, granted, [roles.writer])
+  const signatures = granted.map((f) => f.signature)
+  await db.query(`GRANT EXECUTE ON FUNCTION ${signatures.join(', ')} TO ${w}`)
+  const revoked = await revokeForeignExecute(db, signatures, [roles.writer])
   await db.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r}`)
   await db.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r}`)
   await db.query(`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`)
@@ -274,6 +283,7 @@ async function build(
     sync.tablesCreated.length === 0 &&
     sync.columnsAdded.length === 0 &&
     functionsUpdated.length === 0 &&
+    !limits.changed &&
     roleResults.every((x) => x.action === 'kept') &&
     prepared.budgets.length === 0 &&
     revoked.length === 0 &&
@@ -290,6 +300,7 @@ async function build(
     functionsUpdated,
     roles: roleResults,
     metrics: sync.metrics.map((m) => `${ns.prefix}_${m.name}`),
+    limits: limits.limits,
     hardening,
     budgets: prepared.budgets,
     revoked,

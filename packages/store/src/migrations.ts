@@ -129,6 +129,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     },
   },
+  {
+    id: '0006_ingest_limits',
+    scope: 'schema',
+    async up(db, ns) {
+      // Per-prefix overrides of the ingest limits (install's limits option); NULL: the defaults.
+      await db.query(`ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS ingest_limits jsonb`)
+    },
+  },
 ]
 
 /**

@@ -8,9 +8,12 @@ import {
   type Queryable,
   type Snapshot,
 } from '@pggraph/core'
+import { checkBridgeHealth } from './bridge-health.js'
 import { encodeColumns, splitLarge, type LargeMetrics } from './columns-write.js'
 import { driverOf } from './connection.js'
+import { DEFAULT_INGEST_LIMITS, limitsFromJson, type IngestLimits } from './ingest-limits.js'
 import { prefixedTable, validateNamespace, type Namespace } from './names.js'
+import { futureProblem, payloadProblem, snapshotBoundsProblem } from './snapshot-bounds.js'
 
 /** What {@link writeSnapshot} did. */
 export interface WriteResult {
@@ -31,9 +34,13 @@ export interface WriteOptions {
   readonly now?: Date
   /** Host name of the monitored server, shown in `sources`. */
   readonly host?: string
+  /**
+   * The prefix's ingest limits, when the caller knows them. Default: a snapshot within
+   * {@link DEFAULT_INGEST_LIMITS} is sent as it is; one over them makes the writer ask the store
+   * for the prefix's own limits (`<prefix>_limits()`) and refuse it early if it is over those too.
+   */
+  readonly limits?: IngestLimits
 }
-
-const FUTURE_MS = 5 * 60_000
 
 /**
  * Store one snapshot for `ns` in one round trip and one transaction: the prefix's ingest
@@ -41,9 +48,12 @@ const FUTURE_MS = 5 * 60_000
  * changes nothing. On node-postgres (a `pg.Client`, a `pg.Pool`, or `openStore` on a
  * PostgreSQL URL) the rows of large metrics are sent as two binary arrays (strings and
  * numbers, column by column), which is faster to decode than JSON; elsewhere (PGlite) every row
- * travels in the JSON. A snapshot dated more
- * than 5 minutes in the future is refused with `PggraphError('INVALID_SNAPSHOT')` and recorded
- * in `sources.last_error`. Works as the prefix's writer role, which may do nothing else.
+ * travels in the JSON. A snapshot the store would refuse — dated more than 5 minutes in the
+ * future, older than `maxAgeDays`, over a bound of the prefix's {@link IngestLimits}, or with a bad
+ * bridge health — is refused before it is sent, with `PggraphError('INVALID_SNAPSHOT')` (which
+ * core's `classify` calls permanent: set it aside, do not retry), and recorded in
+ * `sources.last_error`; the store checks all of it again. Works as the prefix's writer role,
+ * which may do nothing else.
  *
  * @example
  * ```ts
@@ -58,36 +68,44 @@ export async function writeSnapshot(
 ): Promise<WriteResult> {
   const started = performance.now()
   validateNamespace(ns)
+  const now = (options.now ?? new Date()).getTime()
+  const limits = new WriterLimits(db, ns, options.limits)
+  // Time and counts first: they read only lengths, before any row is looked at.
+  const bounds = futureProblem(snapshot, now) ?? (await limits.problem((l) => snapshotBoundsProblem(snapshot, l, now)))
+  if (bounds) await refuse(db, ns, bounds)
   // Where the driver sends binary parameters the rows of large metrics are checked while
   // splitting them off (columnar).
   const binary = driverOf(db).capabilities.binaryParams
   const { rest, large } = binary ? splitLarge(snapshot) : { rest: snapshot, large: new Map() as LargeMetrics }
   const checked = parseSnapshot(rest)
-  const snap: Snapshot = large.size ? { ...checked, metrics: snapshot.metrics } : checked
-  const now = (options.now ?? new Date()).getTime()
-  if (Date.parse(snap.takenAt) > now + FUTURE_MS) {
-    const message = `Snapshot rejected: it is dated ${snap.takenAt}, more than 5 minutes ahead of ${new Date(now).toISOString()}. Fix the clock of the monitored server (NTP).`
-    // The refusal is what the caller must hear; a failure to record it is said with it, not hidden.
-    const unrecorded = await recordSourceError(db, ns, message).then(
-      () => '',
-      (err: unknown) => ` (It could not be recorded in sources.last_error either: ${(err as Error).message})`,
-    )
-    throw new PggraphError('INVALID_SNAPSHOT', `${message}${unrecorded}`)
+  let snap: Snapshot = large.size ? { ...checked, metrics: snapshot.metrics } : checked
+  if (snap.bridge !== undefined) {
+    let bridge: BridgeHealth
+    try {
+      bridge = checkBridgeHealth(snap.bridge)
+    } catch (err) {
+      return refuse(db, ns, `Snapshot rejected: ${(err as Error).message}`)
+    }
+    snap = { ...snap, bridge }
   }
   if (options.metrics) checkRows(snap, options.metrics)
   const payload = options.host ? { ...snap, source: { host: options.host } } : snap
   let out: { written: boolean; rows: number; ignored?: string[]; error?: string }
   try {
     const ingest = prefixedTable(ns, 'ingest')
-    const viaJson = async (): Promise<typeof out> =>
-      (await db.query<{ r: typeof out }>(`SELECT ${ingest}($1::json) AS r`, [JSON.stringify(payload)])).rows[0]!.r
+    const viaJson = async (): Promise<typeof out> => {
+      const json = JSON.stringify(payload)
+      await sizeCheck(Buffer.byteLength(json))
+      return (await db.query<{ r: typeof out }>(`SELECT ${ingest}($1::json) AS r`, [json])).rows[0]!.r
+    }
     if (large.size) {
       const { entries, text, num } = encodeColumns(large)
-      const columnar = { ...payload, metrics: { ...(rest as Snapshot).metrics, ...entries } }
+      const json = JSON.stringify({ ...payload, metrics: { ...(rest as Snapshot).metrics, ...entries } })
+      await sizeCheck(Buffer.byteLength(json) + arrayDataBytes(text) + arrayDataBytes(num))
       try {
         const { rows } = await db.query<{ r: typeof out }>(
           `SELECT ${ingest}($1::json, $2::text[], $3::double precision[]) AS r`,
-          [JSON.stringify(columnar), text, num],
+          [json, text, num],
         )
         out = rows[0]!.r
       } catch (err) {
@@ -99,6 +117,7 @@ export async function writeSnapshot(
       out = await viaJson()
     }
   } catch (err) {
+    if (err instanceof PggraphError && err.code === 'INVALID_SNAPSHOT') throw err
     throw storeError(err, ns, 'write the snapshot')
   }
   if (out.error) throw new PggraphError('INVALID_SNAPSHOT', out.error)
@@ -108,6 +127,61 @@ export async function writeSnapshot(
     durationMs: performance.now() - started,
     ignored: out.ignored ?? [],
   }
+
+  async function sizeCheck(bytes: number): Promise<void> {
+    const problem = await limits.problem((l) => payloadProblem(bytes, l))
+    if (problem) await refuse(db, ns, problem)
+  }
+}
+
+/** The data bytes of an array in PostgreSQL's binary format (its length less the header and the element lengths). */
+function arrayDataBytes(buf: Buffer | null): number {
+  return buf ? buf.length - 20 - 4 * buf.readInt32BE(12) : 0
+}
+
+/**
+ * The limits a write is checked against before sending: those given, else the defaults; a
+ * snapshot over a default is checked again against the prefix's own limits, asked of the store
+ * once (a store installed before limits has none: the store decides).
+ */
+class WriterLimits {
+  private stored: IngestLimits | null | undefined
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly ns: Namespace,
+    private readonly given: IngestLimits | undefined,
+  ) {}
+
+  async problem(check: (limits: IngestLimits) => string | undefined): Promise<string | undefined> {
+    if (this.given) return check(this.given)
+    if (!check(DEFAULT_INGEST_LIMITS)) return undefined
+    this.stored ??= await this.fetch()
+    return this.stored ? check(this.stored) : undefined
+  }
+
+  private async fetch(): Promise<IngestLimits | null> {
+    try {
+      const { rows } = await this.db.query<{ l: unknown }>(`SELECT ${prefixedTable(this.ns, 'limits')}() AS l`)
+      return limitsFromJson(rows[0]?.l)
+    } catch (err) {
+      if (sqlStateOf(err) === '42883') return null
+      throw storeError(err, this.ns, 'read the ingest limits')
+    }
+  }
+}
+
+/**
+ * Refuse a snapshot before sending it: record why in `sources.last_error` and throw
+ * `INVALID_SNAPSHOT`. The refusal is what the caller must hear; a failure to record it is said
+ * with it, not hidden.
+ */
+async function refuse(db: Queryable, ns: Namespace, message: string): Promise<never> {
+  const unrecorded = await recordSourceError(db, ns, message).then(
+    () => '',
+    (err: unknown) => ` (It could not be recorded in sources.last_error either: ${(err as Error).message})`,
+  )
+  throw new PggraphError('INVALID_SNAPSHOT', `${message}${unrecorded}`)
 }
 
 function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
@@ -141,6 +215,8 @@ function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
 /**
  * Record that a bridge cycle failed (the monitored server was down, the collector failed), so
  * the viewer shows why a graph has a hole. Allowed to the prefix's writer for its own prefix only.
+ * The bridge health is checked first as the store checks it (`INVALID_SNAPSHOT` for a bad one;
+ * `lastError` is cut to 500 characters).
  *
  * @example
  * ```ts
@@ -154,11 +230,9 @@ export async function recordSourceError(
   bridge?: BridgeHealth,
 ): Promise<void> {
   validateNamespace(ns)
+  const health = bridge ? JSON.stringify(checkBridgeHealth(bridge)) : null
   try {
-    await db.query(`SELECT ${prefixedTable(ns, 'report_error')}($1, $2::jsonb)`, [
-      String(message),
-      bridge ? JSON.stringify(bridge) : null,
-    ])
+    await db.query(`SELECT ${prefixedTable(ns, 'report_error')}($1, $2::jsonb)`, [String(message), health])
   } catch (err) {
     throw storeError(err, ns, 'record the error')
   }

@@ -39,6 +39,7 @@ describe.each(backendNames())('store on %s', (name) => {
       'schema:0003_rollup_until',
       'schema:0004_rollup_dirty_from',
       'db1:0005_epochs',
+      'schema:0006_ingest_limits',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
