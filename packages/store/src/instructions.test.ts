@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { InstallResult } from './install.js'
+import { DEFAULT_INGEST_LIMITS } from './ingest-limits.js'
 import { installInstructions } from './instructions.js'
 
 /** The flat `key = "string"` TOML the instructions write (the bridge reads it with a real TOML parser). */
@@ -26,6 +27,7 @@ const result: InstallResult = {
   functionsUpdated: [],
   roles: [{ role: 'acme_db1_writer', kind: 'writer', action: 'created', generatedPassword: 'p@ss/word' }],
   metrics: [],
+  limits: DEFAULT_INGEST_LIMITS,
   hardening: 'applied',
   budgets: [],
   revoked: [],

@@ -3,7 +3,7 @@
 // million rows, a snapshot dated 0001-01-01, a million resets, a payload over the byte limit,
 // hostile bridge health. Each must be refused with its reason recorded in sources, with nothing
 // written (no snapshot row, no partition), and the other tenant's data unchanged.
-import { classify, sqlStateOf } from '@pggraph/core'
+import { classify, sqlStateOf, type Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DEFAULT_INGEST_LIMITS,
@@ -209,10 +209,10 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
 
   it('the client refuses a snapshot over the limits before sending it, after asking for raised ones', async () => {
     const seen: string[] = []
-    const spy = {
-      query: (sql: string, params?: readonly unknown[]) => {
+    const spy: Queryable = {
+      query: <R extends object>(sql: string, params?: readonly unknown[]) => {
         seen.push(sql)
-        return b.db.query(sql, params)
+        return b.db.query<R>(sql, params)
       },
     }
     const metrics = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`m${i}`, []]))
