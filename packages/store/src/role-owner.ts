@@ -168,12 +168,12 @@ async function roleFacts(db: Queryable, role: string): Promise<RoleFacts> {
 }
 
 function ourFunctions(ns: Namespace): Set<string> {
-  return new Set([`${ns.schema}.${ns.prefix}_ingest`, `${ns.schema}.${ns.prefix}_report_error`])
+  return new Set(['ingest', 'report_error', 'limits'].map((f) => `${ns.schema}.${ns.prefix}_${f}`))
 }
 
-/** `schema.prefix` of each `schema.<prefix>_ingest|_report_error` function. */
+/** `schema.prefix` of each `schema.<prefix>_ingest|_report_error|_limits` function. */
 function tenantsOf(functions: readonly string[]): string[] {
-  return [...new Set(functions.map((f) => f.replace(/_(ingest|report_error)$/, '')))].sort()
+  return [...new Set(functions.map((f) => f.replace(/_(ingest|report_error|limits)$/, '')))].sort()
 }
 
 /**
