@@ -6,8 +6,9 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 const define = { PGGRAPH_BRIDGE_VERSION: JSON.stringify(version) }
 
 // In an ES module, esbuild hoists every `import … from 'node:…'` of the bundle to the top, so
-// `--version` would load TLS, readline and the rest. Seen as CommonJS modules they are required
-// where the module that uses them is first evaluated, and a command loads only its own.
+// `--version` would load TLS, crypto, readline and the rest (~40 built-in modules). Seen as
+// CommonJS modules they are required where the module that uses them is first evaluated, and a
+// command loads only its own: `--version` loads no built-in module beyond a bare `node -e 0`'s.
 const lazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'lazy-builtins',
   setup(build) {
@@ -35,6 +36,8 @@ const shipped: Options = {
   sourcemap: false,
   splitting: false,
   minify: true,
+  // tsup's own plugin would resolve `node:` imports before ours and leave them hoisted.
+  removeNodeProtocol: false,
   define: {
     ...define,
     // pg asks whether it runs on Cloudflare Workers by touching the global `Response`, which on

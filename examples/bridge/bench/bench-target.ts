@@ -7,7 +7,7 @@ import pg from 'pg'
 /** The scratch database and the URLs a bridge config needs. */
 export interface BenchTarget {
   readonly tables: number
-  /** Superuser URL of the server (the target the bridge monitors). */
+  /** Superuser URL of the scratch database: the monitored target, with its tables. */
   readonly url: string
   /** The writer role's URL of the store database. */
   readonly writerUrl: string
@@ -44,7 +44,7 @@ export async function benchTarget(): Promise<BenchTarget> {
   writer.password = 'bench'
   return {
     tables,
-    url,
+    url: storeUrl.toString(),
     writerUrl: writer.toString(),
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)

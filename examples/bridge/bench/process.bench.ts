@@ -4,14 +4,23 @@
 //   - one cron cycle: `run --config` as a new process (the file and the executable), against
 //     the same cycle in-process (`runCycle`, a warm process), on a 1,000-table target with the
 //     store up (target: ≤ 1.3×).
+// Processes run with the environment cron gives a job (HOME, LOGNAME, PATH, SHELL), not this
+// shell's: a variable such as NODE_EXTRA_CA_CERTS makes every Node start parse a CA bundle
+// (on these machines 415 M of a bare start's 500 M instructions), which cron never passes.
+// Wall times on a shared machine swing with its load, so each variant is also counted in CPU
+// instructions under `valgrind --tool=callgrind` (repeatable to ~1 %): one process per variant,
+// and the in-process cycle as the difference between 1 and 3 cycles in one process.
 // Prints markdown rows for docs/benchmarks.md ("Shipped bridge"). Needs `npm run build:bridge`.
 //
 //   node --conditions=development --import tsx examples/bridge/bench/process.bench.ts
 //
 // PGGRAPH_BENCH_URL, PGGRAPH_BENCH_TABLES: as for cycle.bench.ts. PGGRAPH_BENCH_ROUNDS (default 20).
-import { spawn } from 'node:child_process'
+// PGGRAPH_BENCH_ENV=inherit: run the processes with this shell's environment instead.
+// PGGRAPH_BENCH_CALLGRIND=0: skip the instruction counts (no valgrind on the machine).
+import { spawn, spawnSync } from 'node:child_process'
+import { userInfo } from 'node:os'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig, runCycle } from '../src/index.js'
@@ -29,11 +38,17 @@ for (const f of [file, executable]) {
 }
 const rounds = Number(process.env['PGGRAPH_BENCH_ROUNDS'] ?? 20)
 const dir = mkdtempSync(join(tmpdir(), 'pggraph-bench-'))
+/** What cron puts in a job's environment (crontab(5)), or this shell's with PGGRAPH_BENCH_ENV=inherit. */
+const env: NodeJS.ProcessEnv =
+  process.env['PGGRAPH_BENCH_ENV'] === 'inherit'
+    ? process.env
+    : { HOME: homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh' }
+const callgrind = process.env['PGGRAPH_BENCH_CALLGRIND'] !== '0' && spawnSync('valgrind', ['--version']).status === 0
 
 /** Wall time of one process, spawn to exit, in ms; a failing process stops the benchmark. */
 function timed(command: string, args: readonly string[]): Promise<number> {
   const t = performance.now()
-  const child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir })
+  const child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   return new Promise((resolve, reject) =>
@@ -43,6 +58,19 @@ function timed(command: string, args: readonly string[]): Promise<number> {
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))
     }),
   )
+}
+
+/** CPU instructions of one process (all its threads), counted by callgrind. */
+function instructions(command: string, args: readonly string[], childEnv = env, cwd = dir): number {
+  const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', command, ...args], {
+    cwd,
+    env: childEnv,
+    encoding: 'utf8',
+  })
+  const count = /Collected : (\d+)/.exec(r.stderr)?.[1]
+  if (r.status !== 0 || !count)
+    throw new Error(`callgrind ${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  return Number(count)
 }
 
 /** Run each step once per round, in a rotating order, so none profits from another's warm caches. */
@@ -128,6 +156,48 @@ try {
   console.log(
     `| floor: bare \`node -e 0\` + the in-process cycle | ${ms(floor)} | ${(floor / m(cycle['inProcess'])).toFixed(2)}× |`,
   )
+  if (callgrind) {
+    const helper = join(dirname(fileURLToPath(import.meta.url)), 'in-process-cycles.ts')
+    const tsx = ['--conditions=development', '--import', 'tsx', helper, configFor('counted')]
+    const node = instructions(process.execPath, ['-e', '0'])
+    const nodeInherited = instructions(process.execPath, ['-e', '0'], process.env)
+    const version = {
+      file: instructions(process.execPath, [file, '--version']),
+      executable: instructions(executable, ['--version']),
+    }
+    const run = {
+      file: instructions(process.execPath, [file, 'run', '--config', configFor('counted-file')]),
+      executable: instructions(executable, ['run', '--config', configFor('counted-exe')]),
+    }
+    // From the repository, where `--import tsx` resolves.
+    const inProcessCycle =
+      (instructions(process.execPath, [...tsx, '3'], env, repo) -
+        instructions(process.execPath, [...tsx, '1'], env, repo)) /
+      2
+    const M = (x: number): string => `${(x / 1e6).toFixed(0)} M`
+    console.log('\nCPU instructions (callgrind, all threads), one process each:\n')
+    console.log('| process | instructions | vs bare `node -e 0` | vs in-process cycle |')
+    console.log('| --- | ---: | ---: | ---: |')
+    console.log(`| bare \`node -e 0\` | ${M(node)} | 1.00× | |`)
+    console.log(
+      `| bare \`node -e 0\`, this shell's environment (NODE_EXTRA_CA_CERTS=${process.env['NODE_EXTRA_CA_CERTS'] ?? 'unset'}) | ${M(nodeInherited)} | ${(nodeInherited / node).toFixed(2)}× | |`,
+    )
+    console.log(
+      `| \`node pggraph-bridge.mjs --version\` | ${M(version.file)} | ${(version.file / node).toFixed(2)}× | |`,
+    )
+    console.log(
+      `| \`pggraph-bridge-linux-x64 --version\` | ${M(version.executable)} | ${(version.executable / node).toFixed(2)}× | |`,
+    )
+    console.log(`| in-process \`runCycle\` (warm; 3 cycles − 1, halved) | ${M(inProcessCycle)} | | 1.00× |`)
+    console.log(`| \`node pggraph-bridge.mjs run\` | ${M(run.file)} | | ${(run.file / inProcessCycle).toFixed(2)}× |`)
+    console.log(
+      `| \`pggraph-bridge-linux-x64 run\` | ${M(run.executable)} | | ${(run.executable / inProcessCycle).toFixed(2)}× |`,
+    )
+    console.log(
+      `| floor: bare \`node -e 0\` + the in-process cycle | ${M(node + inProcessCycle)} | | ${((node + inProcessCycle) / inProcessCycle).toFixed(2)}× |`,
+    )
+  }
+
   console.log('\n| artefact | size |')
   console.log('| --- | ---: |')
   console.log(`| \`dist/pggraph-bridge.mjs\` | ${(statSync(file).size / 1e3).toFixed(0)} kB |`)

@@ -59,7 +59,7 @@ export const CONFIG_KEYS = [
   k(
     'insecure',
     'boolean',
-    'Send to the store in plain text, without TLS. Only for a store on the same host or a private network; warns on every run.',
+    'Send to the store in plain text, without TLS. Only for a store on the same host or a private network; `check` warns about it, `run` stays quiet.',
     { default: false },
   ),
   k(
