@@ -5,8 +5,8 @@ import { openStore, recordSourceError, writeSnapshot, type StoreConnection } fro
 import type { BridgeConfig } from './config.js'
 import { RunLock } from './lock.js'
 import { oneLine, withRetry, type RetryPolicy } from './retry.js'
-import { Spool, SpoolCorruptError, type SpoolUsage } from './spool.js'
-import { readState, writeState } from './state.js'
+import { Spool, SpoolCorruptError, type SpoolEntry, type SpoolUsage } from './spool.js'
+import { readState, writeState, type BridgeState } from './state.js'
 import { collectFromTarget } from './target.js'
 import { explainTlsError, storeLink, type StoreLink } from './tls.js'
 
@@ -101,6 +101,256 @@ export function describeStoreError(
   return `store: ${msg}`
 }
 
+/** What a cycle found and did so far: filled in step by step, read once at the end. */
+interface Tally {
+  collected: string | null
+  targetError: string | null
+  spoolError: string | null
+  storeError: string | null
+  /** A snapshot the spool could not take (disk full): still sent from memory. */
+  inHand: Snapshot | undefined
+  retries: number
+  dropped: number
+  readonly written: string[]
+  readonly quarantined: string[]
+  readonly corrupt: string[]
+  /** Problems the store could not be told about (a quarantine it did not record). */
+  readonly unrecorded: string[]
+}
+
+/** What every step of one cycle shares. */
+interface Cycle {
+  readonly config: BridgeConfig
+  readonly options: CycleOptions
+  readonly log: (line: string) => void
+  readonly link: StoreLink
+  readonly spool: Spool
+  readonly state: BridgeState
+  readonly ns: { readonly schema: string; readonly prefix: string }
+  readonly host: string
+  readonly policy: RetryPolicy
+  readonly tally: Tally
+}
+
+/** The error code of a file-system failure, else its one-line message. */
+const fsReason = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? oneLine(err)
+
+/** The spool, created if needed; a folder that cannot be used is a configuration mistake. */
+async function openSpool(config: BridgeConfig): Promise<Spool> {
+  const spool = spoolOf(config)
+  await spool.init().catch((err: unknown) => {
+    throw new PggraphError(
+      'CONFIG',
+      `spool_dir ${config.spoolDir} cannot be used (${fsReason(err)}): create it writable for this user, or set spool_dir.`,
+      { cause: err },
+    )
+  })
+  return spool
+}
+
+/** The health sent with a write: this cycle's problem first, else the last one recorded (with its time). */
+function health(c: Cycle, usage: SpoolUsage): BridgeHealth {
+  const { state, tally } = c
+  return {
+    lastSuccess: state.lastSuccess,
+    spoolFiles: usage.files,
+    spoolBytes: usage.bytes,
+    dropped: state.dropped,
+    retries: tally.retries,
+    lastError:
+      (tally.targetError ?? tally.spoolError) ||
+      (state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : null),
+  }
+}
+
+/** Take this cycle's snapshot; a failing target is noted, never thrown. */
+async function collectStep(c: Cycle): Promise<Snapshot | undefined> {
+  try {
+    const snapshot = await (c.options.collectSnapshot ?? (() => collectFromTarget(c.config)))()
+    c.tally.collected = snapshot.takenAt
+    return snapshot
+  } catch (err) {
+    c.tally.targetError = `target: ${oneLine(err)}`
+    c.log(c.tally.targetError)
+    return undefined
+  }
+}
+
+/** Spool the snapshot (keeping it in hand when the spool cannot take it), or only apply the spool's bounds. */
+async function spoolStep(c: Cycle, snapshot: Snapshot | undefined): Promise<void> {
+  const { spool, tally, config } = c
+  let dropped = 0
+  if (snapshot) {
+    try {
+      const put = await spool.put(snapshot)
+      dropped = put.dropped.length
+      c.log(`spooled ${snapshot.takenAt} (${put.entry.name})`)
+    } catch (err) {
+      tally.inHand = snapshot
+      tally.spoolError = `spool: cannot save the snapshot in ${config.spoolDir} (${fsReason(err)}): free space or fix spool_dir`
+      c.log(tally.spoolError)
+    }
+  } else {
+    try {
+      dropped = (await spool.enforceBounds()).length
+    } catch (err) {
+      tally.spoolError = `spool: cannot apply spool_max_bytes and spool_max_age in ${config.spoolDir} (${fsReason(err)}): fix spool_dir`
+      c.log(tally.spoolError)
+    }
+  }
+  if (dropped) c.log(`dropped ${dropped} old snapshot(s): the spool is over spool_max_bytes or spool_max_age`)
+  tally.dropped += dropped
+  c.state.dropped += dropped
+}
+
+/** The store to write to: the caller's, or a connection opened here; `undefined` (and the reason noted) when it cannot be opened. */
+async function openCycleStore(c: Cycle): Promise<Queryable | undefined> {
+  if (c.options.store) return c.options.store
+  return openStore(c.link.url, {
+    ssl: c.link.ssl,
+    applicationName: 'pggraph-bridge',
+    connectTimeoutMs: c.config.connectTimeoutMs,
+    max: 1,
+  }).catch((err: unknown) => {
+    c.tally.storeError = describeStoreError(err, c.link, c.config)
+    return undefined
+  })
+}
+
+/** Write one snapshot with its health, retrying transient errors with backoff (until the signal aborts). */
+async function writeWithRetry(c: Cycle, db: Queryable, snap: Snapshot, bridge: BridgeHealth): Promise<void> {
+  await withRetry(() => writeSnapshot(db, c.ns, { ...snap, bridge }, { host: c.host }), c.policy, {
+    onRetry: (err, attempt, delay) => {
+      c.tally.retries++
+      c.log(`retry ${attempt}/${c.policy.attempts - 1} in ${delay} ms: ${oneLine(err)}`)
+    },
+    ...(c.options.signal ? { signal: c.options.signal } : {}),
+  })
+}
+
+/** A snapshot the store committed: counted, and the last success moved. */
+function stored(c: Cycle, snap: Snapshot, how = ''): void {
+  c.state.lastSuccess = new Date().toISOString()
+  c.tally.written.push(snap.takenAt)
+  c.log(`stored ${snap.takenAt}${how}`)
+}
+
+/** The store refused a spooled snapshot for good: quarantine it, and tell the store why. */
+async function quarantine(c: Cycle, db: Queryable, entry: SpoolEntry, snap: Snapshot, err: unknown): Promise<void> {
+  const reason = `the store refused snapshot ${snap.takenAt} for good: ${oneLine(err)}`
+  await c.spool.quarantine(entry, reason)
+  c.tally.quarantined.push(entry.name)
+  c.log(`quarantined ${entry.name}: ${reason}`)
+  await recordSourceError(db, c.ns, reason).catch((e: unknown) => {
+    const line = `store: the quarantine of ${entry.name} is not in sources.last_error (${oneLine(e)})`
+    c.tally.unrecorded.push(line)
+    c.log(line)
+  })
+}
+
+/**
+ * Replay the spool oldest first, removing each file only after the store committed it; stops at
+ * the first store error that is not permanent (the rest waits for the next cycle).
+ */
+async function replaySpool(c: Cycle, db: Queryable): Promise<void> {
+  const { spool, tally } = c
+  for (const entry of await spool.list()) {
+    if (c.options.signal?.aborted) return
+    let snap: Snapshot
+    try {
+      snap = await spool.read(entry)
+    } catch (err) {
+      const reason = err instanceof SpoolCorruptError ? err.message : oneLine(err)
+      await spool.setAside(entry, reason)
+      tally.corrupt.push(entry.name)
+      c.log(reason)
+      continue
+    }
+    // The health sent with a snapshot counts what waits behind it, not the snapshot itself: a
+    // healthy bridge reports an empty spool.
+    const usage = await spool.usage()
+    const bridge = health(c, {
+      ...usage,
+      files: Math.max(0, usage.files - 1),
+      bytes: Math.max(0, usage.bytes - entry.bytes),
+    })
+    try {
+      await writeWithRetry(c, db, snap, bridge)
+    } catch (err) {
+      if (classify(err) !== 'permanent') {
+        tally.storeError = describeStoreError(err, c.link, c.config)
+        return
+      }
+      await quarantine(c, db, entry, snap, err)
+      continue
+    }
+    await spool.remove(entry)
+    stored(c, snap)
+  }
+}
+
+/** Everything that goes to the store: the target's failure, the spool, the snapshot in hand. */
+async function storeStep(c: Cycle): Promise<void> {
+  const { tally } = c
+  const db = await openCycleStore(c)
+  if (!db) return
+  try {
+    if (tally.targetError) {
+      await recordSourceError(db, c.ns, tally.targetError, health(c, await c.spool.usage())).catch((err: unknown) => {
+        tally.storeError = describeStoreError(err, c.link, c.config)
+      })
+    }
+    // When even recording the error failed, the store is unreachable: nothing to replay into.
+    if (!tally.storeError) await replaySpool(c, db)
+    const snap = tally.inHand
+    if (snap && !tally.storeError && !c.options.signal?.aborted) {
+      try {
+        await writeWithRetry(c, db, snap, health(c, await c.spool.usage()))
+        tally.inHand = undefined
+        stored(c, snap, ' (from memory)')
+      } catch (err) {
+        tally.storeError = describeStoreError(err, c.link, c.config)
+      }
+    }
+  } finally {
+    if (!c.options.store) await (db as StoreConnection).end().catch(() => {})
+  }
+}
+
+/** The cycle's problems in one line (`null` when there are none). A snapshot in hand is lost, and counted. */
+function problemsOf(c: Cycle, usage: SpoolUsage): string | null {
+  const { tally, config } = c
+  const problems: string[] = []
+  if (tally.targetError) problems.push(tally.targetError)
+  if (tally.spoolError) problems.push(tally.spoolError)
+  if (tally.inHand) {
+    // Neither the spool nor the store took it: this snapshot is lost, and counted as dropped.
+    c.state.dropped += 1
+    problems.push(`snapshot ${tally.inHand.takenAt} was lost`)
+  }
+  if (tally.storeError)
+    problems.push(`${tally.storeError.replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`)
+  if (tally.quarantined.length)
+    problems.push(`${tally.quarantined.length} snapshot(s) quarantined in ${config.quarantineDir}`)
+  problems.push(...tally.unrecorded)
+  if (tally.corrupt.length)
+    problems.push(`${tally.corrupt.length} corrupt spool file(s) moved to ${c.spool.corruptDir}`)
+  return problems.length ? problems.join('; ') : null
+}
+
+/** Save what this cycle leaves for the next one and for `check` (state.json); failing to is only logged. */
+async function saveState(c: Cycle, reason: string | null): Promise<void> {
+  const now = new Date().toISOString()
+  if (reason) {
+    c.state.lastError = reason
+    c.state.lastErrorAt = now
+  }
+  c.state.lastCycle = now
+  await writeState(c.config.spoolDir, c.state).catch((err: unknown) => {
+    c.log(`could not save ${c.config.spoolDir}/state.json: ${oneLine(err)}`)
+  })
+}
+
 /**
  * One bridge cycle: collect a snapshot from the target and spool it durably, then replay the
  * spool oldest first into the store, removing each file only after the store committed it.
@@ -117,206 +367,56 @@ export function describeStoreError(
  */
 export async function runCycle(config: BridgeConfig, options: CycleOptions = {}): Promise<CycleResult> {
   const started = Date.now()
-  const log = options.log ?? (() => {})
   const link = storeLink(config)
   const lock = options.lock === false ? undefined : await RunLock.acquire(lockPath(config))
   try {
-    const spool = spoolOf(config)
-    await spool.init().catch((err: unknown) => {
-      throw new PggraphError(
-        'CONFIG',
-        `spool_dir ${config.spoolDir} cannot be used (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): create it writable for this user, or set spool_dir.`,
-        { cause: err },
-      )
-    })
-    const state = await readState(config.spoolDir)
-    const ns = { schema: config.schema, prefix: config.prefix }
-    const host = monitoredHost(config.targetUrl)
-    const policy: RetryPolicy = { attempts: config.retryAttempts, maxDelayMs: config.retryMaxDelayMs }
-    let retries = 0
-    let dropped = 0
-    let collected: string | null = null
-    let targetError: string | null = null
-    let storeError: string | null = null
-    const written: string[] = []
-    const quarantined: string[] = []
-    const unrecorded: string[] = []
-    const corrupt: string[] = []
-    // This cycle's problem first, else the last one recorded (with its time).
-    const health = (usage: SpoolUsage): BridgeHealth => ({
-      lastSuccess: state.lastSuccess,
-      spoolFiles: usage.files,
-      spoolBytes: usage.bytes,
-      dropped: state.dropped,
-      retries,
-      lastError:
-        (targetError ?? spoolError) ||
-        (state.lastError && state.lastErrorAt ? `${state.lastError} (at ${state.lastErrorAt})` : null),
-    })
-
-    let snapshot: Snapshot | undefined
-    try {
-      snapshot = await (options.collectSnapshot ?? (() => collectFromTarget(config)))()
-      collected = snapshot.takenAt
-    } catch (err) {
-      targetError = `target: ${oneLine(err)}`
-      log(targetError)
+    const spool = await openSpool(config)
+    const c: Cycle = {
+      config,
+      options,
+      log: options.log ?? (() => {}),
+      link,
+      spool,
+      state: await readState(config.spoolDir),
+      ns: { schema: config.schema, prefix: config.prefix },
+      host: monitoredHost(config.targetUrl),
+      policy: { attempts: config.retryAttempts, maxDelayMs: config.retryMaxDelayMs },
+      tally: {
+        collected: null,
+        targetError: null,
+        spoolError: null,
+        storeError: null,
+        inHand: undefined,
+        retries: 0,
+        dropped: 0,
+        written: [],
+        quarantined: [],
+        corrupt: [],
+        unrecorded: [],
+      },
     }
-    // A snapshot the spool could not take (disk full) is still sent from memory below.
-    let inHand: Snapshot | undefined
-    let spoolError: string | null = null
-    if (snapshot) {
-      try {
-        const put = await spool.put(snapshot)
-        dropped += put.dropped.length
-        log(`spooled ${snapshot.takenAt} (${put.entry.name})`)
-      } catch (err) {
-        inHand = snapshot
-        spoolError = `spool: cannot save the snapshot in ${config.spoolDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): free space or fix spool_dir`
-        log(spoolError)
-      }
-    } else {
-      try {
-        dropped += (await spool.enforceBounds()).length
-      } catch (err) {
-        spoolError = `spool: cannot apply spool_max_bytes and spool_max_age in ${config.spoolDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): fix spool_dir`
-        log(spoolError)
-      }
-    }
-    if (dropped) log(`dropped ${dropped} old snapshot(s): the spool is over spool_max_bytes or spool_max_age`)
-    state.dropped += dropped
-
+    await spoolStep(c, await collectStep(c))
     if (!options.signal?.aborted) {
-      const onRetry = (err: unknown, attempt: number, delay: number): void => {
-        retries++
-        log(`retry ${attempt}/${policy.attempts - 1} in ${delay} ms: ${oneLine(err)}`)
-      }
-      const db: Queryable | undefined =
-        options.store ??
-        (await openStore(link.url, {
-          ssl: link.ssl,
-          applicationName: 'pggraph-bridge',
-          connectTimeoutMs: config.connectTimeoutMs,
-          max: 1,
-        }).catch((err: unknown) => {
-          storeError = describeStoreError(err, link, config)
-          return undefined
-        }))
-      if (db) {
-        try {
-          if (targetError) {
-            const usage = await spool.usage()
-            await recordSourceError(db, ns, targetError, health(usage)).catch((err: unknown) => {
-              storeError = describeStoreError(err, link, config)
-            })
-          }
-          // When even recording the error failed, the store is unreachable: nothing to replay into.
-          for (const entry of storeError ? [] : await spool.list()) {
-            if (options.signal?.aborted) break
-            let snap: Snapshot
-            try {
-              snap = await spool.read(entry)
-            } catch (err) {
-              const reason = err instanceof SpoolCorruptError ? err.message : oneLine(err)
-              await spool.setAside(entry, reason)
-              corrupt.push(entry.name)
-              log(reason)
-              continue
-            }
-            // The health sent with a snapshot counts what waits behind it, not the snapshot
-            // itself: a healthy bridge reports an empty spool.
-            const usage = await spool.usage()
-            const bridge = health({
-              ...usage,
-              files: Math.max(0, usage.files - 1),
-              bytes: Math.max(0, usage.bytes - entry.bytes),
-            })
-            try {
-              await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, {
-                onRetry,
-                ...(options.signal ? { signal: options.signal } : {}),
-              })
-            } catch (err) {
-              if (classify(err) === 'permanent') {
-                const reason = `the store refused snapshot ${snap.takenAt} for good: ${oneLine(err)}`
-                await spool.quarantine(entry, reason)
-                quarantined.push(entry.name)
-                log(`quarantined ${entry.name}: ${reason}`)
-                await recordSourceError(db, ns, reason).catch((e: unknown) => {
-                  unrecorded.push(`store: the quarantine of ${entry.name} is not in sources.last_error (${oneLine(e)})`)
-                  log(unrecorded[unrecorded.length - 1]!)
-                })
-                continue
-              }
-              storeError = describeStoreError(err, link, config)
-              break
-            }
-            await spool.remove(entry)
-            state.lastSuccess = new Date().toISOString()
-            written.push(snap.takenAt)
-            log(`stored ${snap.takenAt}`)
-          }
-          if (inHand && !storeError && !options.signal?.aborted) {
-            const snap = inHand
-            const bridge = health(await spool.usage())
-            try {
-              await withRetry(() => writeSnapshot(db, ns, { ...snap, bridge }, { host }), policy, {
-                onRetry,
-              })
-              inHand = undefined
-              state.lastSuccess = new Date().toISOString()
-              written.push(snap.takenAt)
-              log(`stored ${snap.takenAt} (from memory)`)
-            } catch (err) {
-              storeError = describeStoreError(err, link, config)
-            }
-          }
-        } finally {
-          if (!options.store) await (db as StoreConnection).end().catch(() => {})
-        }
-      }
-      if (storeError) log(storeError)
+      await storeStep(c)
+      if (c.tally.storeError) c.log(c.tally.storeError)
     }
-
     const usage = await spool.usage()
-    const problems: string[] = []
-    if (targetError) problems.push(targetError)
-    if (spoolError) problems.push(spoolError)
-    if (inHand) {
-      // Neither the spool nor the store took it: this snapshot is lost, and counted as dropped.
-      state.dropped += 1
-      problems.push(`snapshot ${inHand.takenAt} was lost`)
-    }
-    if (storeError)
-      problems.push(
-        `${(storeError as string).replace(/\.$/, '')}; ${usage.files} snapshot(s) wait in ${config.spoolDir}`,
-      )
-    if (quarantined.length) problems.push(`${quarantined.length} snapshot(s) quarantined in ${config.quarantineDir}`)
-    problems.push(...unrecorded)
-    if (corrupt.length) problems.push(`${corrupt.length} corrupt spool file(s) moved to ${spool.corruptDir}`)
-    const reason = problems.length ? problems.join('; ') : null
-    const now = new Date().toISOString()
-    if (reason) {
-      state.lastError = reason
-      state.lastErrorAt = now
-    }
-    state.lastCycle = now
-    await writeState(config.spoolDir, state).catch((err: unknown) => {
-      log(`could not save ${config.spoolDir}/state.json: ${oneLine(err)}`)
-    })
+    const reason = problemsOf(c, usage)
+    await saveState(c, reason)
+    const { tally } = c
     return {
       ok: reason === null,
       reason,
-      collected,
-      written,
+      collected: tally.collected,
+      written: tally.written,
       spoolFiles: usage.files,
       spoolBytes: usage.bytes,
-      quarantined,
-      corrupt,
-      dropped,
-      retries,
-      targetError,
-      storeError,
+      quarantined: tally.quarantined,
+      corrupt: tally.corrupt,
+      dropped: tally.dropped,
+      retries: tally.retries,
+      targetError: tally.targetError,
+      storeError: tally.storeError,
       interrupted: options.signal?.aborted ?? false,
       durationMs: Date.now() - started,
     }

@@ -96,7 +96,7 @@ export class Spool {
     return `pggraph-spool 1 sha256=${sha} bytes=${Buffer.byteLength(body)}\n${body}`
   }
 
-  /** Parse and verify a spool file's content; throws a reason string on any damage. */
+  /** Parse and verify a spool file's content; throws an `Error` whose message names the damage (no header, truncated, checksum, bad snapshot). */
   static decode(text: string): Snapshot {
     const nl = text.indexOf('\n')
     const m = nl > 0 ? HEADER.exec(text.slice(0, nl)) : null

@@ -77,15 +77,5 @@ export function formatDuration(ms: number): string {
   return parts.join('')
 }
 
-/** `1536000` → `"1.5 MB"`, for messages. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`
-  const units = ['kB', 'MB', 'GB', 'TB']
-  let v = n
-  let u = -1
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000
-    u++
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
-}
+/** Sizes in messages: core's {@link formatBytes} (SI, as `spool_max_bytes` is written). */
+export { formatBytes } from '@pggraph/core'

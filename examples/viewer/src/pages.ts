@@ -1,3 +1,4 @@
+import { formatBytes } from '@pggraph/core'
 import { TIME_ZONE_NAME } from '@pggraph/render'
 import { GROUPS, type GraphInfo, type GroupId } from './graphs.js'
 import { layout, qs, safe, type SafeHtml } from './html.js'
@@ -58,18 +59,6 @@ function when(ms: number | null): SafeHtml {
   return safe`<time datetime="${new Date(ms).toISOString()}" data-ms="${ms}">${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>`
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const u = ['KiB', 'MiB', 'GiB', 'TiB']
-  let v = n
-  let i = -1
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(1)} ${u[i]}`
-}
-
 /** The health line of a system: last snapshot, version, bridge state. */
 export function healthLine(s: SystemInfo): SafeHtml {
   const badge = s.failing
@@ -82,7 +71,7 @@ export function healthLine(s: SystemInfo): SafeHtml {
   const b = s.bridge
   const spool =
     b && (b.spoolFiles > 0 || b.dropped > 0)
-      ? safe` · spool ${b.spoolFiles} files (${bytes(b.spoolBytes)}), ${b.dropped} dropped`
+      ? safe` · spool ${b.spoolFiles} files (${formatBytes(b.spoolBytes)}), ${b.dropped} dropped`
       : ''
   const err = s.failing ? (s.lastError ?? b?.lastError) : null
   const invalid = s.healthInvalid ? safe` · <span class="badge warn">invalid health data</span>` : ''

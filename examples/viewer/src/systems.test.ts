@@ -22,7 +22,7 @@ describe('system health', () => {
       bridge: {
         lastSuccess: null,
         spoolFiles: 3,
-        spoolBytes: 3 * 1024 * 1024,
+        spoolBytes: 3_000_000,
         dropped: 2,
         retries: 1,
         lastError: null,
@@ -33,7 +33,7 @@ describe('system health', () => {
     }
     const line = healthLine(sys).value
     expect(line).toContain('badge error">failing')
-    expect(line).toContain('spool 3 files (3.0 MiB), 2 dropped')
+    expect(line).toContain('spool 3 files (3.0 MB), 2 dropped')
     expect(line).toContain('PostgreSQL 17.4')
     expect(line).toContain('store unreachable &lt;b&gt;')
     const quiet = healthLine({ ...sys, failing: false, bridge: { ...sys.bridge!, spoolFiles: 0, dropped: 0 } }).value

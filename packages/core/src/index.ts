@@ -71,6 +71,7 @@ export {
   type SeriesReader,
   type SeriesSet,
 } from './series.js'
+export { formatBytes } from './bytes.js'
 export { closestMatch } from './suggest.js'
 export { xmlSafeText } from './xml-text.js'
 export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, UnionToIntersection } from './plugins.js'

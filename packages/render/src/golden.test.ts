@@ -6,6 +6,13 @@ import { emptySet, HOUR, MINUTE, syntheticSet, T0 } from '../test/fixtures.js'
 import type { GraphName } from './catalog/index.js'
 import { renderGraph } from './render.js'
 
+// Regenerating in CI would make the test pass whatever the renderer draws: refuse it there.
+const update = Boolean(process.env['UPDATE_GOLDEN'])
+if (update && process.env['CI'])
+  throw new Error(
+    'UPDATE_GOLDEN is set under CI: golden files are regenerated on a developer machine and reviewed, never in CI.',
+  )
+
 const dir = new URL('./golden/', import.meta.url)
 const range = { from: T0, to: T0 + 6 * HOUR, step: 5 * MINUTE }
 
@@ -22,7 +29,7 @@ describe('golden SVGs', () => {
     const data = empty ? emptySet() : syntheticSet(graph, range)
     const svg = await renderGraph(graph, data, { width: 640, height: 220, ...(theme ? { theme } : {}) })
     const path = new URL(file, dir)
-    if (process.env['UPDATE_GOLDEN']) {
+    if (update) {
       mkdirSync(dir, { recursive: true })
       writeFileSync(path, svg)
     }
