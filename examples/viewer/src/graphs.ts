@@ -42,6 +42,19 @@ export function graphInfo(name: string): GraphInfo | undefined {
   return byName.get(name)
 }
 
+/**
+ * The graphs of a table or index drill-down, titled and described for one object (never "the
+ * 10 busiest tables" above a single table's graph).
+ */
+export function objectGraphsOf(group: 'tables' | 'indexes'): GraphInfo[] {
+  return graphNames(group).map((n) => {
+    const g = graphCatalog[n]
+    return g.single
+      ? { name: g.name, title: g.single.title, group: g.group, description: g.single.description }
+      : byName.get(n)!
+  })
+}
+
 /** The graphs of one group, in catalog order. */
 export function graphsOf(group: GroupId): GraphInfo[] {
   return graphNames(group)

@@ -193,7 +193,8 @@ const refParams = (o: ObjectRef): Record<string, string> => ({
   rel: o.rel,
   ...(o.idx ? { idx: o.idx } : {}),
 })
-const refName = (o: ObjectRef): string => `${o.db}: ${o.ns}.${o.rel}${o.idx ? ` · ${o.idx}` : ''}`
+/** How a drill-down names its object: `app: public.orders`, `app: public.orders · orders_pkey`. */
+export const refName = (o: ObjectRef): string => `${o.db}: ${o.ns}.${o.rel}${o.idx ? ` · ${o.idx}` : ''}`
 
 /** The list of tables (or indexes) seen in the range, each linking to its drill-down. */
 export function objectListPage(v: SystemView, kind: 'table' | 'index', objects: readonly ObjectRef[]): string {

@@ -4,10 +4,10 @@ import { readSeries } from '@pggraph/store'
 import { BudgetError, type ConcurrencyBudget } from './budget.js'
 import { etagMatches, type CachedImage, type ImageCache } from './cache.js'
 import { boundGraphData, noteDroppedSeries, type GraphBounds } from './graph-bounds.js'
-import { graphInfo, graphsOf, isGroup, loadCatalogGraph, type GraphInfo } from './graphs.js'
+import { graphInfo, graphsOf, isGroup, loadCatalogGraph, objectGraphsOf, type GraphInfo } from './graphs.js'
 import { esc } from './html.js'
 import { HttpError, SVG_CSP, send } from './http-util.js'
-import { dashboardPage, objectListPage, objectPage, type ObjectRef, type SystemView } from './pages.js'
+import { dashboardPage, objectListPage, objectPage, refName, type ObjectRef, type SystemView } from './pages.js'
 import { resolveRange, type TimeRange } from './ranges.js'
 import type { Session, ViewerIdentity } from './sessions.js'
 import type { StoreAccess } from './store-access.js'
@@ -199,7 +199,7 @@ async function systemWork(
   if (rest.length === 1 && (rest[0] === 'table' || rest[0] === 'index')) {
     const kind: ObjectKind = rest[0]
     const obj = await objectOf(ctx, sys, kind, p, range)
-    return page(objectPage(view, kind, obj, graphsOf(kind === 'table' ? 'tables' : 'indexes')))
+    return page(objectPage(view, kind, obj, objectGraphsOf(kind === 'table' ? 'tables' : 'indexes')))
   }
   throw new HttpError(404, NOT_FOUND)
 }
@@ -232,11 +232,14 @@ async function graphImage(
   p: Record<string, string | undefined>,
 ): Promise<void> {
   let filter: ((q: SeriesQuery) => SeriesQuery) | undefined
+  let object: string | undefined
   if (p['rel'] !== undefined || p['idx'] !== undefined || p['ns'] !== undefined || p['db'] !== undefined) {
     const kind: ObjectKind = graph.group === 'indexes' ? 'index' : 'table'
     if (graph.group !== 'tables' && graph.group !== 'indexes')
       throw new HttpError(400, 'Only table and index graphs take a table or index.')
-    filter = objectFilter(kind, await objectOf(ctx, sys, kind, p, range))
+    const obj = await objectOf(ctx, sys, kind, p, range)
+    filter = objectFilter(kind, obj)
+    object = refName(obj)
   }
   const { width, height } = ctx.size
   const key = graphKey(ctx, sys.schema, sys.prefix, graph, range, p)
@@ -248,10 +251,9 @@ async function graphImage(
       // One transaction per series query: a failing query (a metric this server never had)
       // cannot abort the others' transaction, and the pool reads them in parallel.
       const read = (q: SeriesQuery) => ctx.store.asRole(role, (db) => readSeries(db, ns, filter ? filter(q) : q))
-      const bounded = boundGraphData(
-        await loadCatalogGraph(graph.name, read, range, width, sys.serverVersionNum),
-        ctx.bounds,
-      )
+      const data = await loadCatalogGraph(graph.name, read, range, width, sys.serverVersionNum)
+      // A drill-down's graph is titled for its one table or index.
+      const bounded = boundGraphData(object === undefined ? data : { ...data, object }, ctx.bounds)
       const svg = await ctx.renders.render(sys.schema, graph.name, bounded.data, {
         width,
         height,

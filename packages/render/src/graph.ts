@@ -35,6 +35,20 @@ export interface GraphSpecOptions extends RenderOptions {
   readonly downsample?: DownsampleMethod | false
   /** Explains an empty graph, e.g. from {@link loadGraphData}; replaces the default reason. */
   readonly noDataReason?: string
+  /**
+   * The one table or index the data was narrowed to (a drill-down), e.g. `app: public.orders`:
+   * a graph with {@link GraphDefinition.single} words is then titled and described for it.
+   */
+  readonly object?: string
+}
+
+/** How a graph of many objects (the top tables) reads when drawn for one of them. */
+export interface SingleObjectWords {
+  /** The title without the object, e.g. `Sequential scans`; the object's name is appended. */
+  readonly title: string
+  readonly description: string
+  /** For a bar graph: what an empty result means for this one object. */
+  readonly emptyReason?: string
 }
 
 /**
@@ -50,6 +64,8 @@ export interface GraphDefinition<N extends string = string> {
   readonly description: string
   /** The series to read, in order; {@link GraphDefinition.toSpec} receives one set per query. */
   readonly queries: readonly GraphQuery[]
+  /** Its title and description when drawn for one table or index (see {@link GraphSpecOptions.object}). */
+  readonly single?: SingleObjectWords
   /** Unit of the y axis (after any rate or ratio the graph computes). */
   readonly unit: Unit
   /** Per-time unit of the y axis, when the graph shows rates. */

@@ -45,6 +45,7 @@ export {
   type GraphGroup,
   type GraphQuery,
   type GraphSpecOptions,
+  type SingleObjectWords,
 } from './graph.js'
 export { downsample, type DownsampleMethod } from './downsample.js'
 export {

@@ -1,6 +1,6 @@
 import { PggraphError, type SeriesReader, type SeriesSet } from '@pggraph/core'
 import { graphCatalog, isGraphName, type GraphName } from './catalog/index.js'
-import type { GraphDefinition } from './graph.js'
+import type { GraphDefinition, GraphSpecOptions } from './graph.js'
 
 /**
  * The series of one graph over one time range, as read by {@link loadGraphData}: one set per
@@ -14,6 +14,11 @@ export interface GraphData {
   readonly sets: readonly SeriesSet[]
   /** Why the graph is empty, when known (server too old, metric never collected). */
   readonly reason?: string
+  /**
+   * The one table or index the reads were narrowed to, when they were (a drill-down): the
+   * graph is then titled for it (see {@link GraphSpecOptions.object}).
+   */
+  readonly object?: string
 }
 
 /** The time range and resolution to read, and what is known about the monitored server. */

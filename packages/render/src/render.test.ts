@@ -198,3 +198,26 @@ describe('sparse data', () => {
     expect(svgTexts(svg)).toContain('WAL bytes')
   })
 })
+
+describe('a table or index drill-down', () => {
+  it('titles and describes the one object drawn, never "top tables" or "the 10 busiest"', async () => {
+    for (const name of ['tables.seq_scans', 'tables.dead_tuples', 'tables.size', 'indexes.scans'] as const) {
+      const data = { graph: name, from: T0, to: T0 + DAY, sets: [syntheticSet(name)], object: 'app: public.orders' }
+      const spec = graphSpec(name, data, { width: 640, height: 220 })
+      const title = (spec['title'] as { text: string }).text
+      expect(title, name).toBe(`${graphCatalog[name].single!.title} — app: public.orders`)
+      expect(String(spec['description']), name).not.toMatch(/busiest|top|the 10|most used|largest tables/i)
+      const svg = await renderGraph(name, data, { width: 640, height: 220 })
+      expect(svg).toContain(`<title id="pggraph-title">${title}</title>`)
+    }
+    const unused = graphSpec(
+      'indexes.unused',
+      { graph: 'indexes.unused', from: T0, to: T0 + DAY, sets: [syntheticSet('indexes.unused')], object: 'app: x' },
+      { width: 640, height: 220 },
+    )
+    expect((unused['title'] as { text: string }).text).toBe('Unused in this range? — app: x')
+    // Without an object, the catalog's own words.
+    const top = graphSpec('tables.seq_scans', syntheticSet('tables.seq_scans'), { width: 640, height: 220 })
+    expect((top['title'] as { text: string }).text).toBe('Top tables by sequential scans')
+  })
+})

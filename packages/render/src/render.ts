@@ -22,7 +22,12 @@ export function graphSpec(
   const def = resolveGraph(graph)
   const sets = isGraphData(data) ? data.sets : def.queries.map(() => data)
   const reason = options.noDataReason ?? (isGraphData(data) ? data.reason : undefined)
-  return def.toSpec(sets, reason === undefined ? options : { ...options, noDataReason: reason })
+  const object = options.object ?? (isGraphData(data) ? data.object : undefined)
+  return def.toSpec(sets, {
+    ...options,
+    ...(reason === undefined ? {} : { noDataReason: reason }),
+    ...(object === undefined ? {} : { object }),
+  })
 }
 
 /** Options of {@link renderGraph}: size, theme, output format, and data handling. */

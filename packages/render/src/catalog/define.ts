@@ -1,6 +1,6 @@
 import type { MetricDefinition, RatePer, Requirement, SeriesEvent, SeriesSet, Unit, ValueOf } from '@pggraph/core'
 import { MIN_SERVER_VERSION } from '@pggraph/core'
-import type { GraphDefinition, GraphGroup, GraphQuery } from '../graph.js'
+import type { GraphDefinition, GraphGroup, GraphQuery, GraphSpecOptions, SingleObjectWords } from '../graph.js'
 import { barSpec, noDataSpec, timeseriesSpec, type Limit } from '../spec.js'
 import { axisFormat } from '../units.js'
 import type { LineBuilder } from './lines.js'
@@ -17,6 +17,14 @@ interface Display<N extends string> {
   readonly axisTitle?: string
   /** When rows are expected at all, said in the "no data" panel (e.g. "only with standbys"). */
   readonly noDataHint?: string
+  /** Title and description when drawn for one table or index (a drill-down). */
+  readonly single?: SingleObjectWords
+}
+
+/** The title and description of `c` for these options: of the one object when one is drawn. */
+function wordsFor(c: Display<string>, options: GraphSpecOptions): { title: string; description: string } {
+  if (options.object === undefined || !c.single) return { title: c.title, description: c.description }
+  return { title: `${c.single.title} — ${options.object}`, description: c.single.description }
 }
 
 /**
@@ -124,6 +132,7 @@ function common<N extends string>(c: Display<N>, shape: Shape): Omit<GraphDefini
     title: c.title,
     group: c.group,
     description: c.description,
+    ...(c.single ? { single: c.single } : {}),
     queries: shape.queries,
     unit: shape.unit,
     ...(shape.per ? { per: shape.per } : {}),
@@ -169,12 +178,13 @@ export function timeseries<const N extends string>(c: TimeseriesConfig<N>): Grap
     toSpec(data, options) {
       const range = rangeOf(data)
       const lines = build(data, shape.queries).filter((l) => l.points.some((p) => p.v !== null))
-      if (!range || lines.length === 0) return noDataSpec(c.title, options.noDataReason ?? noDataReason(why), options)
+      const words = wordsFor(c, options)
+      if (!range || lines.length === 0)
+        return noDataSpec(words.title, options.noDataReason ?? noDataReason(why), options)
       const fmt = axisFormat(shape.unit, shape.per)
       return timeseriesSpec(
         {
-          title: c.title,
-          description: c.description,
+          ...words,
           ...range,
           lines,
           events: eventsOf(data),
@@ -216,14 +226,17 @@ export function bars<const N extends string, const D extends MetricDefinition = 
     toSpec(data, options) {
       const hasRows = data.some((s) => s.series.length > 0)
       const list = hasRows ? c.bars(data, shape.queries) : []
+      const words = wordsFor(c, options)
       if (list.length === 0) {
-        return noDataSpec(c.title, options.noDataReason ?? (hasRows ? c.emptyReason : noDataReason(why)), options)
+        return noDataSpec(
+          words.title,
+          options.noDataReason ??
+            (hasRows ? (options.object !== undefined && c.single?.emptyReason) || c.emptyReason : noDataReason(why)),
+          options,
+        )
       }
       const fmt = axisFormat(shape.unit, shape.per)
-      return barSpec(
-        { title: c.title, description: c.description, bars: list, axis: { format: fmt.format, title: base.axisTitle } },
-        options,
-      )
+      return barSpec({ ...words, bars: list, axis: { format: fmt.format, title: base.axisTitle } }, options)
     },
   }
 }

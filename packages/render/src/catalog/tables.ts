@@ -13,6 +13,10 @@ export const tableGraphs = [
   timeseries({
     name: 'tables.seq_scans',
     title: 'Top tables by sequential scans',
+    single: {
+      title: 'Sequential scans',
+      description: 'Sequential scans per second of this table; a large table scanned often is missing an index.',
+    },
     group: 'tables',
     description: `Sequential scans per second of the ${TOP} busiest tables; a large table scanned often is missing an index.`,
     lines: [byLabel(pgStatUserTables, ['seq_scan'], table, { top: TOP })],
@@ -20,6 +24,11 @@ export const tableGraphs = [
   timeseries({
     name: 'tables.dead_tuples',
     title: 'Top tables by dead rows',
+    single: {
+      title: 'Dead rows',
+      description:
+        'Dead rows of this table waiting for VACUUM; a line that never drops means autovacuum cannot keep up or is blocked.',
+    },
     group: 'tables',
     description: `Dead rows waiting for VACUUM in the ${TOP} tables with the most; a line that never drops means autovacuum cannot keep up or is blocked.`,
     axisTitle: 'dead rows',
@@ -28,6 +37,7 @@ export const tableGraphs = [
   timeseries({
     name: 'tables.size',
     title: 'Top tables by size',
+    single: { title: 'Size', description: 'Total size of this table: its heap, indexes and TOAST.' },
     group: 'tables',
     description: `Total size (table, indexes and TOAST) of the ${TOP} largest tables.`,
     lines: [byLabel(pgStatUserTables, ['total_bytes'], table, { top: TOP })],
@@ -35,6 +45,7 @@ export const tableGraphs = [
   timeseries({
     name: 'indexes.scans',
     title: 'Top indexes by scans',
+    single: { title: 'Index scans', description: 'Scans per second of this index.' },
     group: 'indexes',
     description: `Index scans per second of the ${TOP} most used indexes.`,
     lines: [byLabel(pgStatUserIndexes, ['idx_scan'], index, { top: TOP })],
@@ -42,6 +53,12 @@ export const tableGraphs = [
   bars({
     name: 'indexes.unused',
     title: 'Unused indexes',
+    single: {
+      title: 'Unused in this range?',
+      description:
+        'The size of this index if it was not scanned once in this time range (a candidate to drop); empty when it was used.',
+      emptyReason: 'This index was scanned in this time range.',
+    },
     group: 'indexes',
     description:
       'Indexes not scanned once in this time range, by size: candidates to drop (check standbys and rare reports first).',
