@@ -1,6 +1,6 @@
 import { PggraphError, type SeriesReader, type SeriesSet } from '@pggraph/core'
 import { graphCatalog, isGraphName, type GraphName } from './catalog/index.js'
-import type { GraphDefinition, GraphSpecOptions } from './graph.js'
+import type { GraphDefinition } from './graph.js'
 
 /**
  * The series of one graph over one time range, as read by {@link loadGraphData}: one set per
@@ -16,7 +16,7 @@ export interface GraphData {
   readonly reason?: string
   /**
    * The one table or index the reads were narrowed to, when they were (a drill-down): the
-   * graph is then titled for it (see {@link GraphSpecOptions.object}).
+   * graph is then titled for it (see `GraphSpecOptions.object`).
    */
   readonly object?: string
 }
