@@ -7,6 +7,8 @@ import pg from 'pg'
 /** The scratch database and the URLs a bridge config needs. */
 export interface BenchTarget {
   readonly tables: number
+  /** The tenant schema installed in the store (its roles are named after it, so parallel runs never share them). */
+  readonly schema: string
   /** Superuser URL of the scratch database: the monitored target, with its tables. */
   readonly url: string
   /** The writer role's URL of the store database. */
@@ -25,7 +27,8 @@ export async function benchTarget(): Promise<BenchTarget> {
   const storeUrl = new URL(url)
   storeUrl.pathname = `/${database}`
   const store = await openStore(storeUrl.toString(), { ssl: false })
-  const installed = await installStore(store, { schema: 'bench', prefix: 'web1', writerPassword: 'bench' })
+  const schema = `bench${process.pid}`
+  const installed = await installStore(store, { schema, prefix: 'web1', writerPassword: 'bench' })
   await store.end()
   const target = new pg.Client({ connectionString: storeUrl.toString() })
   await target.connect()
@@ -44,11 +47,12 @@ export async function benchTarget(): Promise<BenchTarget> {
   writer.password = 'bench'
   return {
     tables,
+    schema,
     url: storeUrl.toString(),
     writerUrl: writer.toString(),
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-      for (const r of ['bench_web1_writer', 'bench_reader', 'bench_owner'])
+      for (const r of [installed.writerRole, installed.readerRole, installed.ownerRole])
         await admin.query(`DROP ROLE IF EXISTS ${r}`)
       await admin.end()
     },

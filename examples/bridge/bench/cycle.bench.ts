@@ -24,7 +24,7 @@ const config = loadConfig({
   flags: {
     target_url: bench.url,
     store_url: bench.writerUrl,
-    schema: 'bench',
+    schema: bench.schema,
     prefix: 'web1',
     insecure: true,
     spool_dir: join(dir, 'spool'),

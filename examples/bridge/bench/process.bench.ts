@@ -94,7 +94,7 @@ try {
     const values = {
       target_url: bench.url,
       store_url: bench.writerUrl,
-      schema: 'bench',
+      schema: bench.schema,
       prefix: 'web1',
       insecure: true,
       spool_dir: join(dir, `spool-${name}`),
