@@ -1,11 +1,10 @@
 // The stores every integration test runs against: PGlite in a temp folder, a fresh database
 // on each real PostgreSQL server of the run (embedded majors + the local server), and the Citus
 // cluster's coordinator (schema-based sharding: each tenant schema on one worker) when Citus is
-// installed.
+// installed. Each is a StoreTestBackend of @pggraph/store/testing.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Queryable } from '@pggraph/core'
 import pg from 'pg'
 import {
   citusCluster,
@@ -16,101 +15,92 @@ import {
   type CitusInfo,
   type ServerInfo,
 } from '../../../test/servers/index.js'
-import { openStore, type StoreConnection } from '../src/index.js'
+import { PGLITE_CAPABILITIES } from '../src/drivers/pglite.js'
+import { POSTGRES_CAPABILITIES } from '../src/drivers/postgres.js'
+import { openStore } from '../src/index.js'
+import type { RoleSession, StoreTestBackend, StoreTestTarget } from '../src/testing.js'
+import { openTarget, type OpenedStore as OpenedBackend } from '../src/testing/backend.js'
 
-export interface Backend {
-  readonly name: string
-  readonly db: StoreConnection
-  /** The database URL (postgres only). */
-  readonly url: string | undefined
-  /** Run `sql` as `role` (login with password on PostgreSQL, SET LOCAL ROLE on PGlite); resolves the rows or rejects. */
-  asRole(role: string, password: string | undefined): Promise<RoleSession>
-  /** A fresh random schema name; its roles (`<schema>_*`) are dropped by close(). */
-  schema(): string
-  close(): Promise<void>
-}
+export type { OpenedBackend as Backend, RoleSession }
 
-export interface RoleSession extends Queryable {
-  end(): Promise<void>
-}
-
-/** Backend names for describe.each: `pglite`, `pg12`, ..., `pg15-local`, and `citus` when installed. */
-export function backendNames(): string[] {
-  return ['pglite', ...pgServers().map(serverName), ...(citusCluster() ? ['citus'] : [])]
-}
-
-function serverName(s: ServerInfo): string {
-  return `pg${s.major}${s.kind === 'local' ? '-local' : ''}`
-}
-
-export async function openBackend(name: string): Promise<Backend> {
-  const schemas: string[] = []
-  const schema = (): string => {
-    const s = randomName('s')
-    schemas.push(s)
-    return s
-  }
-  if (name === 'pglite') {
+/** The embedded store: a fresh PGlite folder per group of tests. */
+export const pgliteBackend: StoreTestBackend = {
+  name: 'pglite',
+  capabilities: PGLITE_CAPABILITIES,
+  async open() {
     const dir = mkdtempSync(join(tmpdir(), 'pggraph-store-'))
     const db = await openStore(`pglite:${dir}`)
     return {
-      name,
       db,
-      url: undefined,
-      schema,
-      async asRole(role) {
-        return {
-          query: (sql, params) =>
-            db.transaction(async (tx) => {
-              await tx.query(`SET LOCAL ROLE "${role}"`)
-              return tx.query(sql, params)
-            }),
-          end: async () => {},
-        } as RoleSession
-      },
       async close() {
         await db.end()
         rmSync(dir, { recursive: true, force: true })
       },
     }
-  }
-  if (name === 'citus') {
-    const citus = citusCluster()
-    if (!citus) throw new Error('no Citus cluster in this run')
-    return openCitusBackend(citus, schema, schemas)
-  }
-  const server = pgServers().find((s) => serverName(s) === name)
-  if (!server) throw new Error(`no server ${name}`)
-  const dbName = randomName('db')
-  const admin = await connect(server.url)
-  await admin.query(`CREATE DATABASE ${dbName}`)
-  await admin.end()
-  const url = urlWith(server.url, { database: dbName })
-  const db = await openStore(url)
+  },
+}
+
+/** Every PostgreSQL server of the run (`pg12`, ..., `pg15-local`) and `citus` when installed. */
+export function serverBackends(): StoreTestBackend[] {
+  const citus = citusCluster()
+  return [
+    ...pgServers().map(serverBackend),
+    ...(citus ? [{ name: 'citus', capabilities: POSTGRES_CAPABILITIES, open: () => openCitus(citus) }] : []),
+  ]
+}
+
+/** A fresh store of `backend`, with the suite's defaults (schema names, roles, close). */
+export function openBackend(backend: StoreTestBackend): Promise<OpenedBackend> {
+  return openTarget(backend)
+}
+
+function serverBackend(server: ServerInfo): StoreTestBackend {
   return {
-    name,
-    db,
-    url,
-    schema,
-    asRole: (role, password) => loginAs(url, role, password),
-    async close() {
-      await db.end()
-      const c = await connect(server.url)
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(async () => {
-          await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [dbName])
-          await c.query(`DROP DATABASE IF EXISTS ${dbName}`)
-        })
-        for (const s of schemas) {
-          const { rows } = await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [
-            `${s}\\_%`,
-          ])
-          for (const r of rows) await c.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
-        }
-      } finally {
-        await c.end()
+    name: `pg${server.major}${server.kind === 'local' ? '-local' : ''}`,
+    capabilities: POSTGRES_CAPABILITIES,
+    async open(): Promise<StoreTestTarget> {
+      const schemas = new Schemas()
+      const dbName = randomName('db')
+      const admin = await connect(server.url)
+      await admin.query(`CREATE DATABASE ${dbName}`)
+      await admin.end()
+      const url = urlWith(server.url, { database: dbName })
+      const db = await openStore(url)
+      return {
+        db,
+        schema: () => schemas.next(),
+        asRole: (role, password) => loginAs(url, role, password),
+        async close() {
+          await db.end()
+          const c = await connect(server.url)
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(async () => {
+              await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [dbName])
+              await c.query(`DROP DATABASE IF EXISTS ${dbName}`)
+            })
+            for (const s of schemas.made) {
+              const { rows } = await c.query<{ rolname: string }>(
+                `SELECT rolname FROM pg_roles WHERE rolname LIKE $1`,
+                [`${s}\\_%`],
+              )
+              for (const r of rows) await c.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
+            }
+          } finally {
+            await c.end()
+          }
+        },
       }
     },
+  }
+}
+
+/** Random schema names, remembered so that close() drops their roles (which outlive a database). */
+class Schemas {
+  readonly made: string[] = []
+  next(): string {
+    const s = randomName('s')
+    this.made.push(s)
+    return s
   }
 }
 
@@ -127,19 +117,18 @@ async function loginAs(url: string, role: string, password: string | undefined):
  * metadata are per cluster, so a database per test would re-sync roles under running tests):
  * tests keep apart by their random schemas, whose roles close() drops.
  */
-async function openCitusBackend(citus: CitusInfo, schema: () => string, schemas: string[]): Promise<Backend> {
+async function openCitus(citus: CitusInfo): Promise<StoreTestTarget> {
+  const schemas = new Schemas()
   const db = await openStore(citus.url)
   return {
-    name: 'citus',
     db,
-    url: citus.url,
-    schema,
+    schema: () => schemas.next(),
     asRole: (role, password) => loginAs(citus.url, role, password),
     async close() {
       await db.end()
       const c = await connect(citus.url)
       try {
-        for (const s of schemas) {
+        for (const s of schemas.made) {
           await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`)
           const { rows } = await c.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [
             `${s}\\_%`,

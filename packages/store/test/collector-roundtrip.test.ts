@@ -4,12 +4,12 @@ import { collect, defaultCollectors } from '@pggraph/collector'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anyServer, connect } from '../../../test/servers/index.js'
 import { installStore, listSources, readSeries, writeSnapshot } from '../src/index.js'
-import { openBackend, type Backend } from './backends.js'
+import { openBackend, pgliteBackend, type Backend } from './backends.js'
 
 describe('collector snapshots in the store', () => {
   let b: Backend
   beforeAll(async () => {
-    b = await openBackend('pglite')
+    b = await openBackend(pgliteBackend)
   })
   afterAll(async () => {
     await b?.close()

@@ -1,11 +1,12 @@
-// The columnar write path (node-postgres): the rows of large metrics travel as two binary
-// arrays that the ingest function unnests. It must store exactly what the JSON path stores,
-// change nothing on a retry, and need nothing but EXECUTE on the ingest function. PGlite has no
-// columnar path: there the same tests check that the JSON path it keeps behaves identically.
+// The columnar write path (drivers with binary parameters, such as node-postgres): the rows of
+// large metrics travel as two binary arrays that the ingest function unnests. It must store
+// exactly what the JSON path stores, change nothing on a retry, and need nothing but EXECUTE on
+// the ingest function. Without binary parameters (PGlite) the same tests check that the JSON
+// path behaves identically.
 import type { MetricRow, Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installStore, writeSnapshot, type InstallResult } from '../src/index.js'
-import { backendNames, openBackend, type Backend, type RoleSession } from './backends.js'
+import { installStore, writeSnapshot, type InstallResult } from '../index.js'
+import { openTarget, type OpenedStore as Backend, type RoleSession, type StoreTestBackend } from './backend.js'
 import { snapshot, T0, tDatabase, testMetrics, tTables } from './fixtures.js'
 
 const MIN = 60_000
@@ -23,7 +24,14 @@ function trickyRows(n: number, seed: number): MetricRow[] {
   }))
 }
 
-describe.each(backendNames())('columnar write path on %s', (name) => {
+/** Registers these tests for `backend`. @internal */
+export function columnarSuite(backend: StoreTestBackend): void {
+  describe(`columnar write path on ${backend.name}`, () => columnarTests(backend))
+}
+
+function columnarTests(backend: StoreTestBackend): void {
+  const binary = backend.capabilities.binaryParams
+  const skipped = binary ? '' : ' (skipped: the driver sends no binary parameters; its JSON path is checked above)'
   let b: Backend
   let s: string
   let p1: InstallResult
@@ -34,7 +42,7 @@ describe.each(backendNames())('columnar write path on %s', (name) => {
   const ns2 = () => ({ schema: s, prefix: 'p2' })
 
   beforeAll(async () => {
-    b = await openBackend(name)
+    b = await openTarget(backend)
     s = b.schema()
     p1 = await installStore(b.db, { ...ns1(), metrics: testMetrics })
     await installStore(b.db, { ...ns2(), metrics: testMetrics })
@@ -78,32 +86,34 @@ describe.each(backendNames())('columnar write path on %s', (name) => {
     ])
   })
 
-  it('is what node-postgres uses: the columnar ingest function, in one transaction', async () => {
-    if (!b.url) return // PGlite: the JSON path, covered above
-    const columnar = `"${s}"."p1_ingest"(json, text[], double precision[])`
-    await b.db.query(`REVOKE EXECUTE ON FUNCTION ${columnar} FROM "${p1.writerRole}"`)
-    try {
-      await expect(
-        writeSnapshot(writer, ns1(), snapshot(T0 + MIN, { test_tables: tableLike(20) })),
-      ).rejects.toMatchObject({ code: 'PERMISSION' })
-      // Small metrics still go inline, through the JSON form.
-      expect(await writeSnapshot(writer, ns1(), snapshot(T0 + MIN, { test_tables: tableLike(3) }))).toMatchObject({
-        written: true,
-        rows: 3,
+  it.skipIf(!binary)(
+    `is what binary parameters use: the columnar ingest function, in one transaction${skipped}`,
+    async () => {
+      const columnar = `"${s}"."p1_ingest"(json, text[], double precision[])`
+      await b.db.query(`REVOKE EXECUTE ON FUNCTION ${columnar} FROM "${p1.writerRole}"`)
+      try {
+        await expect(
+          writeSnapshot(writer, ns1(), snapshot(T0 + MIN, { test_tables: tableLike(20) })),
+        ).rejects.toMatchObject({ code: 'PERMISSION' })
+        // Small metrics still go inline, through the JSON form.
+        expect(await writeSnapshot(writer, ns1(), snapshot(T0 + MIN, { test_tables: tableLike(3) }))).toMatchObject({
+          written: true,
+          rows: 3,
+        })
+      } finally {
+        await b.db.query(`GRANT EXECUTE ON FUNCTION ${columnar} TO "${p1.writerRole}"`)
+      }
+      // All or nothing: a value the table refuses rolls the whole snapshot back.
+      const bad = tableLike(20).map((r, i) => (i === 7 ? { ...r, seq_scan: 'not a number' } : r))
+      await expect(writeSnapshot(b.db, ns1(), snapshot(T0 + 1.5 * MIN, { test_tables: bad }))).rejects.toMatchObject({
+        code: 'INVALID_SNAPSHOT',
       })
-    } finally {
-      await b.db.query(`GRANT EXECUTE ON FUNCTION ${columnar} TO "${p1.writerRole}"`)
-    }
-    // All or nothing: a value the table refuses rolls the whole snapshot back.
-    const bad = tableLike(20).map((r, i) => (i === 7 ? { ...r, seq_scan: 'not a number' } : r))
-    await expect(writeSnapshot(b.db, ns1(), snapshot(T0 + 1.5 * MIN, { test_tables: bad }))).rejects.toMatchObject({
-      code: 'INVALID_SNAPSHOT',
-    })
-    const kept = await b.db.query(`SELECT 1 FROM "${s}"."p1_snapshots" WHERE "time" = $1`, [
-      new Date(T0 + 1.5 * MIN).toISOString(),
-    ])
-    expect(kept.rows).toEqual([])
-  })
+      const kept = await b.db.query(`SELECT 1 FROM "${s}"."p1_snapshots" WHERE "time" = $1`, [
+        new Date(T0 + 1.5 * MIN).toISOString(),
+      ])
+      expect(kept.rows).toEqual([])
+    },
+  )
 
   it('a retry, a duplicate label set and a future date change nothing', async () => {
     const t = T0 + 2 * MIN
@@ -148,22 +158,24 @@ describe.each(backendNames())('columnar write path on %s', (name) => {
     expect(got.rows[0]!.s).toBe(rows.reduce((x, r) => x + r.idx_scan, 0))
   })
 
-  it('falls back to the all-JSON form on a store installed before the columnar one', async () => {
-    if (!b.url) return
-    const ns3 = { schema: s, prefix: 'p3' }
-    await installStore(b.db, { ...ns3, metrics: testMetrics })
-    // An older store has only ingest(json); this stand-in reports how many rows the JSON carried.
-    await b.db.query(`DROP FUNCTION "${s}"."p3_ingest"(json, text[], double precision[])`)
-    await b.db.query(
-      `CREATE OR REPLACE FUNCTION "${s}"."p3_ingest"(_snap json) RETURNS jsonb LANGUAGE sql
+  it.skipIf(!binary)(
+    `falls back to the all-JSON form on a store installed before the columnar one${skipped}`,
+    async () => {
+      const ns3 = { schema: s, prefix: 'p3' }
+      await installStore(b.db, { ...ns3, metrics: testMetrics })
+      // An older store has only ingest(json); this stand-in reports how many rows the JSON carried.
+      await b.db.query(`DROP FUNCTION "${s}"."p3_ingest"(json, text[], double precision[])`)
+      await b.db.query(
+        `CREATE OR REPLACE FUNCTION "${s}"."p3_ingest"(_snap json) RETURNS jsonb LANGUAGE sql
          AS $$ SELECT jsonb_build_object('written', true, 'rows', json_array_length($1->'metrics'->'test_tables')) $$`,
-    )
-    expect(await writeSnapshot(b.db, ns3, snapshot(T0, { test_tables: tableLike(20) }))).toMatchObject({
-      written: true,
-      rows: 20,
-    })
-  })
-})
+      )
+      expect(await writeSnapshot(b.db, ns3, snapshot(T0, { test_tables: tableLike(20) }))).toMatchObject({
+        written: true,
+        rows: 20,
+      })
+    },
+  )
+}
 
 function tableLike(n: number): MetricRow[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -3,19 +3,24 @@
 // every reset, instead of a million rows over the wire.
 import { seriesQuery } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installStore, readSeries, writeSnapshot } from '../src/index.js'
-import { EVENT_BUCKETS, MAX_EVENTS } from '../src/series.js'
-import { backendNames, openBackend, type Backend } from './backends.js'
+import { installStore, readSeries, writeSnapshot } from '../index.js'
+import { EVENT_BUCKETS, MAX_EVENTS } from '../series.js'
+import { openTarget, type OpenedStore as Backend, type StoreTestBackend } from './backend.js'
 import { snapshot, T0, tDatabase, testMetrics } from './fixtures.js'
 
 const HOUR = 3_600_000
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
 
-describe.each(backendNames())('events beyond the bound on %s', (name) => {
+/** Registers these tests for `backend`. @internal */
+export function eventsSuite(backend: StoreTestBackend): void {
+  describe(`events beyond the bound on ${backend.name}`, () => eventBoundTests(backend))
+}
+
+function eventBoundTests(backend: StoreTestBackend): void {
   let b: Backend
   let schema: string
   beforeAll(async () => {
-    b = await openBackend(name)
+    b = await openTarget(backend)
     schema = b.schema()
     await installStore(b.db, { schema, prefix: 'p1', metrics: testMetrics })
     await writeSnapshot(b.db, { schema, prefix: 'p1' }, snapshot(T0, { test_database: row }))
@@ -62,4 +67,4 @@ describe.each(backendNames())('events beyond the bound on %s', (name) => {
     expect(resets.some((e) => /^test_database reset ×\d+ \(/.test(e.label))).toBe(true)
     expect(MAX_EVENTS).toBeLessThan(20_003)
   })
-})
+}

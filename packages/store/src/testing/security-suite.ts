@@ -10,8 +10,8 @@ import {
   recordSourceError,
   writeSnapshot,
   type InstallResult,
-} from '../src/index.js'
-import { backendNames, openBackend, type Backend, type RoleSession } from './backends.js'
+} from '../index.js'
+import { openTarget, type OpenedStore as Backend, type RoleSession, type StoreTestBackend } from './backend.js'
 import { snapshot, T0, tDatabase, testMetrics } from './fixtures.js'
 
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
@@ -25,7 +25,12 @@ async function denied(session: RoleSession, sql: string, params?: unknown[]): Pr
   expect(sqlStateOf(err), `${sql}: ${String((err as Error).message)}`).toBe('42501')
 }
 
-describe.each(backendNames())('least privilege on %s', (name) => {
+/** Registers these tests for `backend`. @internal */
+export function securitySuite(backend: StoreTestBackend): void {
+  describe(`least privilege on ${backend.name}`, () => leastPrivilegeTests(backend))
+}
+
+function leastPrivilegeTests(backend: StoreTestBackend): void {
   let b: Backend
   let s1: string
   let s2: string
@@ -35,7 +40,7 @@ describe.each(backendNames())('least privilege on %s', (name) => {
   const readerPassword = 'reader-secret-Ü1'
 
   beforeAll(async () => {
-    b = await openBackend(name)
+    b = await openTarget(backend)
     s1 = b.schema()
     s2 = b.schema()
     p1 = await installStore(b.db, { schema: s1, prefix: 'p1', metrics: testMetrics, readerPassword })
@@ -156,4 +161,4 @@ describe.each(backendNames())('least privilege on %s', (name) => {
       { code: 'PERMISSION' },
     )
   })
-})
+}

@@ -9,8 +9,8 @@ import {
   recordSourceError,
   writeSnapshot,
   type Namespace,
-} from '../src/index.js'
-import { openBackend, backendNames, type Backend } from './backends.js'
+} from '../index.js'
+import { openTarget, type OpenedStore as Backend, type StoreTestBackend } from './backend.js'
 import { myWal, OLD_START, snapshot, START, T0, tableRows, tDatabase, testMetrics, tTables } from './fixtures.js'
 
 const MIN = 60_000
@@ -20,13 +20,22 @@ async function count(db: Queryable, table: string): Promise<number> {
   return rows[0]!.n
 }
 
-describe.each(backendNames())('store on %s', (name) => {
+/** Registers these tests for `backend`. @internal */
+export function storeSuite(backend: StoreTestBackend): void {
+  describe(`store on ${backend.name}`, () => storeTests(backend))
+}
+
+function storeTests(backend: StoreTestBackend): void {
   let b: Backend
   beforeAll(async () => {
-    b = await openBackend(name)
+    b = await openTarget(backend)
   })
   afterAll(async () => {
     await b?.close()
+  })
+
+  it('declares the capabilities the backend says it has', () => {
+    expect(b.db.capabilities).toEqual(backend.capabilities)
   })
 
   it('installs idempotently: the second run changes nothing', async () => {
@@ -369,38 +378,4 @@ describe.each(backendNames())('store on %s', (name) => {
     } as const satisfies MetricDefinition
     await expect(installStore(b.db, { ...ns, metrics: [changedLabels] })).rejects.toMatchObject({ code: 'CONFIG' })
   })
-})
-
-describe('names are refused before any SQL runs', () => {
-  const noSql: Queryable = {
-    query: () => {
-      throw new Error('SQL was sent')
-    },
-  }
-  it.each([
-    ['Acme', 'db1'],
-    ['acme', 'db-1'],
-    ['acme"; DROP SCHEMA x; --', 'db1'],
-    ['select', 'db1'],
-    ['acme', 'pggraph'],
-    ['acme', 'x'.repeat(51)],
-    ['a'.repeat(60), 'db1'],
-  ])('schema %j prefix %j', async (schema, prefix) => {
-    await expect(installStore(noSql, { schema, prefix, metrics: testMetrics })).rejects.toMatchObject({
-      code: 'CONFIG',
-    })
-    await expect(writeSnapshot(noSql, { schema, prefix }, snapshot(T0, {}))).rejects.toMatchObject({ code: 'CONFIG' })
-  })
-  it('leaves room in the prefix for the longest metric table partition name', async () => {
-    // test_database + _YYYYMMDD = 22 bytes, plus "_": a prefix of 40 fits 63 bytes, 41 does not.
-    await expect(
-      installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(41), metrics: testMetrics }),
-    ).rejects.toMatchObject({
-      code: 'CONFIG',
-      message: expect.stringMatching(/at most 40 fit/),
-    })
-    await expect(installStore(noSql, { schema: 'acme', prefix: 'x'.repeat(40), metrics: testMetrics })).rejects.toThrow(
-      'SQL was sent',
-    )
-  })
-})
+}

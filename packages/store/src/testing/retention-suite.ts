@@ -1,8 +1,8 @@
 // Hourly rollups and retention: rolled-up series equal the raw ones, pruning drops whole days.
 import type { Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { installStore, listSources, pruneStore, readSeries, rollupStore, writeSnapshot } from '../src/index.js'
-import { backendNames, openBackend, type Backend } from './backends.js'
+import { installStore, listSources, pruneStore, readSeries, rollupStore, writeSnapshot } from '../index.js'
+import { openTarget, type OpenedStore as Backend, type StoreTestBackend } from './backend.js'
 import { partitionName, snapshot, START, T0, tableRows, testMetrics } from './fixtures.js'
 
 const MIN = 60_000
@@ -12,10 +12,16 @@ async function count(db: Queryable, table: string): Promise<number> {
   return rows[0]!.n
 }
 
-describe.each(backendNames())('rollups on %s', (name) => {
+/** Registers these tests for `backend`. @internal */
+export function retentionSuite(backend: StoreTestBackend): void {
+  describe(`rollups on ${backend.name}`, () => rollupTests(backend))
+  describe(`retention on ${backend.name}`, () => retentionTests(backend))
+}
+
+function rollupTests(backend: StoreTestBackend): void {
   let b: Backend
   beforeAll(async () => {
-    b = await openBackend(name)
+    b = await openTarget(backend)
   })
   afterAll(async () => {
     await b?.close()
@@ -118,12 +124,12 @@ describe.each(backendNames())('rollups on %s', (name) => {
     await pruneStore(b.db, ns, { olderThan: new Date(T0 + 24 * H), rollupsOlderThan: new Date(T0 + 24 * H) })
     expect((await readSeries(b.db, ns, q)).series).toEqual([])
   })
-})
+}
 
-describe.each(backendNames())('retention on %s', (name) => {
+function retentionTests(backend: StoreTestBackend): void {
   let b: Backend
   beforeAll(async () => {
-    b = await openBackend(name)
+    b = await openTarget(backend)
   })
   afterAll(async () => {
     await b?.close()
@@ -172,4 +178,4 @@ describe.each(backendNames())('retention on %s', (name) => {
     await writeSnapshot(b.db, ns, snapshot(T0, { test_tables: tableRows(1, 1) }))
     expect(await parts()).toContain(partitionName('db1_test_tables', T0 + 0 * DAY))
   })
-})
+}
