@@ -1,8 +1,11 @@
+import type { Renderer } from '@pggraph/core'
 import { describe, expect, it } from 'vitest'
 import { syntheticSet } from '../test/fixtures.js'
 import type { GraphName } from './catalog/index.js'
-import { createRenderPool, renderDashboard } from './dashboard.js'
+import { createRenderPool, renderDashboard, type RenderPool } from './dashboard.js'
+import { pngRenderer } from './png.js'
 import { renderGraph } from './render.js'
+import { vegaLiteRenderer } from './vega-lite-renderer.js'
 
 const names: GraphName[] = ['database.transactions', 'activity.connections', 'wal.bytes', 'statements.total_time']
 const opts = { width: 480, height: 180 } as const
@@ -30,6 +33,53 @@ describe('renderDashboard', () => {
     } finally {
       await pool.close()
     }
+  })
+})
+
+describe('renderDashboard with any renderer or pool', () => {
+  const data = new Map(names.map((n) => [n, syntheticSet(n)]))
+
+  it('renders with the renderer it is given, the bytes renderGraph gives with it', async () => {
+    const renderer = vegaLiteRenderer()
+    const out = await renderDashboard(names, data, { ...opts, renderer })
+    for (const n of names) expect(out.get(n)).toBe(await renderGraph(n, data.get(n)!, { ...opts, renderer }))
+    const png = await renderDashboard(names.slice(0, 1), data, { ...opts, renderer: pngRenderer() })
+    expect(png.get(names[0]!)).toEqual(await renderGraph(names[0]!, data.get(names[0]!)!, { ...opts, format: 'png' }))
+  })
+
+  it('uses a pool that is not its own class, every graph at once', async () => {
+    const inner = vegaLiteRenderer()
+    let running = 0
+    let most = 0
+    const pool: RenderPool = {
+      name: 'counting-pool',
+      mediaType: inner.mediaType,
+      size: 3,
+      async render(spec, size) {
+        most = Math.max(most, ++running)
+        await new Promise((r) => setTimeout(r, 5))
+        running--
+        return inner.render(spec, size)
+      },
+      close: async () => {},
+    }
+    const out = await renderDashboard(names, data, { ...opts, pool })
+    expect(most).toBe(names.length)
+    expect([...out.values()]).toEqual(
+      await Promise.all(names.map((n) => renderGraph(n, data.get(n)!, { ...opts, renderer: inner }))),
+    )
+  })
+
+  it('refuses a pool and a renderer together, and workers with either', async () => {
+    const renderer: Renderer<string> = vegaLiteRenderer()
+    const pool = { ...renderer, size: 1, close: async () => {} }
+    await expect(renderDashboard(names, data, { ...opts, renderer, pool })).rejects.toMatchObject({ code: 'CONFIG' })
+    await expect(renderDashboard(names, data, { ...opts, renderer, workers: 2 })).rejects.toMatchObject({
+      code: 'CONFIG',
+    })
+    await expect(
+      renderGraph(names[0]!, data.get(names[0]!)!, { ...opts, renderer, format: 'png' } as never),
+    ).rejects.toMatchObject({ code: 'CONFIG' })
   })
 })
 

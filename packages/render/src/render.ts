@@ -1,4 +1,4 @@
-import type { GraphSpec, RenderOptions, SeriesSet } from '@pggraph/core'
+import { PggraphError, type GraphSpec, type RenderOptions, type Renderer, type SeriesSet } from '@pggraph/core'
 import type { GraphName } from './catalog/index.js'
 import type { GraphDefinition, GraphSpecOptions } from './graph.js'
 import { resolveGraph, type GraphData } from './load.js'
@@ -30,7 +30,7 @@ export function graphSpec(
   })
 }
 
-/** Options of {@link renderGraph}: size, theme, output format, and data handling. */
+/** Options of {@link renderGraph}: size, theme, output format or renderer, and data handling. */
 export interface RenderGraphOptions extends GraphSpecOptions {
   /** `svg` (default) returns a string, `png` returns bytes. */
   readonly format?: 'svg' | 'png'
@@ -41,15 +41,22 @@ export interface RenderGraphOptions extends GraphSpecOptions {
 const svgRenderer = vegaSvgRenderer()
 
 /**
- * Render a catalog graph (or your own {@link GraphDefinition}) to SVG or PNG. Same input, same
- * bytes: times in UTC, DejaVu Sans, stable ids, no clock reads.
+ * Render a catalog graph (or your own {@link GraphDefinition}) to SVG or PNG, or with any
+ * {@link Renderer} (`options.renderer`, in place of `format`). Same input, same bytes: times in
+ * UTC, DejaVu Sans, stable ids, no clock reads.
  *
  * @example
  * ```ts
  * const svg = await renderGraph('database.transactions', set, { width: 800, height: 240, theme: 'light' })
  * const png = await renderGraph('database.transactions', set, { width: 800, height: 240, format: 'png' })
+ * const json = await renderGraph('database.transactions', set, { width: 800, height: 240, renderer: vegaLiteRenderer() })
  * ```
  */
+export function renderGraph<Out>(
+  graph: GraphName | GraphDefinition,
+  data: SeriesSet | GraphData,
+  options: RenderGraphOptions & { renderer: Renderer<Out> },
+): Promise<Out>
 export function renderGraph(
   graph: GraphName | GraphDefinition,
   data: SeriesSet | GraphData,
@@ -68,15 +75,21 @@ export function renderGraph(
 export async function renderGraph(
   graph: GraphName | GraphDefinition,
   data: SeriesSet | GraphData,
-  options: RenderGraphOptions,
-): Promise<string | Uint8Array> {
+  options: RenderGraphOptions & { renderer?: Renderer<unknown> },
+): Promise<unknown> {
+  if (options.renderer && (options.format !== undefined || options.scale !== undefined))
+    throw new PggraphError(
+      'CONFIG',
+      'renderGraph takes a renderer or a format (and scale), not both: pass pngRenderer({ scale }) as the renderer.',
+    )
   const spec = graphSpec(graph, data, options)
   const size: RenderOptions = {
     width: options.width,
     height: options.height,
     ...(options.theme ? { theme: options.theme } : {}),
   }
-  if (options.format === 'png')
-    return pngRenderer(options.scale === undefined ? {} : { scale: options.scale }).render(spec, size)
-  return svgRenderer.render(spec, size)
+  const renderer =
+    options.renderer ??
+    (options.format === 'png' ? pngRenderer(options.scale === undefined ? {} : { scale: options.scale }) : svgRenderer)
+  return renderer.render(spec, size)
 }

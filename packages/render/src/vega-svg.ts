@@ -47,12 +47,28 @@ export async function vegaLiteToSvg(spec: GraphSpec): Promise<string> {
  */
 export function vegaSvgRenderer(): Renderer<string> {
   return {
-    name: 'vega-svg',
-    mediaType: 'image/svg+xml',
-    async render(spec, options) {
-      const sized = sizedSpec(spec, options)
-      const { title, desc } = specText(sized)
-      return finishSvg(await vegaLiteToSvg(sized), title, desc)
-    },
+    name: VEGA_SVG,
+    mediaType: SVG_MEDIA_TYPE,
+    render: (spec, options) => renderSvg(spec, options, vegaLiteToSvg),
   }
+}
+
+/** Name and media type of the Vega SVG renderer, wherever Vega runs (this thread or a worker). @internal */
+export const VEGA_SVG = 'vega-svg'
+/** @internal */
+export const SVG_MEDIA_TYPE = 'image/svg+xml'
+
+/**
+ * The Vega SVG renderer's steps around Vega itself: size the spec, have `raw` turn it into
+ * Vega's SVG (in this thread or on a worker), and finish that (stable ids, `<title>`, `<desc>`).
+ * @internal
+ */
+export async function renderSvg(
+  spec: GraphSpec,
+  options: RenderOptions,
+  raw: (sized: GraphSpec) => Promise<string>,
+): Promise<string> {
+  const sized = sizedSpec(spec, options)
+  const { title, desc } = specText(sized)
+  return finishSvg(await raw(sized), title, desc)
 }

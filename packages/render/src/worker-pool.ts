@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads'
-import { PggraphError, type GraphSpec } from '@pggraph/core'
+import { PggraphError, type GraphSpec, type RenderOptions } from '@pggraph/core'
+import type { RenderPool } from './dashboard.js'
+import { renderSvg, SVG_MEDIA_TYPE, VEGA_SVG } from './vega-svg.js'
 
 const WARM_UP: GraphSpec = {
   width: 100,
@@ -34,10 +36,13 @@ function startWorker(): Worker {
 
 /**
  * A pool of worker threads turning Vega-Lite specs into raw SVG (Vega's work, the expensive
- * part), so dashboards use every core. Keep one for the life of a server: a worker costs a
- * fraction of a second to start and warm up. @internal
+ * part), so dashboards use every core: the Vega SVG renderer, same bytes, on other threads.
+ * Keep one for the life of a server: a worker costs a fraction of a second to start and warm
+ * up. @internal
  */
-export class WorkerPool {
+export class WorkerPool implements RenderPool {
+  readonly name = VEGA_SVG
+  readonly mediaType = SVG_MEDIA_TYPE
   readonly #idle: Worker[] = []
   readonly #all: Worker[] = []
   readonly #queue: Job[] = []
@@ -88,7 +93,12 @@ export class WorkerPool {
       job.reject(new PggraphError('RENDER', `The graph was not rendered: ${why}.`))
   }
 
-  /** Render one spec on the next free worker. */
+  /** Render `spec` to SVG on the next free worker, exactly as `vegaSvgRenderer` does in this thread. */
+  render(spec: GraphSpec, options: RenderOptions): Promise<string> {
+    return renderSvg(spec, options, (sized) => this.run(sized))
+  }
+
+  /** Vega's raw SVG of a sized spec, on the next free worker. */
   run(spec: GraphSpec): Promise<string> {
     if (this.#closed || this.#all.length === 0) {
       return Promise.reject(

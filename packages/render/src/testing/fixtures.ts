@@ -2,7 +2,7 @@
 // the golden files, the docs pictures and the benchmarks. No clock reads, seeded randomness.
 import { builtinMetrics } from '@pggraph/collector/definitions'
 import type { Series, SeriesEvent, SeriesPoint, SeriesSet, Unit, ValueColumn } from '@pggraph/core'
-import { graphCatalog, type GraphName } from '../src/index.js'
+import { graphCatalog, type GraphName } from '../catalog/index.js'
 
 /** A fixed start: 2026-11-01 00:00 UTC. */
 export const T0 = Date.UTC(2026, 10, 1)
