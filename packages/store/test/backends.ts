@@ -19,9 +19,9 @@ import { PGLITE_CAPABILITIES } from '../src/drivers/pglite.js'
 import { POSTGRES_CAPABILITIES } from '../src/drivers/postgres.js'
 import { openStore } from '../src/index.js'
 import type { RoleSession, StoreTestBackend, StoreTestTarget } from '../src/testing.js'
-import { openTarget, type OpenedStore as OpenedBackend } from '../src/testing/backend.js'
+import { openTarget, type OpenedStore } from '../src/testing/backend.js'
 
-export type { OpenedBackend as Backend, RoleSession }
+export type { RoleSession }
 
 /** The embedded store: a fresh PGlite folder per group of tests. */
 export const pgliteBackend: StoreTestBackend = {
@@ -49,16 +49,29 @@ export function serverBackends(): StoreTestBackend[] {
   ]
 }
 
-/** A fresh store of `backend`, with the suite's defaults (schema names, roles, close). */
-export function openBackend(backend: StoreTestBackend): Promise<OpenedBackend> {
-  return openTarget(backend)
+/** A fresh store with the suite's defaults, and the URL of its database (servers only). */
+export interface Backend extends OpenedStore {
+  readonly url: string | undefined
+}
+
+/** What a server backend opens: the suite's target plus the URL of the fresh database. */
+interface ServerTarget extends StoreTestTarget {
+  readonly url?: string
+}
+
+/** A fresh store of `backend` (or of the backend called so: `pglite`, `pg15-local`, `citus`). */
+export async function openBackend(which: string | StoreTestBackend): Promise<Backend> {
+  const backend = typeof which === 'string' ? [pgliteBackend, ...serverBackends()].find((b) => b.name === which) : which
+  if (!backend) throw new Error(`no store backend ${String(which)}`)
+  const target: ServerTarget = await backend.open()
+  return { ...(await openTarget({ ...backend, open: async () => target })), url: target.url }
 }
 
 function serverBackend(server: ServerInfo): StoreTestBackend {
   return {
     name: `pg${server.major}${server.kind === 'local' ? '-local' : ''}`,
     capabilities: POSTGRES_CAPABILITIES,
-    async open(): Promise<StoreTestTarget> {
+    async open(): Promise<ServerTarget> {
       const schemas = new Schemas()
       const dbName = randomName('db')
       const admin = await connect(server.url)
@@ -68,6 +81,7 @@ function serverBackend(server: ServerInfo): StoreTestBackend {
       const db = await openStore(url)
       return {
         db,
+        url,
         schema: () => schemas.next(),
         asRole: (role, password) => loginAs(url, role, password),
         async close() {
@@ -117,11 +131,12 @@ async function loginAs(url: string, role: string, password: string | undefined):
  * metadata are per cluster, so a database per test would re-sync roles under running tests):
  * tests keep apart by their random schemas, whose roles close() drops.
  */
-async function openCitus(citus: CitusInfo): Promise<StoreTestTarget> {
+async function openCitus(citus: CitusInfo): Promise<ServerTarget> {
   const schemas = new Schemas()
   const db = await openStore(citus.url)
   return {
     db,
+    url: citus.url,
     schema: () => schemas.next(),
     asRole: (role, password) => loginAs(citus.url, role, password),
     async close() {
