@@ -49,6 +49,11 @@ export function serverBackends(): StoreTestBackend[] {
   ]
 }
 
+/** Backend names for describe.each: `pglite`, `pg12`, ..., `pg15-local`, and `citus` when installed. */
+export function backendNames(): string[] {
+  return [pgliteBackend, ...serverBackends()].map((b) => b.name)
+}
+
 /** A fresh store with the suite's defaults, and the URL of its database (servers only). */
 export interface Backend extends OpenedStore {
   readonly url: string | undefined
