@@ -78,6 +78,17 @@ describe('install, then check', () => {
     const again = await runCli([...args, '--yes'])
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(new RegExp(`^Already installed: ${schema}\\.web1 is up to date`, 'm'))
+    expect(again.stdout).toMatch(/^Ingest limits of \S+: maxPayloadBytes 67108864, maxMetrics 200, .*maxAgeDays 90\.$/m)
+    // Ingest limits per prefix: a bad one is refused before anything changes; good ones are kept.
+    const bad = await runCli([...args, '--yes', '--max-rows-per-metric', '0'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--max-rows-per-metric must be a whole number of at least 1 \(got "0"\)/)
+    const limited = await runCli([...args, '--yes', '--max-age-days', '30', '--max-payload-bytes', '128MiB'])
+    expect(limited.code, limited.stderr).toBe(0)
+    expect(limited.stdout).toMatch(/maxPayloadBytes 134217728, .*maxAgeDays 30\.$/m)
+    const kept = await runCli([...args, '--yes'])
+    expect(kept.stdout).toMatch(/Already installed/)
+    expect(kept.stdout).toMatch(/maxAgeDays 30\.$/m)
 
     // The config block as printed (indented), plus where this test keeps its spool.
     const block = /^ +(# pggraph-bridge configuration[\s\S]*?)\n\n/m.exec(first.stdout)![1]!

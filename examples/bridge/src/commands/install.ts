@@ -1,11 +1,14 @@
 import { PggraphError, validateIdentifier } from '@pggraph/core'
 import {
+  DEFAULT_INGEST_LIMITS,
   DEFAULT_LOCK_TIMEOUT_MS,
   DEFAULT_ROLE_BUDGETS,
+  INGEST_LIMIT_NAMES,
   defaultRoles,
   installInstructions,
   installStore,
   openStore,
+  type IngestLimits,
   type InstallOptions,
   type InstallResult,
   type StoreConnection,
@@ -13,7 +16,7 @@ import {
 import { Prompter } from '../prompt.js'
 import { explainTlsError, storeLink, type StoreLink } from '../tls.js'
 import { redactUrl, shortUrl } from '../target.js'
-import { formatDuration, parseDuration } from '../units.js'
+import { formatDuration, parseBytes, parseDuration } from '../units.js'
 import { EXIT, parse, type Io } from './shared.js'
 
 /** The `--help` text of `pggraph-bridge install`. */
@@ -47,11 +50,42 @@ applies without asking (for scripts; then every value must be given).
   --ca-file PATH       CA of the store's certificate, to verify --store; also written as ca_file
                        in the printed bridge config (copy the file to the same path) [PGGRAPH_CA_FILE]
   --insecure           Connect to --store without TLS (a store on this host) [PGGRAPH_INSECURE]
+${limitFlagHelp()}
   -y, --yes            Apply without asking
   -h, --help           This help
 
 Example:
   pggraph-bridge install --store postgres://postgres@localhost/pggraph --insecure --schema acme --prefix web1 --yes`
+
+/** `maxRowsPerMetric` → `max-rows-per-metric`: each ingest limit's flag. */
+function limitFlag(name: keyof IngestLimits): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+function limitFlagHelp(): string {
+  const lines = INGEST_LIMIT_NAMES.map((n) => {
+    const flag = `--${limitFlag(n)} ${n === 'maxPayloadBytes' ? 'SIZE' : 'N'}`
+    return `  ${flag.padEnd(30)}Ingest limit ${n} of this prefix (default ${DEFAULT_INGEST_LIMITS[n]}${n === 'maxPayloadBytes' ? ', e.g. 128MiB' : ''})`
+  })
+  return `${lines.join('\n')}\n                       The store refuses a snapshot over any of them; a re-install keeps what was set.`
+}
+
+/** The ingest limits given as flags (sizes for maxPayloadBytes, whole numbers otherwise). */
+function limitsFrom(str: (k: string) => string | undefined): Partial<IngestLimits> | undefined {
+  const limits: Partial<Record<keyof IngestLimits, number>> = {}
+  for (const n of INGEST_LIMIT_NAMES) {
+    const text = str(limitFlag(n))
+    if (text === undefined) continue
+    const v = n === 'maxPayloadBytes' ? parseBytes(text) : /^\d+$/.test(text.trim()) ? Number(text) : undefined
+    if (v === undefined || v < 1)
+      throw new PggraphError(
+        'CONFIG',
+        `--${limitFlag(n)} must be ${n === 'maxPayloadBytes' ? 'a size such as 128MiB' : 'a whole number'} of at least 1 (got ${JSON.stringify(text)}).`,
+      )
+    limits[n] = v
+  }
+  return Object.keys(limits).length ? limits : undefined
+}
 
 /** `pggraph-bridge install`. */
 export async function installCommand(args: readonly string[], io: Io): Promise<number> {
@@ -71,6 +105,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     'bridge-store-host': { type: 'string' },
     'ca-file': { type: 'string' },
     insecure: { type: 'boolean' },
+    ...Object.fromEntries(INGEST_LIMIT_NAMES.map((n) => [limitFlag(n), { type: 'string' as const }])),
     yes: { type: 'boolean', short: 'y' },
     help: { type: 'boolean', short: 'h' },
   })
@@ -128,6 +163,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     }
     validateIdentifier(schema, 'schema')
     validateIdentifier(prefix, 'prefix')
+    const limits = limitsFrom(str)
     if (writerRole) validateIdentifier(writerRole, 'role')
     if (readerRole) validateIdentifier(readerRole, 'role')
     if (ownerRole) validateIdentifier(ownerRole, 'role')
@@ -143,6 +179,12 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
       `  writer role ${writerRole ?? defaultRoles({ schema: schema!, prefix: prefix! }).writer}: may only add snapshots for ${schema}.${prefix} (password generated if the role is new)`,
     )
     io.out(`  reader role ${readerRole ?? `${schema}_reader`}: may only read schema ${schema}`)
+    if (limits)
+      io.out(
+        `  ingest limits: ${Object.entries(limits)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} (the others as before, else the defaults)`,
+      )
     if (prompter && !(await prompter.confirm('Apply?'))) {
       io.out('Nothing changed.')
       return EXIT.failed
@@ -157,6 +199,7 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
       ...(readerRole ? { readerRole } : {}),
       ...(ownerRole ? { ownerRole } : {}),
       ...budgets,
+      ...(limits ? { limits } : {}),
     })
     io.out(
       result.unchanged
@@ -167,6 +210,9 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
     if (result.revoked.length)
       io.err(`pggraph-bridge: warning: EXECUTE taken from roles that are not the writer: ${result.revoked.join('; ')}`)
     if (result.hardening.includes('keeps')) io.err(`pggraph-bridge: warning: hardening ${result.hardening}`)
+    io.out(
+      `Ingest limits of ${schema}.${prefix}: ${INGEST_LIMIT_NAMES.map((n) => `${n} ${result.limits[n]}`).join(', ')}.`,
+    )
     const configPath = `/etc/pggraph/${schema}.${prefix}.toml`
     const storeUrl = store!.startsWith('pglite:') ? undefined : new URL(link.url)
     const socketDir = link.mode === 'local' ? storeUrl?.searchParams.get('host') : undefined
