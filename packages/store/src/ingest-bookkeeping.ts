@@ -47,8 +47,6 @@ export function afterRowsPart(ns: Namespace): PlpgsqlPart {
   IF (SELECT start_time FROM ${snapshots} WHERE "time" < _t ORDER BY "time" DESC LIMIT 1) IS DISTINCT FROM _start THEN
     INSERT INTO ${prefixedTable(ns, 'epochs')} (first_seen, start_time) VALUES (_t, _start) ON CONFLICT DO NOTHING;
   END IF;
-  INSERT INTO ${prefixedTable(ns, 'starts')} (start_time, first_seen) VALUES (_start, _t)
-    ON CONFLICT (start_time) DO NOTHING;
   UPDATE ${snapshots} SET rows = _n WHERE "time" = _t;
 
   -- Hourly rollups: the first snapshot of a new hour rolls up the hours before it; a late

@@ -77,21 +77,6 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
-    id: '0002_starts',
-    scope: 'prefix',
-    async up(db, ns) {
-      // Server start times, one row each: restarts for graphs and rate resets without scanning
-      // every snapshot. Filled by the ingest function; backfilled here from existing snapshots.
-      await db.query(`CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, 'starts')} (
-        start_time timestamptz PRIMARY KEY,
-        first_seen timestamptz NOT NULL)`)
-      await db.query(
-        `INSERT INTO ${prefixedTable(ns, 'starts')} (start_time, first_seen)
-         SELECT start_time, min("time") FROM ${prefixedTable(ns, 'snapshots')} GROUP BY start_time ON CONFLICT DO NOTHING`,
-      )
-    },
-  },
-  {
     id: '0003_rollup_until',
     scope: 'schema',
     async up(db, ns) {
@@ -135,6 +120,15 @@ export const MIGRATIONS: readonly Migration[] = [
     async up(db, ns) {
       // Per-prefix overrides of the ingest limits (install's limits option); NULL: the defaults.
       await db.query(`ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS ingest_limits jsonb`)
+    },
+  },
+  {
+    id: '0007_drop_starts',
+    scope: 'prefix',
+    async up(db, ns) {
+      // <prefix>_starts (migration 0002 of stores installed before) was superseded by
+      // <prefix>_epochs, which also sees a switch back to an earlier server; nothing reads it.
+      await db.query(`DROP TABLE IF EXISTS ${prefixedTable(ns, 'starts')}`)
     },
   },
 ]

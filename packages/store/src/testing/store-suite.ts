@@ -44,11 +44,11 @@ function storeTests(backend: StoreTestBackend): void {
     expect(first.migrations).toEqual([
       'schema:0001_sources',
       'db1:0001_snapshots',
-      'db1:0002_starts',
       'schema:0003_rollup_until',
       'schema:0004_rollup_dirty_from',
       'db1:0005_epochs',
       'schema:0006_ingest_limits',
+      'db1:0007_drop_starts',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
@@ -85,6 +85,33 @@ function storeTests(backend: StoreTestBackend): void {
     const third = await installStore(b.db, { schema, prefix: 'db1', metrics: testMetrics, readerPassword: 'secret' })
     expect(third.roles[2]).toEqual({ role: first.readerRole, kind: 'reader', action: 'updated' })
     expect(await canLogin()).toBe(true)
+  })
+
+  it('drops the superseded <prefix>_starts table of a store installed before, and writes on', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    // What an older install left: the table, and no record of the migration that drops it.
+    await b.db.query(
+      `CREATE TABLE "${schema}"."db1_starts" (start_time timestamptz PRIMARY KEY, first_seen timestamptz NOT NULL)`,
+    )
+    await b.db.query(`DELETE FROM "${schema}".pggraph_migrations WHERE id = '0007_drop_starts'`)
+    const again = await installStore(b.db, { ...ns, metrics: testMetrics })
+    expect(again.migrations).toEqual(['db1:0007_drop_starts'])
+    const left = await b.db.query(
+      `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'db1_starts'`,
+      [schema],
+    )
+    expect(left.rows).toEqual([])
+    expect(
+      await writeSnapshot(
+        b.db,
+        ns,
+        snapshot(T0, {
+          test_database: [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }],
+        }),
+      ),
+    ).toMatchObject({ written: true })
   })
 
   it('writes a snapshot once: a retried write changes nothing', async () => {
