@@ -27,8 +27,47 @@ FROM pg_locks WHERE pid IS DISTINCT FROM pg_backend_pid() GROUP BY 1, 2, 3`,
   ],
 } as const satisfies MetricDefinition
 
+// Sessions waiting for a lock (an ungranted pg_locks row) and who blocks them (pg_blocking_pids),
+// per database of the waiting session. Longest wait: waitstart (14+), before 14 the start of the
+// waiting statement (query_start), an upper bound.
+const waits = (since: 12 | 14) => `WITH pggraph_w AS (
+  SELECT l.pid, ${since === 14 ? 'min(l.waitstart)' : 'min(a.query_start)'} AS since, pg_blocking_pids(l.pid) AS blockers,
+    coalesce(a.datname::text, '') AS datname
+  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE NOT l.granted AND l.pid IS DISTINCT FROM pg_backend_pid() GROUP BY l.pid, a.datname)
+SELECT w.datname, count(*) AS blocked_sessions,
+  (SELECT count(DISTINCT b) FROM pggraph_w x, unnest(x.blockers) b WHERE x.datname = w.datname
+     AND NOT EXISTS (SELECT 1 FROM pggraph_w y WHERE y.pid = b)) AS root_blockers,
+  max(${ageOf('w.since')}) AS longest_wait
+FROM pggraph_w w GROUP BY w.datname`
+
 /**
- * The locks collector: {@link pgLocks}.
+ * Lock waits as a tree, per database of the waiting sessions: how many sessions wait for a lock,
+ * how many sessions at the root of the tree (blocking others while not waiting themselves, found
+ * with `pg_blocking_pids()`) and the longest wait. No row when nothing waits.
+ */
+export const pgLockWaits = {
+  name: 'pg_lock_waits',
+  area: 'locks',
+  scope: 'cluster',
+  description: 'Sessions waiting for locks, root blockers (pg_blocking_pids) and the longest wait, per database',
+  labels: { datname: 'text' },
+  values: {
+    blocked_sessions: gauge('sessions', 'Sessions waiting for a lock'),
+    root_blockers: gauge('sessions', 'Sessions blocking others while not waiting themselves (the roots of the tree)'),
+    longest_wait: gauge(
+      'seconds',
+      'Longest lock wait (waitstart; before 14 since the waiting statement began, an upper bound)',
+    ),
+  },
+  queries: [
+    { since: 14, sql: waits(14) },
+    { since: 12, until: 14, sql: waits(12) },
+  ],
+} as const satisfies MetricDefinition
+
+/**
+ * The locks collector: {@link pgLocks} and {@link pgLockWaits}.
  *
  * @example
  * ```ts
@@ -36,6 +75,6 @@ FROM pg_locks WHERE pid IS DISTINCT FROM pg_backend_pid() GROUP BY 1, 2, 3`,
  * snap.metrics.pg_locks.filter((r) => r.granted === 'false')
  * ```
  */
-export function locks(): Collector<readonly [typeof pgLocks]> {
-  return { name: 'locks', metrics: [pgLocks] }
+export function locks(): Collector<readonly [typeof pgLocks, typeof pgLockWaits]> {
+  return { name: 'locks', metrics: [pgLocks, pgLockWaits] }
 }

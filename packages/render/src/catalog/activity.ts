@@ -1,4 +1,4 @@
-import { pgLocks, pgStatActivity, pgStatActivityWait } from '@pggraph/collector/definitions'
+import { pgLockWaits, pgLocks, pgStatActivity, pgStatActivityWait } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { byLabel } from './source.js'
 
@@ -40,5 +40,22 @@ export const activityGraphs = [
     description: 'Locks held or awaited, by lock mode, stacked (pg_locks).',
     mark: 'area',
     lines: [byLabel(pgLocks, ['locks'], ['mode'])],
+  }),
+  timeseries({
+    name: 'activity.blocked_sessions',
+    title: 'Sessions blocked by locks',
+    group: 'activity',
+    description:
+      'Sessions waiting for a lock, per database (pg_blocking_pids): a climb with one root blocker is a lock queue behind one transaction.',
+    noDataHint: 'Rows exist only while some session waits for a lock.',
+    lines: [byLabel(pgLockWaits, ['blocked_sessions'], ['datname'])],
+  }),
+  timeseries({
+    name: 'activity.longest_lock_wait',
+    title: 'Longest lock wait',
+    group: 'activity',
+    description: 'How long the longest-waiting session has waited for a lock, per database.',
+    noDataHint: 'Rows exist only while some session waits for a lock.',
+    lines: [byLabel(pgLockWaits, ['longest_wait'], ['datname'], { op: 'max' })],
   }),
 ] as const
