@@ -359,7 +359,7 @@ describe.skipIf(!citus)(`store on a Citus cluster${citus ? '' : ` (skipped: ${ci
 
   async function writeAs(t: Tenant, snaps: readonly Snapshot[], prefix = 'db1'): Promise<void> {
     const { writeSnapshot } = await import('@pggraph/store')
-    const writerRole = prefix === 'db1' ? t.install.writerRole : `${t.schema}_${prefix}_writer`
+    const writerRole = prefix === 'db1' ? t.install.writerRole : `${t.schema}__${prefix}_writer`
     const writer =
       prefix === 'db1' ? await openStore(urlWith(url, { user: writerRole, password: t.writerPassword })) : db
     try {

@@ -241,7 +241,7 @@ describe('the packed library packages', () => {
       } finally {
         // Roles are the cluster's: drop them once their database is gone.
         const c = await connect(server.url)
-        for (const role of [`${schema}_db1_writer`, `${schema}_reader`, `${schema}_owner`])
+        for (const role of [`${schema}__db1_writer`, `${schema}_reader`, `${schema}_owner`])
           await c.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {})
         await c.end()
       }

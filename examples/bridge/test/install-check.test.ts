@@ -60,8 +60,19 @@ describe('install, then check', () => {
     expect(noYes.code).toBe(2)
     expect(noYes.stderr).toMatch(/Not a terminal: give --store, --schema and --prefix and add --yes/)
 
-    const first = await runCli([...args, '--yes'])
+    const budgetFlags = ['--writer-connection-limit', '3', '--reader-statement-timeout', '45s']
+    const first = await runCli([...args, '--yes', ...budgetFlags])
     expect(first.code, first.stderr).toBe(0)
+    const budget = await connect(storeUrl)
+    const roles = await budget.query<{ rolname: string; rolconnlimit: number; rolconfig: string[] }>(
+      `SELECT rolname, rolconnlimit, rolconfig FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname`,
+      [[`${schema}__web1_writer`, `${schema}_reader`]],
+    )
+    await budget.end()
+    expect(roles.rows).toEqual([
+      { rolname: `${schema}__web1_writer`, rolconnlimit: 3, rolconfig: ['statement_timeout=60000ms'] },
+      { rolname: `${schema}_reader`, rolconnlimit: 10, rolconfig: ['statement_timeout=45000ms'] },
+    ])
     expect(first.stdout).toMatch(
       new RegExp(`^Installed ${schema}\\.web1: \\d+ table\\(s\\) created.*${schema}__web1_writer created`, 'm'),
     )
@@ -75,7 +86,8 @@ describe('install, then check', () => {
     expect(first.stdout).toMatch(new RegExp(`and /etc/systemd/system/${unit}\\.timer\n\n +\\[Unit\\]`))
     expect(first.stdout).toMatch(/PrivateTmp=yes\n\n {3}and /)
     expect(first.stdout).toMatch(/^ +\[Timer\]$/m)
-    const again = await runCli([...args, '--yes'])
+    // the same budgets again change nothing (without the flags, the defaults would be set again)
+    const again = await runCli([...args, '--yes', ...budgetFlags])
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(new RegExp(`^Already installed: ${schema}\\.web1 is up to date`, 'm'))
     expect(again.stdout).toMatch(/^Ingest limits of \S+: maxPayloadBytes 67108864, maxMetrics 200, .*maxAgeDays 90\.$/m)
