@@ -4,22 +4,19 @@
 // dashboard requests (the page plus its graph images) on loopback. Run:
 //   node --conditions=development --import tsx examples/viewer/bench/dashboard.bench.ts
 // PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
-import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import pg from 'pg'
-import { builtinMetrics } from '@pggraph/collector'
-import type { MetricDefinition } from '@pggraph/core'
-import { installStore, openStore } from '@pggraph/store'
 import { addUser, openStoreAccess } from '../src/index.js'
+import { DATABASES, loadTenant, login, spawnViewer } from './bench-store.js'
 
 const ADMIN_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const DAYS = 30
 const RUNS = 5
 const SCHEMA = 'vbench'
 const PREFIX = 'sys1'
-const DATABASES = ['app', 'postgres', 'reporting', 'template1']
 
 const admin = new pg.Client({ connectionString: ADMIN_URL })
 await admin.connect()
@@ -28,87 +25,7 @@ await admin.query(`CREATE DATABASE ${dbName}`)
 const u = new URL(ADMIN_URL)
 u.pathname = `/${dbName}`
 const storeUrl = u.toString()
-let child: ReturnType<typeof spawn> | undefined
-
-/** SQL expression of a synthetic value: counters grow (with per-database slope), gauges wander. */
-function valueSql(kind: 'counter' | 'gauge', unit: string, i: number): string {
-  // A daily rhythm: rate = k * (1 + 0.5 sin), integrated, so the counter only grows.
-  const k = `(length(d) * ${(20 / (i + 1)).toFixed(3)})`
-  const e = `extract(epoch FROM ts - $1::timestamptz)`
-  if (kind === 'counter') return `(${e} * ${k} - 0.5 * ${k} * 13751 * cos(${e} / 13751))::float8`
-  if (unit === 'bytes') return `(1e9 * length(d) + extract(epoch FROM ts - $1::timestamptz) * 500 * length(d))::float8`
-  return `(5 + 4 * sin(extract(epoch FROM ts) / ${1800 + i * 97}) + random())::float8`
-}
-
-async function load(): Promise<{ rows: number; ms: number }> {
-  const store = await openStore(storeUrl, { max: 1 })
-  try {
-    await installStore(store, { schema: SCHEMA, prefix: PREFIX, host: 'bench.example', database: 'app' })
-    const t0 = performance.now()
-    const to = Math.floor(Date.now() / 60_000) * 60_000
-    const from = to - DAYS * 86_400_000
-    const range = [new Date(from).toISOString(), new Date(to).toISOString()]
-    const metrics = builtinMetrics.filter(
-      (m: MetricDefinition) => m.name === 'pg_stat_database' || m.name === 'pg_database',
-    )
-    let rows = 0
-    for (const m of metrics) {
-      for (let d = 0; d <= DAYS; d++) {
-        await store.query(`SELECT ${SCHEMA}.pggraph_add_partition($1, $2::date)`, [
-          `${PREFIX}_${m.name}`,
-          new Date(from + d * 86_400_000).toISOString().slice(0, 10),
-        ])
-      }
-      const values = Object.entries(m.values)
-      const cols = ['"time"', 'datname', ...values.map(([c]) => `"${c}"`), ...(m.statsReset ? ['stats_reset'] : [])]
-      const exprs = [
-        'ts',
-        'd',
-        ...values.map(([, v], i) => valueSql(v.kind, v.unit, i)),
-        ...(m.statsReset ? ['NULL'] : []),
-      ]
-      const r = await store.query(
-        `INSERT INTO ${SCHEMA}.${PREFIX}_${m.name} (${cols.join(', ')})
-         SELECT ${exprs.join(', ')} FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts,
-              unnest($3::text[]) d`,
-        [...range, DATABASES],
-      )
-      rows += (r as unknown as { rowCount: number }).rowCount
-    }
-    await store
-      .query(`SELECT ${SCHEMA}.pggraph_add_partition($1, $2::date)`, [`${PREFIX}_snapshots`, range[1]!.slice(0, 10)])
-      .catch(() => {})
-    await store.query(
-      `INSERT INTO ${SCHEMA}.${PREFIX}_snapshots ("time", server_version_num, server_version, start_time)
-       SELECT ts, 170004, '17.4', $1::timestamptz - interval '1 day'
-         FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts`,
-      range,
-    )
-    await store.query(
-      `UPDATE ${SCHEMA}.sources SET first_seen = $1, last_seen = $2, last_received = now(), server_version = '17.4', server_version_num = 170004, interval_seconds = 60 WHERE prefix = $3`,
-      [...range, PREFIX],
-    )
-    await store.query(`ANALYZE`)
-    return { rows, ms: performance.now() - t0 }
-  } finally {
-    await store.end()
-  }
-}
-
-/** A logged-in session against the viewer: the cookie header. */
-async function login(base: string): Promise<string> {
-  const page = await fetch(`${base}/login`)
-  const cookie = page.headers.getSetCookie()[0]!.split(';')[0]!
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!
-  const r = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf, user: 'bench', password: 'bench-password-1' }).toString(),
-  })
-  if (r.status !== 303) throw new Error(`login failed: ${r.status}`)
-  return r.headers.getSetCookie()[0]!.split(';')[0]!
-}
+let child: ChildProcess | undefined
 
 /** Load a page the way a browser does: the HTML, then its images, 6 at a time. */
 async function pageTime(base: string, cookie: string, path: string): Promise<{ ms: number; images: string[] }> {
@@ -133,30 +50,16 @@ async function pageTime(base: string, cookie: string, path: string): Promise<{ m
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 try {
-  const loaded = await load()
+  const loaded = await loadTenant(storeUrl, SCHEMA, PREFIX, DAYS)
   const access = await openStoreAccess(storeUrl, { poolSize: 1 })
   await addUser(access, { user: 'bench', schema: SCHEMA, password: 'bench-password-1' })
   await access.end()
 
   // The viewer in its own process, as `serve` runs it, so the load generator does not share its event loop.
-  const entry = resolve(import.meta.dirname, '../src/index.ts')
-  child = spawn(
-    process.execPath,
-    [
-      '--conditions=development',
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      `const { startViewer } = await import(${JSON.stringify(entry)}); const { url } = await startViewer({ store: ${JSON.stringify(storeUrl)}, port: 0, log: () => {} }); console.log(url)`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  const base = await new Promise<string>((ok, fail) => {
-    child!.stdout!.once('data', (d: Buffer) => ok(d.toString().trim()))
-    child!.once('exit', (c) => fail(new Error(`viewer exited with ${c}`)))
-  })
-  const cookie = await login(base)
+  const started = await spawnViewer(storeUrl)
+  child = started.child
+  const base = started.base
+  const cookie = await login(base, 'bench', 'bench-password-1')
   const dash = `/s/${SCHEMA}/${PREFIX}`
   await pageTime(base, cookie, `${dash}?range=1h`) // JIT and connection warm-up, not measured
 

@@ -78,7 +78,7 @@ describe('ConcurrencyBudget', () => {
     await Promise.all([a, c, queued])
   })
 
-  it('starts waiting jobs tenant by tenant in turn, not in arrival order', async () => {
+  it('starts the waiting job of the tenant that used the least, not in arrival order', async () => {
     const b = new ConcurrencyBudget({ tenant: { running: 10, waiting: 10 }, total: { running: 1, waiting: 20 } })
     const order: string[] = []
     const gates = new Map<string, ReturnType<typeof gate>>()
@@ -92,12 +92,37 @@ describe('ConcurrencyBudget', () => {
     }
     const all = [job('a', 0), job('a', 1), job('a', 2), job('a', 3), job('b', 0)]
     await tick()
-    for (const name of ['a0', 'a1', 'b0', 'a2', 'a3']) {
+    // a0 ran: b0 (nothing used yet) goes before a's queue.
+    for (const name of ['a0', 'b0', 'a1', 'a2', 'a3']) {
       expect(order.at(-1)).toBe(name)
       gates.get(name)!.finish()
       await tick()
     }
     await Promise.all(all)
+  })
+
+  it('takes turns between tenants that used as much', async () => {
+    const b = new ConcurrencyBudget(
+      { tenant: { running: 10, waiting: 10 }, total: { running: 1, waiting: 20 } },
+      () => 0,
+    )
+    const order: string[] = []
+    const gates: ReturnType<typeof gate>[] = []
+    const job = (tenant: string): Promise<void> => {
+      const g = gate()
+      gates.push(g)
+      return b.run({ tenant }, async () => {
+        order.push(tenant)
+        await g.promise
+      })
+    }
+    const all = [job('x'), job('a'), job('a'), job('b'), job('b')]
+    for (let i = 0; i < 5; i++) {
+      await tick()
+      gates[i]!.finish()
+    }
+    await Promise.all(all)
+    expect(order).toEqual(['x', 'a', 'b', 'a', 'b'])
   })
 
   it('refuses a job that waited longer than maxWaitMs, and forgets an aborted one', async () => {

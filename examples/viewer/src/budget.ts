@@ -57,7 +57,13 @@ interface Counts {
 
 interface TenantState extends Counts {
   readonly queue: Waiter[]
+  /** Slot time used lately (ms, halved every {@link USAGE_HALF_LIFE_MS}), and when it was last decayed. */
+  usage: number
+  usageAt: number
 }
+
+/** How fast a tenant's past use is forgotten when choosing whose waiting job starts next. */
+const USAGE_HALF_LIFE_MS = 10_000
 
 const NO_LIMIT: BudgetLevel = { running: Infinity, waiting: Infinity }
 
@@ -65,9 +71,10 @@ const NO_LIMIT: BudgetLevel = { running: Infinity, waiting: Infinity }
  * A concurrency budget with a bounded queue, per user, per tenant and in total. A job runs at
  * once when every level has a free slot; otherwise it waits, unless its level is full (running
  * plus waiting), in which case it is refused at once with a {@link BudgetError}: nobody waits
- * for a timeout because of someone else's flood. Waiting jobs are started tenant by tenant in
- * turn (round robin), so a tenant with a long queue does not delay another tenant's next job
- * by more than one job.
+ * for a timeout because of someone else's flood. When a slot frees, the waiting job of the tenant
+ * that used the least slot time lately starts first (ties in turn): a tenant that floods has
+ * used the most, so another tenant's burst (a dashboard of graphs) goes first, and the flooding
+ * tenant still gets every slot nobody else wants.
  *
  * @example
  * ```ts
@@ -186,7 +193,7 @@ export class ConcurrencyBudget {
 
   #tenantOf(name: string): TenantState {
     let t = this.#tenants.get(name)
-    if (!t) this.#tenants.set(name, (t = { running: 0, waiting: 0, queue: [] }))
+    if (!t) this.#tenants.set(name, (t = { running: 0, waiting: 0, queue: [], usage: 0, usageAt: this.#now() }))
     return t
   }
 
@@ -216,33 +223,44 @@ export class ConcurrencyBudget {
       user.running--
       tenant.running--
       this.#total.running--
-      this.#holdMs = 0.8 * this.#holdMs + 0.2 * Math.max(0, this.#now() - started)
+      const held = Math.max(0, this.#now() - started)
+      this.#holdMs = 0.8 * this.#holdMs + 0.2 * held
+      // Every job counts at least 1 ms, so a tenant of instant jobs still uses its share.
+      tenant.usage = this.#usageOf(tenant) + held + 1
       this.#forget(key)
       this.#pump()
     }
   }
 
-  /** Start waiting jobs while slots are free, one tenant at a time in turn. */
+  /** A tenant's usage decayed to now. */
+  #usageOf(t: TenantState): number {
+    const now = this.#now()
+    t.usage *= 0.5 ** (Math.max(0, now - t.usageAt) / USAGE_HALF_LIFE_MS)
+    t.usageAt = now
+    return t.usage
+  }
+
+  /** Start waiting jobs while slots are free: the least-used tenant's first runnable job each time. */
   #pump(): void {
-    for (;;) {
-      if (this.#total.running >= this.#limits.total.running) return
-      let started = false
+    while (this.#total.running < this.#limits.total.running) {
+      let best: { name: string; t: TenantState; i: number; usage: number } | undefined
       for (const [name, t] of this.#tenants) {
         if (t.queue.length === 0 || t.running >= this.#limits.tenant.running) continue
         const i = t.queue.findIndex((w) => this.#userOf(w.key).running < this.#limits.user.running)
         if (i < 0) continue
-        const [w] = t.queue.splice(i, 1)
-        this.#userOf(w!.key).waiting--
-        t.waiting--
-        this.#total.waiting--
-        // This tenant had its turn: it goes to the back of the line.
-        this.#tenants.delete(name)
-        this.#tenants.set(name, t)
-        w!.start()
-        started = true
-        break
+        const usage = this.#usageOf(t)
+        if (!best || usage < best.usage) best = { name, t, i, usage }
       }
-      if (!started) return
+      if (!best) return
+      const { name, t, i } = best
+      const [w] = t.queue.splice(i, 1)
+      this.#userOf(w!.key).waiting--
+      t.waiting--
+      this.#total.waiting--
+      // Among equals, this tenant had its turn: it goes to the back of the line.
+      this.#tenants.delete(name)
+      this.#tenants.set(name, t)
+      w!.start()
     }
   }
 
