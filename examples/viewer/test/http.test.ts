@@ -318,18 +318,25 @@ describe('graphs and caching', () => {
     const srcs = [...page.body.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'))
     expect(srcs.length).toBeGreaterThan(3)
     expect(srcs[0]).toMatch(new RegExp(`^/s/${t.a}/db1/graph/[a-z_.]+\\.svg\\?range=1h$`))
-    const img = await alice.get(srcs[0]!)
-    expect(img.status).toBe(200)
-    expect(img.headers.get('content-type')).toMatch(/^image\/svg\+xml/)
-    expect(img.body).toMatch(/<svg[\s\S]*<\/svg>\s*$/)
-    const etag = img.headers.get('etag')!
-    expect(etag).toMatch(/^".+"$/)
-    expect(img.headers.get('last-modified')).toBeTruthy()
-    const cached = viewer.cachedGraphs
-    const again = await alice.get(srcs[0]!, { 'if-none-match': etag })
-    expect(again.status).toBe(304)
-    expect(again.body).toBe('')
-    expect(viewer.cachedGraphs).toBe(cached)
+    // A preset range moves with the minute: when the minute turns between the render and the
+    // revalidation, the second request is a new graph. Then try again within one minute.
+    for (let attempt = 0; ; attempt++) {
+      const minute = Math.floor(Date.now() / 60_000)
+      const img = await alice.get(srcs[0]!)
+      expect(img.status).toBe(200)
+      expect(img.headers.get('content-type')).toMatch(/^image\/svg\+xml/)
+      expect(img.body).toMatch(/<svg[\s\S]*<\/svg>\s*$/)
+      const etag = img.headers.get('etag')!
+      expect(etag).toMatch(/^".+"$/)
+      expect(img.headers.get('last-modified')).toBeTruthy()
+      const cached = viewer.cachedGraphs
+      const again = await alice.get(srcs[0]!, { 'if-none-match': etag })
+      if (attempt === 0 && Math.floor(Date.now() / 60_000) !== minute) continue
+      expect(again.status).toBe(304)
+      expect(again.body).toBe('')
+      expect(viewer.cachedGraphs).toBe(cached)
+      break
+    }
   })
 
   it('renders every catalog graph for a real system (no error images)', async () => {
