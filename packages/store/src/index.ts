@@ -32,3 +32,4 @@ export {
 } from './ingest-limits.js'
 export { futureProblem, snapshotBoundsProblem, payloadProblem } from './snapshot-bounds.js'
 export { BRIDGE_HEALTH_LIMITS, checkBridgeHealth } from './bridge-health.js'
+export { maintainStore, type MaintainOptions, type MaintainResult } from './maintain.js'

@@ -1,5 +1,7 @@
 import { PggraphError, quoteIdent, type MetricDefinition, type Queryable, type ValueColumn } from '@pggraph/core'
 import { prefixedTable, ROLLUP_SUFFIX, schemaTable, validateMetricNames, type Namespace } from './names.js'
+import { citusNode } from './citus.js'
+import { internalColumn, packedColumns, packedStorageSql } from './packed.js'
 
 /**
  * What the store keeps of a metric definition: its columns with kinds and units (the SQL
@@ -57,7 +59,9 @@ export function toStoredMetric(d: MetricDefinition): StoredMetric {
 
 /**
  * Merge a new definition into what is installed: value columns are only ever added (a column a
- * newer definition dropped keeps its data), labels must stay the same (they are the key).
+ * newer definition dropped keeps its data), labels must stay the same (they are the key). The
+ * order of the installed columns is kept and new ones come after them: packed hours store each
+ * column at its place in this order.
  */
 export function mergeMetric(old: StoredMetric | undefined, next: StoredMetric): StoredMetric {
   if (!old) return next
@@ -69,8 +73,12 @@ export function mergeMetric(old: StoredMetric | undefined, next: StoredMetric): 
       `Metric "${next.name}" changed its label columns from (${a}) to (${b}); labels are the table's key and cannot change. Give the new definition another name.`,
     )
   }
-  const kept = old.values.filter((v) => !next.values.some((n) => n.name === v.name))
-  return { ...next, values: [...next.values, ...kept], statsReset: old.statsReset || next.statsReset }
+  const byName = new Map(next.values.map((v) => [v.name, v]))
+  const values = [
+    ...old.values.map((v) => byName.get(v.name) ?? v),
+    ...next.values.filter((v) => !old.values.some((o) => o.name === v.name)),
+  ]
+  return { ...next, values, statsReset: old.statsReset || next.statsReset }
 }
 
 /** Column names of a metric table in order: time, labels, values, stats_reset. */
@@ -78,7 +86,10 @@ export function metricColumns(m: StoredMetric): { labels: string[]; values: stri
   return { labels: [...m.labels], values: m.values.map((v) => v.name), statsReset: m.statsReset }
 }
 
-/** `CREATE TABLE IF NOT EXISTS` of a metric table, partitioned by day on `time`. */
+/**
+ * `CREATE TABLE IF NOT EXISTS` of a metric table, partitioned by day on `time`: the key, the
+ * labels, the values, and the internal columns of packed hours ({@link packedColumns}).
+ */
 export function createMetricTableSql(ns: Namespace, m: StoredMetric): string {
   const { labels, values, statsReset } = metricColumns(m)
   const cols = [
@@ -86,6 +97,7 @@ export function createMetricTableSql(ns: Namespace, m: StoredMetric): string {
     ...labels.map((l) => `${quoteIdent(l, 'column')} text NOT NULL`),
     ...values.map((v) => `${quoteIdent(v, 'column')} double precision`),
     ...(statsReset ? ['"stats_reset" timestamptz'] : []),
+    ...packedColumns(statsReset).map(([c, type]) => `${internalColumn(c)} ${type}`),
   ]
   const key = ['"time"', ...labels.map((l) => quoteIdent(l, 'column'))].join(', ')
   return `CREATE TABLE IF NOT EXISTS ${prefixedTable(ns, m.name)} (${cols.join(', ')}, PRIMARY KEY (${key})) PARTITION BY RANGE ("time")`
@@ -145,6 +157,9 @@ export async function syncMetricTables(
     `${ns.prefix}_${m.name}${ROLLUP_SUFFIX}`,
   ])
   const columns = await tableColumns(db, ns.schema, tables)
+  // Citus refuses ALTER COLUMN … SET STORAGE / COMPRESSION on distributed tables: the defaults stay.
+  const storage = (await citusNode(db)) === 'none'
+  const lz4 = storage && (await hasLz4(db))
   for (const m of wanted.values()) {
     const tableName = `${ns.prefix}_${m.name}`
     const rollup = columns.get(`${tableName}${ROLLUP_SUFFIX}`)
@@ -164,19 +179,22 @@ export async function syncMetricTables(
     const have = columns.get(tableName)
     if (!have) {
       await db.query(createMetricTableSql(ns, m))
+      if (storage) for (const sql of packedStorageSql(prefixedTable(ns, m.name), m.statsReset, lz4)) await db.query(sql)
       tablesCreated.push(tableName)
     } else {
       const { values, statsReset } = metricColumns(m)
       const missing = [
-        ...values.map((v) => [v, 'double precision'] as const),
-        ...(statsReset ? [['stats_reset', 'timestamptz'] as const] : []),
-      ].filter(([c]) => !have.has(c))
-      for (const [col, type] of missing) {
-        await db.query(
-          `ALTER TABLE ${prefixedTable(ns, m.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(col, 'column')} ${type}`,
-        )
+        ...values.map((v) => [quoteIdent(v, 'column'), v, 'double precision'] as const),
+        ...(statsReset ? [['"stats_reset"', 'stats_reset', 'timestamptz'] as const] : []),
+        ...packedColumns(statsReset).map(([c, type]) => [internalColumn(c), c, type] as const),
+      ].filter(([, c]) => !have.has(c))
+      for (const [quoted, col, type] of missing) {
+        await db.query(`ALTER TABLE ${prefixedTable(ns, m.name)} ADD COLUMN IF NOT EXISTS ${quoted} ${type}`)
         columnsAdded.push(`${tableName}.${col}`)
       }
+      // A store from before packed hours gets their columns here (adding a NULL column rewrites nothing).
+      if (storage && missing.some(([, c]) => c.startsWith('_')))
+        for (const sql of packedStorageSql(prefixedTable(ns, m.name), statsReset, lz4)) await db.query(sql)
     }
     const before = installed.get(m.name)
     if (!before || canonicalJson(before) !== canonicalJson(m)) {
@@ -208,6 +226,14 @@ async function tableColumns(
     out.set(r.rel, cols)
   }
   return out
+}
+
+/** Whether the server compresses TOAST with lz4 (PostgreSQL 14+ built with it); pglz otherwise. */
+export async function hasLz4(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    `SELECT coalesce((SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'), false) AS ok`,
+  )
+  return rows[0]?.ok === true
 }
 
 /** The stored definitions of a prefix (what series queries use). */

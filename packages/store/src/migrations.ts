@@ -131,6 +131,17 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.query(`DROP TABLE IF EXISTS ${prefixedTable(ns, 'starts')}`)
     },
   },
+  {
+    id: '0008_packed_until',
+    scope: 'schema',
+    async up(db, ns) {
+      // Packed hours (maintainStore): the end of the hours packed so far, and when the last
+      // packing started (snapshots received since then may have landed in packed hours).
+      await db.query(
+        `ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS packed_until timestamptz, ADD COLUMN IF NOT EXISTS packed_at timestamptz`,
+      )
+    },
+  },
 ]
 
 /**

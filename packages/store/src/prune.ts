@@ -2,6 +2,7 @@ import { PggraphError, quoteIdent, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
 import { loadMetrics } from './metric-tables.js'
 import { prefixedTable, ROLLUP_SUFFIX, validateNamespace, type Namespace } from './names.js'
+import { internalColumn, PACKED, utcHour } from './packed.js'
 import { storeError } from './write.js'
 
 /** What {@link pruneStore} removed. */
@@ -17,7 +18,7 @@ const DAY_MS = 86_400_000
 
 /** Options of {@link pruneStore}. */
 export interface PruneOptions {
-  /** Raw data (metric rows, snapshots, resets) older than this is removed. */
+  /** Raw data (metric rows, snapshots, resets) older than this is removed (a packed hour that straddles it is kept whole). */
   readonly olderThan: Date
   /** Hourly rollups older than this are removed. Default: rollups are kept. */
   readonly rollupsOlderThan?: Date
@@ -62,7 +63,10 @@ export async function pruneStore(db: Queryable, ns: Namespace, options: PruneOpt
           }
         }
         const del = await tx.query<{ n: number }>(
-          `WITH d AS (DELETE FROM ${prefixedTable(ns, name)} WHERE "time" < $1::timestamptz RETURNING 1) SELECT count(*)::int AS n FROM d`,
+          // A packed hour that straddles the cutoff is kept whole (its readings after it stay).
+          `WITH d AS (DELETE FROM ${prefixedTable(ns, name)} WHERE "time" < $1::timestamptz
+             AND (${internalColumn(PACKED.times)} IS NULL OR "time" < ${utcHour('$1::timestamptz')}) RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
           [cutoffIso],
         )
         deleted += del.rows[0]?.n ?? 0

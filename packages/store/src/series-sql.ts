@@ -1,6 +1,7 @@
 import { PggraphError, quoteIdent, type SeriesQuery } from '@pggraph/core'
 import type { StoredMetric, StoredValue } from './metric-tables.js'
 import { prefixedTable, ROLLUP_SUFFIX, type Namespace } from './names.js'
+import { readingsSql, utcHour } from './packed.js'
 
 /** How far before the range counters look for the reading that the first rate needs. */
 export const LOOKBACK = '1 hour'
@@ -13,10 +14,7 @@ function fail(message: string): never {
   throw new PggraphError('CONFIG', message)
 }
 
-/** The UTC hour of a timestamptz expression (independent of the session's TimeZone). */
-export function utcHour(expr: string): string {
-  return `(date_trunc('hour', (${expr}) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`
-}
+export { utcHour }
 
 /** A parameter list that hands out `$n` placeholders. */
 export class Params {
@@ -50,17 +48,9 @@ export function ratedCtes(
   const labels = m.labels.map(id)
   const hasCounter = columns.some((c) => c.kind === 'counter')
   const v = (i: number): string => `"_v${i}"`
-  const srcCols = [
-    'm."time"',
-    ...labels.map((l) => `m.${l}`),
-    ...columns.map((c, i) => `m.${id(c.name)} AS ${v(i)}`),
-    ...(hasCounter && m.statsReset ? ['m."stats_reset" AS "_sr"'] : []),
-  ]
   const lower = hasCounter ? `${from} - interval '${LOOKBACK}'` : from
-  const where = [`m."time" >= ${lower}`, `m."time" ${toInclusive ? '<=' : '<'} ${to}`, ...filters]
-  const ctes = [
-    `src AS (SELECT ${srcCols.join(', ')} FROM ${prefixedTable(ns, m.name)} m WHERE ${where.join(' AND ')})`,
-  ]
+  const readings = readingsSql(ns, m, columns, lower, to, filters, toInclusive, hasCounter && m.statsReset)
+  const ctes = [`src AS (${readings})`]
   if (!hasCounter) {
     const vals = columns.map(
       (_, i) => `${v(i)} AS ${S(i)}, CASE WHEN ${v(i)} IS NOT NULL THEN 1::double precision END AS ${N(i)}`,

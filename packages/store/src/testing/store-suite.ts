@@ -49,6 +49,7 @@ function storeTests(backend: StoreTestBackend): void {
       'db1:0005_epochs',
       'schema:0006_ingest_limits',
       'db1:0007_drop_starts',
+      'schema:0008_packed_until',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',

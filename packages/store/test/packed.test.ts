@@ -1,0 +1,304 @@
+// Packed hours (maintainStore): every reading written is read back exactly, before and after
+// packing, whatever the snapshots — random values (whole, fractional, huge, NULL), resets,
+// restarts, label sets appearing and disappearing, late and duplicate snapshots. Packing again
+// changes nothing; a late snapshot in a packed hour is read at once and packed by the next run.
+import type { MetricRow, Queryable } from '@pggraph/core'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { installStore, maintainStore, pruneStore, readSeries, writeSnapshot } from '../src/index.js'
+import { loadMetrics } from '../src/metric-tables.js'
+import { readingsSql } from '../src/packed.js'
+import { backendNames, openBackend, type Backend } from './backends.js'
+import { myWal, snapshot, START, T0, tDatabase, testMetrics, tTables } from './fixtures.js'
+
+const MIN = 60_000
+const HOUR = 3_600_000
+const RESTART = new Date(T0 - 86_400_000).toISOString()
+
+type Reading = { time: number; key: string; values: (number | null)[]; sr?: number | null }
+
+/** Every reading of `metric` as stored (packed hours unpacked), ordered by labels and time. */
+async function readings(db: Queryable, ns: { schema: string; prefix: string }, metric: string): Promise<Reading[]> {
+  const m = (await loadMetrics(db, ns)).get(metric)!
+  const sql = readingsSql(
+    ns,
+    m,
+    m.values,
+    `'-infinity'::timestamptz`,
+    `'infinity'::timestamptz`,
+    [],
+    true,
+    m.statsReset,
+  )
+  const labels = m.labels.map((l) => `"${l}"`)
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT date_part('epoch', "time") * 1000 AS _t, ${m.statsReset ? `date_part('epoch', "_sr") * 1000 AS _r, ` : ''}* FROM (${sql}) r ORDER BY ${[...labels, '"time"'].join(', ')}`,
+  )
+  return rows.map((r) => ({
+    time: Number(r['_t']),
+    key: m.labels.map((l) => String(r[l])).join('/'),
+    values: m.values.map((_, i) => r[`_v${i}`] as number | null),
+    ...(m.statsReset ? { sr: r['_r'] === null ? null : Number(r['_r']) } : {}),
+  }))
+}
+
+const value = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 ** 40 }) },
+  { weight: 2, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (Object.is(x, -0) ? 0 : x)) },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, 2 ** 53, -(2 ** 53) - 2, 1e308, 5e-324, 0.1) },
+)
+const resetAt = fc.constantFrom(null, T0 - 3 * HOUR, T0 + HOUR + 7)
+/** One snapshot: a minute in a 4-hour window, a start time, and which label sets it has. */
+const snap = fc.record({
+  minute: fc.integer({ min: 0, max: 239 }),
+  restarted: fc.boolean(),
+  db: fc.array(
+    fc.record({
+      datname: fc.constantFrom('app', 'b', 'c'),
+      xact_commit: value,
+      blks_read: value,
+      numbackends: value,
+      sr: resetAt,
+    }),
+    { maxLength: 3 },
+  ),
+  tables: fc.array(
+    fc.record({ relname: fc.constantFrom('t0', 't1', 't2', 't3'), seq_scan: value, n_live_tup: value }),
+    {
+      maxLength: 4,
+    },
+  ),
+  wal: fc.option(value, { nil: undefined }),
+})
+type Snap = typeof snap extends fc.Arbitrary<infer T> ? T : never
+
+function rowsOf(s: Snap): Record<string, MetricRow[]> {
+  const uniq = <T extends Record<string, unknown>>(xs: T[], k: keyof T): T[] =>
+    xs.filter((x, i) => xs.findIndex((y) => y[k] === x[k]) === i)
+  return {
+    test_database: uniq(s.db, 'datname').map(({ sr, ...r }) => ({
+      ...r,
+      stats_reset: sr === null ? null : new Date(sr).toISOString(),
+    })),
+    test_tables: uniq(s.tables, 'relname').map((r) => ({ datname: 'app', schemaname: 'public', ...r })),
+    my_wal: s.wal === undefined ? [] : [{ wal_bytes: s.wal, stats_reset: null }],
+  }
+}
+
+/** What the store must hold: the first snapshot written at each time wins (retries change nothing). */
+function expected(written: Snap[]): Map<string, Reading[]> {
+  const first = new Map<number, Snap>()
+  for (const s of written) if (!first.has(s.minute)) first.set(s.minute, s)
+  const out = new Map<string, Reading[]>()
+  for (const d of [tDatabase, tTables, myWal]) {
+    const list: Reading[] = []
+    for (const [minute, s] of first) {
+      for (const r of rowsOf(s)[d.name]!) {
+        const sr = r['stats_reset']
+        list.push({
+          time: T0 + minute * MIN,
+          key: Object.keys(d.labels)
+            .map((l) => String(r[l]))
+            .join('/'),
+          values: Object.keys(d.values).map((c) => (r[c] ?? null) as number | null),
+          ...('statsReset' in d ? { sr: typeof sr === 'string' ? Date.parse(sr) : null } : {}),
+        })
+      }
+    }
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.time - b.time))
+    out.set(d.name, list)
+  }
+  return out
+}
+
+describe.each(backendNames())('packed hours on %s', (name) => {
+  let b: Backend
+  let schema: string
+  let n = 0
+  beforeAll(async () => {
+    b = await openBackend(name)
+    schema = b.schema()
+  })
+  afterAll(async () => {
+    await b?.close()
+  })
+
+  async function check(ns: { schema: string; prefix: string }, written: Snap[]): Promise<void> {
+    const want = expected(written)
+    for (const [metric, list] of want) {
+      const got = await readings(b.db, ns, metric)
+      expect(got.length).toBe(list.length)
+      got.forEach((r, i) => {
+        const w = list[i]!
+        expect([r.time, r.key]).toEqual([w.time, w.key])
+        r.values.forEach((v, k) =>
+          expect(Object.is(v, w.values[k]), `${metric} ${r.key} ${r.time} column ${k}: ${v} vs ${w.values[k]}`).toBe(
+            true,
+          ),
+        )
+        if (w.sr !== undefined) expect(r.sr).toBe(w.sr)
+      })
+    }
+  }
+
+  it('reads back every reading exactly, before and after packing, with late and duplicate snapshots', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(snap, { minLength: 1, maxLength: 40 }),
+        fc.array(snap, { maxLength: 15 }),
+        async (early, late) => {
+          const ns = { schema, prefix: `p${n++}` }
+          await installStore(b.db, { ...ns, metrics: testMetrics })
+          const write = async (s: Snap): Promise<void> => {
+            await writeSnapshot(
+              b.db,
+              ns,
+              snapshot(T0 + s.minute * MIN, rowsOf(s), { startTime: s.restarted ? RESTART : START }),
+            )
+          }
+          const q = {
+            metric: 'test_database',
+            columns: ['xact_commit', 'blks_read', 'numbackends'],
+            from: T0 - HOUR,
+            to: T0 + 5 * HOUR,
+          }
+          for (const s of early) await write(s)
+          await check(ns, early)
+          const before = await readSeries(b.db, ns, q)
+          const packed = await maintainStore(b.db, ns)
+          const newest = Math.max(...early.map((s) => s.minute))
+          const closed = new Set(
+            early.filter((s) => s.minute < newest - (newest % 60)).map((s) => Math.floor(s.minute / 60)),
+          )
+          expect(packed.hoursPacked).toBe(closed.size)
+          await check(ns, early)
+          expect(await readSeries(b.db, ns, q)).toEqual(before)
+          // Packing again (the hours just received are looked at again) changes nothing.
+          const table = async (): Promise<string> =>
+            (
+              await b.db.query<{ h: string }>(
+                `SELECT md5(coalesce(string_agg(t::text, ';' ORDER BY t::text), '')) AS h FROM "${schema}"."${ns.prefix}_test_database" t`,
+              )
+            ).rows[0]!.h
+          const stored = await table()
+          await maintainStore(b.db, ns)
+          expect(await table()).toBe(stored)
+          await check(ns, early)
+          // Late and duplicate snapshots: read at once, packed by the next run.
+          for (const s of late) await write(s)
+          for (const s of early.slice(0, 3)) await write({ ...s, db: [], tables: [] }) // duplicates: ignored
+          const all = [...early, ...late]
+          await check(ns, all)
+          const after = await readSeries(b.db, ns, q)
+          await maintainStore(b.db, ns)
+          await check(ns, all)
+          expect(await readSeries(b.db, ns, q)).toEqual(after)
+          expect(packed.rowsPacked).toBeGreaterThanOrEqual(packed.rowsWritten)
+        },
+      ),
+      { numRuns: name === 'pg15-local' ? 15 : name === 'pglite' ? 6 : 3 },
+    )
+  }, 600_000)
+
+  it('packs into one row per label set and hour, and pruning keeps what it must', async () => {
+    const ns = { schema, prefix: 'prune' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    for (let i = 0; i < 3 * 60; i += 5) {
+      await writeSnapshot(
+        b.db,
+        ns,
+        snapshot(T0 + i * MIN, {
+          test_tables: [0, 1].map((k) => ({
+            datname: 'app',
+            schemaname: 'public',
+            relname: `t${k}`,
+            seq_scan: i,
+            n_live_tup: 7,
+          })),
+        }),
+      )
+    }
+    const r = await maintainStore(b.db, ns)
+    expect(r.hoursPacked).toBe(2)
+    expect(r.rowsPacked).toBe(2 * 12 * 2)
+    expect(r.rowsWritten).toBe(2 * 2)
+    const count = async (): Promise<number> =>
+      (await b.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}"."prune_test_tables"`)).rows[0]!.n
+    expect(await count()).toBe(4 + 12 * 2)
+    // Retention cutting an hour in the middle keeps that packed hour whole.
+    await pruneStore(b.db, ns, { olderThan: new Date(T0 + HOUR + 30 * MIN) })
+    const left = await readings(b.db, ns, 'test_tables')
+    expect(Math.min(...left.map((x) => x.time))).toBe(T0 + HOUR)
+    expect(left.length).toBe(2 * 24)
+    // Once the day is complete, its partitions are rewritten to their packed rows.
+    const tables = (n: number) => ({
+      test_tables: [{ datname: 'app', schemaname: 'public', relname: 't0', seq_scan: n, n_live_tup: 7 }],
+    })
+    await writeSnapshot(b.db, ns, snapshot(T0 + 23 * HOUR + 30 * MIN, tables(1)))
+    await writeSnapshot(b.db, ns, snapshot(T0 + 24 * HOUR + 5 * MIN, tables(2)))
+    const next = await maintainStore(b.db, ns)
+    // 02:00 and 23:00, and 01:00 again: its snapshots were received just before the last packing.
+    expect(next.hoursPacked).toBe(3)
+    expect(next.vacuumed).toContain(
+      `prune_test_tables_${new Date(T0).toISOString().slice(0, 10).replace(/-/g, '')} (full)`,
+    )
+    expect((await readings(b.db, ns, 'test_tables')).length).toBe(2 * 24 + 2)
+  })
+})
+
+describe.each(backendNames())('upgrading a store to packed hours on %s', (name) => {
+  let b: Backend
+  beforeAll(async () => {
+    b = await openBackend(name)
+  })
+  afterAll(async () => {
+    await b?.close()
+  })
+
+  it('migrates a store of the layout before packed hours in place, and packs what it held', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'old' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    for (let i = 0; i < 150; i += 3) {
+      await writeSnapshot(
+        b.db,
+        ns,
+        snapshot(T0 + i * MIN, {
+          test_database: [
+            { datname: 'app', xact_commit: i * 10.5, blks_read: i, numbackends: i % 4, stats_reset: null },
+          ],
+          test_tables: [{ datname: 'app', schemaname: 'public', relname: 't0', seq_scan: i, n_live_tup: 1e15 + i }],
+          my_wal: [{ wal_bytes: 2 ** 52 + i, stats_reset: null }],
+        }),
+      )
+    }
+    // Then back to the layout before packed hours (its ingest wrote the same raw rows): no
+    // internal columns, no packing watermark.
+    for (const t of ['test_database', 'test_tables', 'my_wal']) {
+      const cols = [
+        '_packed_times',
+        '_packed_bases',
+        '_packed_values',
+        ...(t === 'test_tables' ? [] : ['_packed_resets']),
+      ]
+      await b.db.query(`ALTER TABLE "${schema}"."old_${t}" ${cols.map((c) => `DROP COLUMN "${c}"`).join(', ')}`)
+    }
+    await b.db.query(`ALTER TABLE "${schema}"."sources" DROP COLUMN packed_until, DROP COLUMN packed_at`)
+    await b.db.query(`DELETE FROM "${schema}"."pggraph_migrations" WHERE id = '0008_packed_until'`)
+    const q = { metric: 'test_database', columns: ['xact_commit', 'numbackends'], from: T0, to: T0 + 3 * HOUR }
+    const upgraded = await installStore(b.db, { ...ns, metrics: testMetrics })
+    expect(upgraded.migrations).toEqual(['schema:0008_packed_until'])
+    expect(upgraded.columnsAdded).toContain('old_test_database._packed_values')
+    const series = await readSeries(b.db, ns, q)
+    const r = await maintainStore(b.db, ns)
+    expect(r.hoursPacked).toBe(2)
+    expect(await readSeries(b.db, ns, q)).toEqual(series)
+    const after = await Promise.all(['test_database', 'test_tables', 'my_wal'].map((m) => readings(b.db, ns, m)))
+    expect(after[0]!.map((x) => x.values)).toEqual(
+      Array.from({ length: 50 }, (_, k) => [k * 3 * 10.5, k * 3, (k * 3) % 4]),
+    )
+    expect(after[1]!.map((x) => x.values[1])).toEqual(Array.from({ length: 50 }, (_, k) => 1e15 + k * 3))
+    expect(after[2]!.map((x) => x.values[0])).toEqual(Array.from({ length: 50 }, (_, k) => 2 ** 52 + k * 3))
+  })
+})
