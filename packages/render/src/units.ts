@@ -1,12 +1,10 @@
 import type { Unit } from '@pggraph/core'
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- for {@link}
-import type { numberLabelExpr } from './axes.js'
 
 /** How a graph's y axis shows its values: a d3 number format and a title. */
 export interface AxisFormat {
   /**
    * d3-format specifier for tick labels. `~s` (SI) is drawn with prefixes from k up only:
-   * below 1,000 values are decimals (`0.4`, never `400m`); see {@link numberLabelExpr}.
+   * below 1,000 values are decimals (`0.4`, never `400m`); the axis draws it through `numberLabelExpr` (axes.ts).
    */
   readonly format: string
   readonly title: string
