@@ -103,7 +103,7 @@ describe('docs/getting-started.md, on one machine without TLS', () => {
     viewer?.kill('SIGTERM')
     const c = await connect(ownServer().url)
     await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-    for (const r of [`${schema}_web1_writer`, `${schema}_reader`, `${schema}_owner`, monitor])
+    for (const r of [`${schema}__web1_writer`, `${schema}_reader`, `${schema}_owner`, monitor])
       await c.query(`DROP ROLE IF EXISTS ${r}`)
     await c.end()
     rmSync(dir, { recursive: true, force: true })

@@ -43,6 +43,12 @@ export const CONFIG_KEYS = [
     'Databases whose per-database metrics (tables, indexes, functions) are collected: "all", or a list. Default: the target URL\'s database only.',
   ),
   k(
+    'statement_text',
+    'boolean',
+    "Collect pg_stat_statements' normalised statement text, so statement graphs name each statement by its text instead of its queryid. Off by default: a statement's text can hold secrets (the literals of utility statements such as ALTER ROLE … PASSWORD).",
+    { default: false },
+  ),
+  k(
     'store_url',
     'url',
     'The store: a postgres:// URL of the writer role made by `pggraph-bridge install` (or pglite:./dir).',

@@ -14,6 +14,8 @@ export interface ConfigValues {
   readonly prefix: string | undefined
   /** `undefined`: only the target URL's database. */
   readonly databases: readonly string[] | 'all' | undefined
+  /** Collect pg_stat_statements' statement text (`statement_text`). */
+  readonly statementText: boolean
   readonly caFile: string | undefined
   readonly tlsServerName: string | undefined
   readonly insecure: boolean
@@ -220,6 +222,7 @@ export function resolveConfig(sources: ConfigSources = {}): ConfigValues {
     schema: get('schema'),
     prefix: get('prefix'),
     databases: get('databases'),
+    statementText: get('statement_text'),
     caFile: get('ca_file'),
     tlsServerName: get('tls_server_name'),
     insecure: get('insecure'),

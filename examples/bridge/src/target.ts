@@ -61,6 +61,8 @@ export async function connectTarget(url: string, options: TargetOptions = {}): P
 export interface CollectConfig {
   readonly targetUrl: string
   readonly databases?: readonly string[] | 'all' | undefined
+  /** Read pg_stat_statements' statement text (default false: text can hold secrets). */
+  readonly statementText?: boolean
   readonly connectTimeoutMs?: number
   readonly statementTimeoutMs?: number
 }
@@ -79,7 +81,7 @@ export async function collectFromTarget(config: CollectConfig): Promise<Snapshot
   const db = await connectTarget(config.targetUrl, timeout)
   try {
     return await collect(db, {
-      collectors: defaultCollectors(),
+      collectors: defaultCollectors(config.statementText ? { statements: { queryText: true } } : {}),
       ...(config.databases !== undefined ? { databases: config.databases as string[] | 'all' } : {}),
       connect: (database: string) => connectTarget(config.targetUrl, { ...timeout, database }),
       ...(config.statementTimeoutMs !== undefined ? { statementTimeoutMs: config.statementTimeoutMs } : {}),
