@@ -68,10 +68,11 @@ describe('README', () => {
     expect(code).toBeDefined()
     const work = mkdtempSync(join(tmpdir(), 'pggraph-readme-'))
     const file = join(root, 'test', `.readme-snippet-${process.pid}.ts`)
-    // Run the snippet verbatim, with the store folder inside a temp dir and the SVG printed.
+    // Run the snippet verbatim (it closes its own connections), with the store folder inside a
+    // temp dir and the SVG printed after it.
     writeFileSync(
       file,
-      `${code!.replace("'pglite:./pggraph-data'", JSON.stringify(`pglite:${work}/data`))}\nconsole.log(svg)\nawait target.end()\nawait store.end()\n`,
+      `${code!.replace("'pglite:./pggraph-data'", JSON.stringify(`pglite:${work}/data`))}\nconsole.log(svg)\n`,
     )
     try {
       await withDatabase(anyServer(), async (url) => {
