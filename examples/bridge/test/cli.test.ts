@@ -73,6 +73,7 @@ describe('pggraph-bridge command line', () => {
 
   it('gives each kind of mistake its own one-line message and exit code 2', async () => {
     const f = toml(lines({ ...base, intervall: '60s' }))
+    const install = ['install', '--store', 'postgres://x@h/db', '--schema', 'a', '--prefix', 'b', '--yes']
     const cases: [string[], RegExp][] = [
       [['run', '--config', f], new RegExp(`Unknown key "intervall" in ${f} \\(did you mean "interval"\\?\\)`)],
       [
@@ -108,36 +109,8 @@ describe('pggraph-bridge command line', () => {
       ],
       [['check', '--cofig', f], /Unknown option --cofig for "check" \(did you mean --config\?\)/],
       [['install', '--shema', 'acme'], /Unknown option --shema for "install" \(did you mean --schema\?\)/],
-      [
-        [
-          'install',
-          '--store',
-          'postgres://x@h/db',
-          '--schema',
-          'a',
-          '--prefix',
-          'b',
-          '--yes',
-          '--writer-connection-limit',
-          'many',
-        ],
-        /--writer-connection-limit "many" is not a whole number\./,
-      ],
-      [
-        [
-          'install',
-          '--store',
-          'postgres://x@h/db',
-          '--schema',
-          'a',
-          '--prefix',
-          'b',
-          '--yes',
-          '--lock-timeout',
-          'soon',
-        ],
-        /--lock-timeout "soon" is not a duration \(e\.g\. 30s, 500ms, 2m\)\./,
-      ],
+      [[...install, '--writer-connection-limit', 'many'], /--writer-connection-limit "many" is not a whole number\./],
+      [[...install, '--lock-timeout', 'soon'], /--lock-timeout "soon" is not a duration \(e\.g\. 30s, 500ms, 2m\)\./],
       [['run', '--frobnicate'], /^pggraph-bridge: Unknown option --frobnicate for "run": Run/],
       [['install', '--password', 'hunter2'], /Passwords are never command-line arguments: .*`ps`.*history/],
       [['run', '--password=hunter2'], /Passwords are never command-line arguments/],
