@@ -5,6 +5,7 @@ import type pg from 'pg'
 import { collect, defaultCollectors } from '@pggraph/collector'
 import type { Snapshot } from '@pggraph/core'
 import { installStore, openStore, writeSnapshot, type StoreConnection } from '@pggraph/store'
+import { openStoreAccess, type StoreAccess } from '../src/index.js'
 import { connect, randomName, urlWith, type ServerInfo } from '../../../test/servers/index.js'
 
 /** Two tenants: A with system `db1`, B with systems `db1` and `secret`. */
@@ -16,6 +17,15 @@ export interface Tenants {
 /** Tenant schema names, random so roles (cluster-wide) never collide between runs. */
 export function tenantNames(): Tenants {
   return { a: randomName('va'), b: randomName('vb') }
+}
+
+/** Every system {@link installTenants} installs, as the namespaces snapshots are written to. */
+export function allSystems(t: Tenants): { schema: string; prefix: string }[] {
+  return [
+    { schema: t.a, prefix: 'db1' },
+    { schema: t.b, prefix: 'db1' },
+    { schema: t.b, prefix: 'secret' },
+  ]
 }
 
 /** Install both tenants in `store`. */
@@ -69,11 +79,15 @@ export async function collectInto(
   return snaps
 }
 
+/** A fresh store database: its URL, a connection to it, and `drop()`, which removes it and the tenants' roles. */
+export interface FreshStore {
+  readonly url: string
+  readonly store: StoreConnection
+  drop(): Promise<void>
+}
+
 /** A fresh database on `server` holding a store with both tenants; `drop()` removes it and the roles. */
-export async function freshPostgresStore(
-  server: ServerInfo,
-  tenants: Tenants,
-): Promise<{ url: string; store: StoreConnection; drop(): Promise<void> }> {
+export async function freshPostgresStore(server: ServerInfo, tenants: Tenants): Promise<FreshStore> {
   const name = randomName('vdb')
   const admin = await connect(server.url)
   await admin.query(`CREATE DATABASE ${name}`)
@@ -97,6 +111,41 @@ export async function freshPostgresStore(
       } finally {
         await c.end()
       }
+    },
+  }
+}
+
+/** A {@link FreshStore} with real snapshots in every system and the viewer's access to it. */
+export interface CollectedStore extends FreshStore {
+  readonly access: StoreAccess
+}
+
+/**
+ * A fresh store on `server` with both tenants, `count` real snapshots (`gapMs` apart) in every
+ * system, and the viewer's store access; `drop()` ends the access, then drops the database (a
+ * failed setup drops it before throwing).
+ */
+export async function collectedStore(
+  server: ServerInfo,
+  tenants: Tenants,
+  count: number,
+  gapMs: number,
+): Promise<CollectedStore> {
+  const fresh = await freshPostgresStore(server, tenants)
+  let access: StoreAccess
+  try {
+    await collectInto(fresh.store, fresh.url, allSystems(tenants), count, gapMs)
+    access = await openStoreAccess(fresh.url)
+  } catch (e) {
+    await fresh.drop()
+    throw e
+  }
+  return {
+    ...fresh,
+    access,
+    async drop() {
+      await access.end()
+      await fresh.drop()
     },
   }
 }

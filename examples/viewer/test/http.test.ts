@@ -3,15 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readSeries } from '@pggraph/store'
 import { anyServer } from '../../../test/servers/index.js'
-import { createViewer, hashPassword, openStoreAccess, type StoreAccess, type Viewer } from '../src/index.js'
+import { createViewer, hashPassword, type Viewer } from '../src/index.js'
 import { readerRoleOf } from '../src/systems.js'
 import { Client } from './client.js'
-import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
+import { collectedStore, tenantNames, type CollectedStore } from './fixture.js'
 
 const t = tenantNames()
-let drop: () => Promise<void>
-let storeUrl: string
-let access: StoreAccess
+let fresh: CollectedStore
 let viewer: Viewer
 let base: string
 // A second viewer on the same store with a clock the tests move (sessions, lockouts).
@@ -21,25 +19,11 @@ let clock = Date.now()
 const PW = 'a-long-password-1'
 
 beforeAll(async () => {
-  const fresh = await freshPostgresStore(anyServer(), t)
-  drop = fresh.drop
-  storeUrl = fresh.url
-  await collectInto(
-    fresh.store,
-    fresh.url,
-    [
-      { schema: t.a, prefix: 'db1' },
-      { schema: t.b, prefix: 'db1' },
-      { schema: t.b, prefix: 'secret' },
-    ],
-    3,
-    1100,
-  )
-  access = await openStoreAccess(fresh.url)
-  viewer = await createViewer({ store: access, loginLimits: { perIp: 1000, perUser: 3 }, log: () => {} })
+  fresh = await collectedStore(anyServer(), t, 3, 1100)
+  viewer = await createViewer({ store: fresh.access, loginLimits: { perIp: 1000, perUser: 3 }, log: () => {} })
   base = await viewer.listen(0)
   timed = await createViewer({
-    store: access,
+    store: fresh.access,
     now: () => clock,
     loginLimits: { perIp: 1000, perUser: 3 },
     session: { maxAgeMs: 3_600_000, idleMs: 600_000 },
@@ -54,8 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await viewer?.close()
   await timed?.close()
-  await access?.end()
-  await drop?.()
+  await fresh?.drop()
 })
 
 describe('login', () => {
@@ -157,7 +140,7 @@ describe('login', () => {
   })
   it('shows a user of a schema that is no longer installed an explanation, not an error', async () => {
     // users add refuses such a schema now; a user made before (or whose tenant was dropped) remains.
-    await access.service(async (db) =>
+    await fresh.access.service(async (db) =>
       db.query(`INSERT INTO pggraph_admin.viewer_users (username, schema_name, password_hash) VALUES ($1, $2, $3)`, [
         'ghost',
         'vz_not_installed',
@@ -225,7 +208,7 @@ describe('rate limiting', () => {
   })
 
   it('limits attempts per IP address', async () => {
-    const v = await createViewer({ store: access, loginLimits: { perIp: 4, perUser: 100 }, log: () => {} })
+    const v = await createViewer({ store: fresh.access, loginLimits: { perIp: 4, perUser: 100 }, log: () => {} })
     const url = await v.listen(0)
     try {
       const c = new Client(url)
@@ -294,13 +277,13 @@ describe('tenant isolation', () => {
   it("refuses, in PostgreSQL itself, a tenant role reading another tenant's tables", async () => {
     const now = Date.now()
     const q = { metric: 'pg_stat_database', columns: ['xact_commit'], from: now - 3_600_000, to: now }
-    const own = await access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.a, prefix: 'db1' }, q))
+    const own = await fresh.access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.a, prefix: 'db1' }, q))
     expect(own.series.length).toBeGreaterThan(0)
     await expect(
-      access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.b, prefix: 'db1' }, q)),
+      fresh.access.asRole(readerRoleOf(t.a), (db) => readSeries(db, { schema: t.b, prefix: 'db1' }, q)),
     ).rejects.toThrow(/permission|denied|privilege/i)
     await expect(
-      access.asRole(readerRoleOf(t.a), (db) => db.query(`SELECT * FROM pggraph_admin.viewer_users`)),
+      fresh.access.asRole(readerRoleOf(t.a), (db) => db.query(`SELECT * FROM pggraph_admin.viewer_users`)),
     ).rejects.toThrow(/permission denied/i)
   })
 })
@@ -434,7 +417,7 @@ describe('HTTPS', () => {
     const https = await import('node:https')
     const cert = await readFile(new URL('./fixtures/localhost-cert.pem', import.meta.url))
     const key = await readFile(new URL('./fixtures/localhost-key.pem', import.meta.url))
-    const v = await createViewer({ store: access, tls: { cert, key }, log: () => {} })
+    const v = await createViewer({ store: fresh.access, tls: { cert, key }, log: () => {} })
     const url = await v.listen(0)
     try {
       expect(url).toMatch(/^https:\/\//)
@@ -462,7 +445,7 @@ describe('least-privilege viewer login', () => {
   it('works as a NOINHERIT member of the reader roles, which by itself reads no tenant rows', async () => {
     const role = `${t.a}_viewer`
     const { connect, urlWith } = await import('../../../test/servers/index.js')
-    const su = await connect(storeUrl)
+    const su = await connect(fresh.url)
     try {
       await su.query(`CREATE ROLE ${role} LOGIN NOINHERIT`)
       await su.query(`GRANT ${t.a}_reader, ${t.b}_reader TO ${role}`)
@@ -471,7 +454,7 @@ describe('least-privilege viewer login', () => {
     } finally {
       await su.end()
     }
-    const url = urlWith(storeUrl, { user: role })
+    const url = urlWith(fresh.url, { user: role })
     const direct = await connect(url)
     try {
       await expect(direct.query(`SELECT * FROM ${t.a}.sources`)).rejects.toThrow(/permission denied/)

@@ -7,42 +7,23 @@
 // HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quoteIdent } from '@pggraph/core'
-import type { StoreConnection } from '@pggraph/store'
 import { anyServer, connect } from '../../../test/servers/index.js'
-import { createViewer, openStoreAccess, type StoreAccess, type Viewer } from '../src/index.js'
+import { createViewer, type Viewer } from '../src/index.js'
 import { Client, type Reply } from './client.js'
-import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
+import { collectedStore, tenantNames, type CollectedStore } from './fixture.js'
 
 const t = tenantNames()
 const PW = 'a-long-password-1'
-let drop: () => Promise<void>
-let store: StoreConnection
-let storeUrl: string
-let access: StoreAccess
+let fresh: CollectedStore
 let viewer: Viewer
 let base: string
 let alice: Client
 let bob: Client
 
 beforeAll(async () => {
-  const fresh = await freshPostgresStore(anyServer(), t)
-  drop = fresh.drop
-  store = fresh.store
-  storeUrl = fresh.url
-  await collectInto(
-    fresh.store,
-    fresh.url,
-    [
-      { schema: t.a, prefix: 'db1' },
-      { schema: t.b, prefix: 'db1' },
-      { schema: t.b, prefix: 'secret' },
-    ],
-    2,
-    1000,
-  )
-  access = await openStoreAccess(fresh.url)
+  fresh = await collectedStore(anyServer(), t, 2, 1000)
   // The defaults: 4 running + 8 waiting per user, 8 + 16 per tenant, 16 + 64 in total.
-  viewer = await createViewer({ store: access, log: () => {} })
+  viewer = await createViewer({ store: fresh.access, log: () => {} })
   base = await viewer.listen(0)
   await viewer.addUser({ user: 'alice', schema: t.a, password: PW })
   await viewer.addUser({ user: 'bob', schema: t.b, password: PW })
@@ -54,8 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await viewer?.close()
-  await access?.end()
-  await drop?.()
+  await fresh?.drop()
 })
 
 /** A graph of `schema`/`prefix` over a custom range of its own: never in the cache. */
@@ -77,7 +57,7 @@ describe("one user's flood of uncached graphs", () => {
 
     // The flooding tenant's reads hang in the store (as slow queries over a long range would):
     // without a per-tenant cap they would hold every pooled connection, as they did before.
-    const locker = await connect(storeUrl)
+    const locker = await connect(fresh.url)
     await locker.query('BEGIN')
     await locker.query(`LOCK TABLE ${quoteIdent(t.a, 'schema')}."db1_pg_stat_database" IN ACCESS EXCLUSIVE MODE`)
 
@@ -147,7 +127,7 @@ describe('a graph over thousands of invented series', () => {
   it('is drawn bounded, with a note of what was left out', async () => {
     // As a writer could: 3,000 databases that do not exist, in every stored snapshot.
     const table = `${quoteIdent(t.b, 'schema')}.${quoteIdent('secret_pg_database', 'table')}`
-    await store.query(
+    await fresh.store.query(
       `INSERT INTO ${table}
        SELECT (jsonb_populate_record(NULL::${table}, to_jsonb(d) || jsonb_build_object('datname', 'evil_' || g, 'size_bytes', g * 1000))).*
          FROM (SELECT DISTINCT ON ("time") * FROM ${table} ORDER BY "time") d, generate_series(1, 3000) g`,
