@@ -129,6 +129,7 @@ async function loadMetric(
  * At most this many events are returned one by one for a read; a range holding more (a writer
  * that reported a million resets) comes back grouped into {@link EVENT_BUCKETS} time buckets
  * per kind, each with its count, so neither the store, the wire nor the graph carries them all.
+ * A group holds one kind of event: resets, restarts and failovers are never counted together.
  */
 export const MAX_EVENTS = 1000
 /** The number of time buckets events are grouped into beyond {@link MAX_EVENTS}. */
@@ -156,7 +157,7 @@ async function readEvents(db: Queryable, ns: Namespace, q: SeriesQuery): Promise
      SELECT t, kind, key, 1 AS n FROM ev, total WHERE total.n <= $4
      UNION ALL
      SELECT min(t), kind, min(key), count(*) FROM ev, total WHERE total.n > $4
-      GROUP BY kind, floor((t - $5::float8) / $6::float8)`,
+      GROUP BY kind, CASE WHEN kind = 'restart' THEN key END, floor((t - $5::float8) / $6::float8)`,
     [...range, q.metric, MAX_EVENTS, q.from, bucketMs],
   )
   const events: SeriesEvent[] = rows.map((r) => {

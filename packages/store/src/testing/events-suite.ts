@@ -67,4 +67,29 @@ function eventBoundTests(backend: StoreTestBackend): void {
     expect(resets.some((e) => /^test_database reset ×\d+ \(/.test(e.label))).toBe(true)
     expect(MAX_EVENTS).toBeLessThan(20_003)
   })
+
+  it('never groups a failover with a restart or a reset beyond the bound', async () => {
+    // A restart (the server started after the last snapshot) and a failover (another server,
+    // started before it) 15 s apart, in the same bucket as thousands of resets.
+    await b.db.query(
+      `INSERT INTO "${schema}".p1_epochs (first_seen, start_time) VALUES
+         (to_timestamp($1::float8 / 1000), to_timestamp($2::float8 / 1000)),
+         (to_timestamp($3::float8 / 1000), to_timestamp($4::float8 / 1000))`,
+      [T0 + 2 * HOUR + 60_000, T0 + 2 * HOUR + 30_000, T0 + 2 * HOUR + 45_000, T0 - 24 * HOUR],
+    )
+    const set = await readSeries(
+      b.db,
+      { schema, prefix: 'p1' },
+      seriesQuery(tDatabase, ['xact_commit'], { from: T0, to: T0 + 24 * HOUR }),
+    )
+    expect(set.events.length).toBeGreaterThan(2)
+    const near = set.events.filter((e) => e.kind === 'restart' && Math.abs(e.t - (T0 + 2 * HOUR)) < 60_000)
+    expect(near.map((e) => [e.t - T0 - 2 * HOUR, e.label, e.count])).toEqual([
+      [30_000, 'server restarted', undefined],
+      [45_000, 'another server (failover)', undefined],
+    ])
+    for (const e of set.events) expect(e.label.includes('reset'), e.label).toBe(e.kind === 'stats_reset')
+    const resets = set.events.filter((e) => e.kind === 'stats_reset')
+    expect(resets.reduce((n, e) => n + (e.count ?? 1), 0)).toBe(20_003)
+  })
 }
