@@ -2,9 +2,51 @@
 // viewer started in its own process (as `serve` runs it), and a logged-in session.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
+import pg from 'pg'
 import { builtinMetrics } from '@pggraph/collector'
 import type { MetricDefinition } from '@pggraph/core'
 import { installStore, openStore } from '@pggraph/store'
+
+/** The PostgreSQL server the benchmarks use (a superuser URL). */
+export const ADMIN_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** A fresh store database of one benchmark run, made by {@link benchDatabase}. */
+export interface BenchDatabase {
+  /** Its URL. */
+  readonly url: string
+  /** The server's version, as `server_version` says it (e.g. `17.4`). */
+  serverVersion(): Promise<string>
+  /** Drop the database and the roles the benchmark's tenants made; ends the admin connection. */
+  drop(): Promise<void>
+}
+
+/**
+ * Create database `<name>_<pid>` on {@link ADMIN_URL}; `drop()` removes it and every role named
+ * `<rolePrefix>_…` (the roles of the tenants the benchmark installed).
+ */
+export async function benchDatabase(name: string, rolePrefix: string): Promise<BenchDatabase> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  const dbName = `${name}_${process.pid}`
+  await admin.query(`CREATE DATABASE ${dbName}`)
+  const u = new URL(ADMIN_URL)
+  u.pathname = `/${dbName}`
+  return {
+    url: u.toString(),
+    async serverVersion() {
+      const { rows } = await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
+      return rows[0]!.v.split(' ')[0]!
+    },
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+      const roles = await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [
+        `${rolePrefix}\\_%`,
+      ])
+      for (const r of roles.rows) await admin.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
+      await admin.end()
+    },
+  }
+}
 
 /** The databases of the synthetic monitored server. */
 export const DATABASES = ['app', 'postgres', 'reporting', 'template1']

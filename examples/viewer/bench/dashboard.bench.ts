@@ -8,23 +8,16 @@ import type { ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
-import pg from 'pg'
 import { addUser, openStoreAccess } from '../src/index.js'
-import { DATABASES, loadTenant, login, spawnViewer } from './bench-store.js'
+import { benchDatabase, DATABASES, loadTenant, login, spawnViewer } from './bench-store.js'
 
-const ADMIN_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const DAYS = 30
 const RUNS = 5
 const SCHEMA = 'vbench'
 const PREFIX = 'sys1'
 
-const admin = new pg.Client({ connectionString: ADMIN_URL })
-await admin.connect()
-const dbName = `bench_viewer_${process.pid}`
-await admin.query(`CREATE DATABASE ${dbName}`)
-const u = new URL(ADMIN_URL)
-u.pathname = `/${dbName}`
-const storeUrl = u.toString()
+const db = await benchDatabase('bench_viewer', SCHEMA)
+const storeUrl = db.url
 let child: ChildProcess | undefined
 
 /** Load a page the way a browser does: the HTML, then its images, 6 at a time. */
@@ -101,9 +94,8 @@ try {
   await writeFile(resolve(import.meta.dirname, '../../../test-output/viewer-bench-30d.svg'), await sample.text()).catch(
     () => {},
   )
-  const { rows: v } = await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
   console.log(
-    `Store: PostgreSQL ${v[0]!.v.split(' ')[0]}, ${loaded.rows.toLocaleString('en-US')} metric rows (${DAYS} days x 1440 snapshots x ${DATABASES.length} databases, 2 metrics) loaded in ${(loaded.ms / 1000).toFixed(1)} s`,
+    `Store: PostgreSQL ${await db.serverVersion()}, ${loaded.rows.toLocaleString('en-US')} metric rows (${DAYS} days x 1440 snapshots x ${DATABASES.length} databases, 2 metrics) loaded in ${(loaded.ms / 1000).toFixed(1)} s`,
   )
   console.log(
     `Dashboard: ${images.length} overview graphs, 800 x 260 px, each page load = 1 HTML + ${images.length} SVG requests (6 in parallel, like a browser)`,
@@ -120,10 +112,5 @@ try {
 } finally {
   child?.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 300))
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-  for (const r of (
-    await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'vbench\\_%'`)
-  ).rows)
-    await admin.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
-  await admin.end()
+  await db.drop()
 }

@@ -7,12 +7,10 @@
 // PGGRAPH_BENCH_URL (default postgres://postgres@127.0.0.1:5432/postgres) must be a superuser.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
-import pg from 'pg'
 import { graphNames } from '@pggraph/render'
 import { addUser, openStoreAccess } from '../src/index.js'
-import { loadTenant, login, quantile, spawnViewer } from './bench-store.js'
+import { benchDatabase, loadTenant, login, quantile, spawnViewer } from './bench-store.js'
 
-const ADMIN_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const DAYS = 1
 const PREFIX = 'sys1'
 const FLOODER = 'vflood_a'
@@ -121,13 +119,8 @@ function probeHealth(base: string): { stop(): Promise<number[]> } {
 }
 
 async function main(): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
-  await admin.connect()
-  const dbName = `bench_vflood_${process.pid}`
-  await admin.query(`CREATE DATABASE ${dbName}`)
-  const u = new URL(ADMIN_URL)
-  u.pathname = `/${dbName}`
-  const storeUrl = u.toString()
+  const db = await benchDatabase('bench_vflood', 'vflood')
+  const storeUrl = db.url
   let viewer: ChildProcess | undefined
   let flood: ChildProcess | undefined
   try {
@@ -173,9 +166,8 @@ async function main(): Promise<void> {
     const result = JSON.parse(out) as FloodResult
     const codes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count]))
 
-    const { rows: v } = await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
     console.log(
-      `Store: PostgreSQL ${v[0]!.v.split(' ')[0]}; each tenant ${a.rows.toLocaleString('en-US')} metric rows (${DAYS} day x 1440 snapshots x 4 databases, 2 metrics). Viewer defaults (per user 4 running + 8 waiting, per tenant 8 + 16, total 16 + 64; tenant reads 4 of 10 connections; render threads: cores - 1).`,
+      `Store: PostgreSQL ${await db.serverVersion()}; each tenant ${a.rows.toLocaleString('en-US')} metric rows (${DAYS} day x 1440 snapshots x 4 databases, 2 metrics). Viewer defaults (per user 4 running + 8 waiting, per tenant 8 + 16, total 16 + 64; tenant reads 4 of 10 connections; render threads: cores - 1).`,
     )
     console.log(
       `Flood: ${FLOOD_CONNECTIONS} connections of one user of tenant A, every request an uncached graph; ${result.requests.total.toLocaleString('en-US')} requests (${Math.round(result.requests.average)}/s): ${Object.entries(
@@ -209,11 +201,6 @@ async function main(): Promise<void> {
     flood?.kill('SIGTERM')
     viewer?.kill('SIGTERM')
     await new Promise((r) => setTimeout(r, 300))
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-    for (const r of (
-      await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'vflood\\_%'`)
-    ).rows)
-      await admin.query(`DROP ROLE IF EXISTS "${r.rolname}"`)
-    await admin.end()
+    await db.drop()
   }
 }
