@@ -72,6 +72,7 @@ export {
   type SeriesSet,
 } from './series.js'
 export { formatBytes } from './bytes.js'
+export { hashString, prng } from './seeded.js'
 export { closestMatch } from './suggest.js'
 export { xmlSafeText } from './xml-text.js'
 export type { Collector, GraphSpec, MetricsOf, RenderOptions, Renderer, UnionToIntersection } from './plugins.js'

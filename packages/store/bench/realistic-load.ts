@@ -3,7 +3,7 @@
 // database under load changes — most tables and indexes idle, some busy, a few growing, the
 // cluster-wide statistics always moving, backends and locks coming and going.
 import { collect, defaultCollectors } from '@pggraph/collector'
-import type { MetricDefinition, MetricRow, Snapshot } from '@pggraph/core'
+import { hashString, prng, type MetricDefinition, type MetricRow, type Snapshot } from '@pggraph/core'
 import { builtinMetrics } from '@pggraph/collector/definitions'
 import pg from 'pg'
 import { BENCH_URL } from './bench-support.js'
@@ -45,24 +45,6 @@ export async function collectRealSnapshot(name: string): Promise<Snapshot> {
   }
 }
 
-/** A small deterministic pseudo-random generator (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function hash(s: string): number {
-  let h = 2166136261
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
-  return (h >>> 0) / 4294967296
-}
-
 type Activity = 'idle' | 'busy' | 'growing'
 /** Rows of metrics with more rows than this are per-object (tables, indexes…): mostly idle. */
 const PER_OBJECT = 30
@@ -102,7 +84,7 @@ export class LoadModel {
     const k = `${metric}\u0000${key}`
     let a = this.activity.get(k)
     if (!a) {
-      const h = hash(k)
+      const h = hashString(k) / 4294967296
       a = count <= PER_OBJECT ? 'busy' : h < 0.85 ? 'idle' : h < 0.97 ? 'busy' : 'growing'
       this.activity.set(k, a)
     }

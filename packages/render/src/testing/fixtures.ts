@@ -1,7 +1,16 @@
 // Deterministic, realistic synthetic series for every catalog graph: used by the unit tests,
 // the golden files, the docs pictures and the benchmarks. No clock reads, seeded randomness.
 import { builtinMetrics } from '@pggraph/collector/definitions'
-import type { Series, SeriesEvent, SeriesPoint, SeriesSet, Unit, ValueColumn } from '@pggraph/core'
+import {
+  hashString,
+  prng,
+  type Series,
+  type SeriesEvent,
+  type SeriesPoint,
+  type SeriesSet,
+  type Unit,
+  type ValueColumn,
+} from '@pggraph/core'
 import { graphCatalog, type GraphName } from '../catalog/index.js'
 
 /** A fixed start: 2026-11-01 00:00 UTC. */
@@ -10,23 +19,7 @@ export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
 export const DAY = 24 * HOUR
 
-/** mulberry32: a tiny seeded PRNG, so fixtures are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function hash(s: string): number {
-  let h = 2166136261
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
-  return h >>> 0
-}
+export { prng } from '@pggraph/core'
 
 /** Typical levels of columns, so pictures look like a real server. */
 const LEVEL: Record<string, number> = {
@@ -139,7 +132,7 @@ function columnOf(metric: string, column: string): { gauge: boolean; unit: Unit 
 }
 
 function points(column: string, gauge: boolean, key: string, o: Required<SyntheticOptions>): SeriesPoint[] {
-  const rnd = prng(hash(`${column}|${key}`))
+  const rnd = prng(hashString(`${column}|${key}`))
   const level = (LEVEL[column] ?? 100) * (0.4 + rnd() * 1.2)
   const growing = column.endsWith('bytes') && gauge
   const unused = column === 'idx_scan' && key.includes('legacy')
