@@ -29,6 +29,58 @@ async function schemaBytes(db: Queryable, schema: string): Promise<number> {
   return Number(rows[0]!.b)
 }
 
+/**
+ * Where the bytes of the tenant schema are: metric partitions (heap split into raw rows, packed
+ * rows and the rest — dead or free space and page overhead —, TOAST, indexes), rollup tables,
+ * and everything else (snapshot records, epochs, catalogs of the store).
+ */
+async function breakdown(db: Queryable, schema: string, prefix: string): Promise<Record<string, number>> {
+  const { rows: rels } = await db.query<{ oid: number; name: string; kind: string; heap: string; toast: string }>(
+    `SELECT c.oid::int AS oid, c.relname AS name, c.relkind AS kind, pg_relation_size(c.oid)::text AS heap,
+            coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::text AS toast
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'i')`,
+    [schema],
+  )
+  const out: Record<string, number> = {}
+  const add = (k: string, b: number): void => {
+    out[k] = (out[k] ?? 0) + b
+  }
+  const partition = new RegExp(`^${prefix}_.+_\\d{8}$`)
+  for (const r of rels) {
+    const heap = Number(r.heap)
+    const toast = Number(r.toast)
+    const rollup = r.name.endsWith('_hourly') || r.name.includes('_hourly_')
+    const part = partition.test(r.name) || (r.kind === 'i' && /_\d{8}_pkey$/.test(r.name))
+    const group = rollup ? 'rollups' : part ? 'metric partitions' : 'other tables'
+    if (r.kind === 'i') {
+      add(`${group}: indexes`, heap)
+      continue
+    }
+    add(`${group}: TOAST`, toast)
+    if (group !== 'metric partitions') {
+      add(`${group}: heap`, heap)
+      continue
+    }
+    const t = `${quoteIdent(schema, 'schema')}.${quoteIdent(r.name, 'table')}`
+    const { rows } = await db.query<{ raw: string; packed: string; n: string; fields: string }>(
+      `SELECT coalesce(sum(pg_column_size(t.*)) FILTER (WHERE t."_packed_times" IS NULL), 0)::text AS raw,
+              coalesce(sum(pg_column_size(t.*)) FILTER (WHERE t."_packed_times" IS NOT NULL), 0)::text AS packed,
+              count(*)::text AS n,
+              coalesce(sum(coalesce(pg_column_size(t."_packed_times"), 0) + coalesce(pg_column_size(t."_packed_values"), 0) + coalesce(pg_column_size(t."_packed_bases"), 0)), 0)::text AS fields
+         FROM ${t} t`,
+    )
+    const raw = Number(rows[0]!.raw)
+    const packed = Number(rows[0]!.packed)
+    add('metric partitions: raw rows (heap)', raw)
+    add('metric partitions: packed rows (heap)', packed)
+    add('  of which packed arrays', Number(rows[0]!.fields))
+    add('metric partitions: line pointers', 4 * Number(rows[0]!.n))
+    add('metric partitions: dead/free/page overhead', heap - raw - packed - 4 * Number(rows[0]!.n))
+  }
+  return out
+}
+
 const base = await collectRealSnapshot(`bench_src_${process.pid}`)
 const scratch = await scratchDatabase(`bench_${process.pid}`, SCHEMA, ['sys1', 'sys2'])
 const { db } = scratch
@@ -66,6 +118,10 @@ try {
       if (CHECKPOINTS.includes(hours)) {
         await db.query('CHECKPOINT')
         results.push({ hours, bytes: (await schemaBytes(db, SCHEMA)) - empty, values, rows })
+        const parts = await breakdown(db, SCHEMA, ns.prefix)
+        console.log(`\nAfter ${hours} h (${f(values)} values):`)
+        for (const [k, b] of Object.entries(parts))
+          console.log(`  ${k.padEnd(48)} ${f(b / 1048576, 2).padStart(9)} MB ${f(b / values, 3).padStart(7)} B/value`)
       }
     }
   }

@@ -61,6 +61,8 @@ export function packedStorageSql(table: string, statsReset: boolean, lz4: boolea
 
 const id = (c: string): string => quoteIdent(c, 'column')
 const P = internalColumn
+/** 2^1022: two readings below it in magnitude have a finite difference. */
+const SAFE = `'${2 ** 1022}'::double precision`
 
 /** The UTC hour of a timestamptz expression (independent of the session's TimeZone). */
 export function utcHour(expr: string): string {
@@ -139,9 +141,11 @@ export function packSql(ns: Namespace, m: StoredMetric): string {
     `array_agg("_v${i}" ORDER BY "time") AS "_a${i}"`,
     `min("_v${i}") AS "_b${i}"`,
   ])
+  // PostgreSQL raises "value out of range: overflow" where x - base would be infinite, so only
+  // readings within ±2^1022 (whose difference is finite) are tried; the others are stored as they are.
   const exact = m.values.map(
     (_, i) =>
-      `coalesce((SELECT bool_and(float8send(g."_b${i}" + (x - g."_b${i}")) = float8send(x)) FROM unnest(g."_a${i}") x), false) AS "_e${i}"`,
+      `coalesce((SELECT bool_and(CASE WHEN abs(x) < ${SAFE} AND abs(g."_b${i}") < ${SAFE} THEN float8send(g."_b${i}" + (x - g."_b${i}")) = float8send(x) ELSE false END) FROM unnest(g."_a${i}") x), false) AS "_e${i}"`,
   )
   const enc = (i: number): string =>
     `CASE WHEN e."_e${i}" THEN ARRAY(SELECT x - e."_b${i}" FROM unnest(e."_a${i}") WITH ORDINALITY AS y(x, o) ORDER BY o) ELSE e."_a${i}" END`
