@@ -231,7 +231,7 @@ export interface PacedStats extends PhaseStats {
   /** Writes completed in each minute of the phase. */
   readonly perMinute: number[]
   /** Maintenance runs (packing each system's closed hours), their total time and errors. */
-  readonly maintenance: { runs: number; ms: number; hours: number; errors: string[] }
+  readonly maintenance: { runs: number; ms: number; hours: number; errors: string[]; cancelled: boolean }
 }
 
 /**
@@ -239,13 +239,14 @@ export interface PacedStats extends PhaseStats {
  * `b` is due at `(b + i × bridges) / rate` s): a bridge stands for `rate × 60 / bridges` systems
  * at a 60 s interval, writing one after another. A late bridge writes at once (it catches up,
  * in order). When `maintain` is given, one more connection runs `maintainStore` for each system
- * after every simulated hour it wrote, as the hourly cron job would.
+ * after every simulated hour it wrote, as the hourly cron job would (one run at a time; a run still going 5 s after the writers stop
+ * is cancelled with `maintain.cancel()`).
  */
 export async function paced(
   bridges: readonly Bridge[],
   rate: number,
   seconds: number,
-  maintain?: Queryable,
+  maintain?: { db: Queryable; cancel(): Promise<void> },
   progress?: (minute: number, writes: number) => void,
 ): Promise<PacedStats> {
   const latencies: number[] = []
@@ -260,7 +261,7 @@ export async function paced(
   const due = Math.floor(rate * seconds)
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
   let running = true
-  const maintenance = { runs: 0, ms: 0, hours: 0, errors: [] as string[] }
+  const maintenance = { runs: 0, ms: 0, hours: 0, errors: [] as string[], cancelled: false }
   const maintained = new Map(bridges.map((b) => [b, Math.floor(b.minute / 60)]))
   const maintainer = (async () => {
     if (!maintain) return
@@ -272,9 +273,9 @@ export async function paced(
         maintained.set(b, hours)
         const t = performance.now()
         try {
-          maintenance.hours += (await maintainStore(maintain, b.ns)).hoursPacked
+          maintenance.hours += (await maintainStore(maintain.db, b.ns)).hoursPacked
         } catch (err) {
-          if (maintenance.errors.length < 5) maintenance.errors.push((err as Error).message)
+          if (!maintenance.cancelled && maintenance.errors.length < 5) maintenance.errors.push((err as Error).message)
         }
         maintenance.ms += performance.now() - t
         maintenance.runs++
@@ -311,12 +312,18 @@ export async function paced(
   const tail = latencies.length - perMinute.reduce((a, x) => a + x, 0)
   if (tail > 0) perMinute.push(tail)
   running = false
-  await maintainer
+  const elapsed = (performance.now() - t0) / 1000
+  // A maintenance run still going 5 s after the writers stopped is cancelled (and said so).
+  if (!(await Promise.race([maintainer.then(() => true), sleep(5000).then(() => false)]))) {
+    maintenance.cancelled = true
+    await maintain?.cancel()
+    await maintainer
+  }
   return {
     writers: n,
     writes: latencies.length,
     rows,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: elapsed,
     latencies,
     hourly,
     steady,

@@ -107,8 +107,19 @@ try {
   const watch = new pg.Client({ connectionString: u.toString() })
   await watch.connect()
   const sampler = lockSampler(watch, `${STEM}\\_%writer`)
-  const s = await paced(bridges, RATE, MINUTES * 60, MAINTAIN ? maint : undefined, (m, w) =>
-    console.log(`  minute ${m}: ${f(w)} snapshots (${f(w / 60, 1)}/s), load average ${f(loadavg()[0]!, 1)}`),
+  const s = await paced(
+    bridges,
+    RATE,
+    MINUTES * 60,
+    MAINTAIN
+      ? {
+          db: maint,
+          cancel: async () => {
+            await watch.query('SELECT pg_cancel_backend($1)', [(maint as unknown as { processID: number }).processID])
+          },
+        }
+      : undefined,
+    (m, w) => console.log(`  minute ${m}: ${f(w)} snapshots (${f(w / 60, 1)}/s), load average ${f(loadavg()[0]!, 1)}`),
   )
   await maint.end()
   const waits = await sampler.stop()
@@ -123,7 +134,7 @@ try {
   )
   if (MAINTAIN)
     console.log(
-      `Maintenance: ${s.maintenance.runs} runs (one per system per simulated hour) took ${f(s.maintenance.ms / 1000, 1)} s on its one connection and packed ${f(s.maintenance.hours)} system-hours.`,
+      `Maintenance: ${s.maintenance.runs} runs (one per system per simulated hour, one at a time) took ${f(s.maintenance.ms / 1000, 1)} s on its one connection and packed ${f(s.maintenance.hours)} system-hours${s.maintenance.cancelled ? '; the run still going when the writers stopped was cancelled' : ''}.`,
     )
   for (const e of s.maintenance.errors) console.log(`maintenance error: ${e}`)
   for (const [q, n] of waits) console.log(`writers seen waiting on a lock (1 s samples): ${n}, blocked by: ${q}`)
