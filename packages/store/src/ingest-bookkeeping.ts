@@ -1,6 +1,6 @@
 // The bookkeeping steps of the ingest function around the metric rows: the snapshot's own row
-// (which makes a retried write a no-op), then resets, server epochs and start times, hourly
-// rollup scheduling, and the prefix's `sources` row.
+// (which makes a retried write a no-op), then resets, server epochs and start times, and the
+// prefix's `sources` row (which marks a late snapshot's hour for the next rollup).
 import { prefixedTable, schemaTable, type Namespace } from './names.js'
 import type { PlpgsqlPart } from './plpgsql.js'
 import { utcHour } from './series-sql.js'
@@ -29,14 +29,14 @@ export function snapshotRowPart(ns: Namespace): PlpgsqlPart {
   }
 }
 
-/** Resets, epochs and start times, the snapshot's row count, rollups and `sources`. */
+/** Resets, epochs and start times, the snapshot's row count, and `sources` (with the late-hour mark). */
 export function afterRowsPart(ns: Namespace): PlpgsqlPart {
   const sources = schemaTable(ns.schema, 'sources')
   const snapshots = prefixedTable(ns, 'snapshots')
   const prefixLit = `'${ns.prefix}'` // validated identifier: no quotes possible
   const newest = `(last_seen IS NULL OR _t >= last_seen)`
   return {
-    declare: { _ru: 'timestamptz', _dirty: 'timestamptz', _hour: 'timestamptz', _start: 'timestamptz', _dbs: 'text' },
+    declare: { _hour: 'timestamptz', _start: 'timestamptz', _dbs: 'text' },
     body: `
   INSERT INTO ${prefixedTable(ns, 'resets')} (metric, key, at, seen)
     SELECT r.metric, coalesce(r.key, ''), r.at, _t FROM json_to_recordset(_resets) AS r(metric text, key text, at timestamptz)
@@ -49,16 +49,10 @@ export function afterRowsPart(ns: Namespace): PlpgsqlPart {
   END IF;
   UPDATE ${snapshots} SET rows = _n WHERE "time" = _t;
 
-  -- Hourly rollups: the first snapshot of a new hour rolls up the hours before it; a late
-  -- snapshot of an hour already rolled up marks it for the next run.
-  SELECT rollup_until, rollup_dirty_from INTO _ru, _dirty FROM ${sources} WHERE prefix = ${prefixLit};
+  -- Hourly rollups are computed by maintenance (maintainStore, rollupStore), never here: a
+  -- snapshot of an hour already rolled up only marks that hour (in the UPDATE below, whose
+  -- condition is checked again on the row a concurrent rollup committed).
   _hour := ${utcHour('_t')};
-  IF _ru IS NOT NULL AND _t < _ru THEN
-    UPDATE ${sources} SET rollup_dirty_from = LEAST(rollup_dirty_from, _hour) WHERE prefix = ${prefixLit};
-  ELSIF _ru IS NULL OR _hour > _ru THEN
-    PERFORM ${prefixedTable(ns, 'rollup')}(
-      LEAST(_dirty, coalesce(_ru, (SELECT ${utcHour('min("time")')} FROM ${snapshots}))), _hour);
-  END IF;
   -- Values computed here, not inside the UPDATE: a distributed table (Citus) takes only
   -- IMMUTABLE expressions in CASE and COALESCE, and the text to timestamptz cast is STABLE.
   _dbs := left((SELECT string_agg(x, ', ') FROM json_array_elements_text(_databases) x), ${MAX_DATABASES_TEXT});
@@ -78,7 +72,8 @@ export function afterRowsPart(ns: Namespace): PlpgsqlPart {
     in_recovery = CASE WHEN ${newest} THEN (_server->>'inRecovery')::boolean ELSE in_recovery END,
     database = CASE WHEN ${newest} AND _dbs IS NOT NULL THEN _dbs ELSE database END,
     host = coalesce(_source->>'host', host),
-    bridge = CASE WHEN ${newest} AND jsonb_typeof(_bridge) = 'object' THEN _bridge ELSE bridge END
+    bridge = CASE WHEN ${newest} AND jsonb_typeof(_bridge) = 'object' THEN _bridge ELSE bridge END,
+    rollup_dirty_from = CASE WHEN rollup_until > _t THEN LEAST(rollup_dirty_from, _hour) ELSE rollup_dirty_from END
   WHERE prefix = ${prefixLit};
   RETURN jsonb_build_object('written', true, 'rows', _n, 'ignored', to_jsonb(_ignored));`,
   }

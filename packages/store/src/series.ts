@@ -102,14 +102,18 @@ export async function readSeries<const Q extends SeriesQuery>(
   return { from: query.from, to: query.to, series, events }
 }
 
-/** The stored definition of one metric and the end of the prefix's hourly rollups (ms, or null). */
+/**
+ * The stored definition of one metric and the end of the hours its rollups hold exactly (ms, or
+ * null): `rollup_until`, or the oldest hour a late snapshot changed since, if earlier. Hours
+ * after it are read from the stored readings.
+ */
 async function loadMetric(
   db: Queryable,
   ns: Namespace,
   name: string,
 ): Promise<{ metric: StoredMetric; watermark: number | null }> {
   const { rows } = await db.query<{ definition: StoredMetric; w: number | null }>(
-    `SELECT m.definition, date_part('epoch', s.rollup_until) * 1000 AS w
+    `SELECT m.definition, date_part('epoch', LEAST(s.rollup_until, s.rollup_dirty_from)) * 1000 AS w
        FROM ${schemaTable(ns.schema, 'pggraph_metrics')} m LEFT JOIN ${schemaTable(ns.schema, 'sources')} s ON s.prefix = m.prefix
       WHERE m.prefix = $1 AND m.name = $2`,
     [ns.prefix, name],

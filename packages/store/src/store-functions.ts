@@ -37,8 +37,10 @@ END`
 
 /**
  * `<schema>.<prefix>_rollup(from, to)`: recompute the hourly rollups of every metric for the
- * hours in [from, to) and move `sources.rollup_until` forward. The ingest function calls it when
- * a snapshot opens a new hour; {@link rollupStore} calls it to backfill. Not granted to anyone.
+ * hours in [from, to) and move `sources.rollup_until` forward. Maintenance calls it
+ * ({@link rollupStore}, from `maintainStore`); the ingest function never does (it only marks an
+ * hour already rolled up that a late snapshot changed, `sources.rollup_dirty_from`). Not granted
+ * to anyone.
  */
 export function rollupFunction(ns: Namespace, metrics: readonly StoredMetric[]): StoreFunction {
   const steps = metrics.map((m) => {
@@ -59,17 +61,23 @@ SELECT ${key.join(', ')}, ${sums.join(', ')} FROM rated GROUP BY ${key.join(', '
     GET DIAGNOSTICS _c = ROW_COUNT;
     _n := _n + _c;`
   })
+  const sources = schemaTable(ns.schema, 'sources')
+  const prefixLit = `'${ns.prefix}'` // validated identifier: no quotes possible
   const body = `
 DECLARE
   _c bigint;
   _n bigint := 0;
 BEGIN
+  -- The prefix's sources row is locked before any hour is read: an ingest that already
+  -- updated it commits before we go on (so we read its rows); one that updates it later waits
+  -- for our commit, then sees the new rollup_until and marks its hour if we rolled it up.
+  PERFORM 1 FROM ${sources} WHERE prefix = ${prefixLit} FOR UPDATE;
   IF _from IS NOT NULL AND _to IS NOT NULL AND _from < _to THEN${steps.join('')}
   END IF;
-  UPDATE ${schemaTable(ns.schema, 'sources')}
+  UPDATE ${sources}
      SET rollup_until = GREATEST(rollup_until, _to),
          rollup_dirty_from = CASE WHEN rollup_dirty_from >= _from AND rollup_dirty_from < _to THEN NULL ELSE rollup_dirty_from END
-   WHERE prefix = '${ns.prefix}';
+   WHERE prefix = ${prefixLit};
   RETURN _n;
 END`
   return storeFunction(

@@ -68,16 +68,15 @@ function rollupTests(backend: StoreTestBackend): void {
           `SELECT rollup_until AS until, rollup_dirty_from AS dirty FROM ${sources}`,
         )
       ).rows[0]!
-    // Ingest rolled up every complete hour by itself.
-    expect((await state()).until!.getTime()).toBe(T0 + 11 * H)
-    const rolled = await readSeries(b.db, ns, q)
-    // Without rollups the same query runs on the raw rows.
-    await b.db.query(`UPDATE ${sources} SET rollup_until = NULL`)
+    // The ingest never rolls up: until maintenance runs, wide buckets are read from the raw rows.
+    expect(await state()).toEqual({ until: null, dirty: null })
     const raw = await readSeries(b.db, ns, q)
     const r = await rollupStore(b.db, ns)
     expect(r.from!.getTime()).toBe(T0)
     expect(r.to!.getTime()).toBe(T0 + 11 * H) // the newest hour is not complete
     expect(r.rows).toBe(11)
+    expect(await state()).toEqual({ until: new Date(T0 + 11 * H), dirty: null })
+    const rolled = await readSeries(b.db, ns, q)
     expect(rolled.series.map((s) => s.points.length)).toEqual(raw.series.map((s) => s.points.length))
     rolled.series.forEach((s, k) =>
       s.points.forEach((pt, i) => {
@@ -95,7 +94,8 @@ function rollupTests(backend: StoreTestBackend): void {
     // Running it again recomputes only the last hour.
     const again = await rollupStore(b.db, ns)
     expect(again.from!.getTime()).toBe(T0 + 10 * H)
-    // A late snapshot marks its hour; the next new hour recomputes it.
+    // A late snapshot marks its hour: reads take that hour and the ones after from the raw rows
+    // at once (the late value counts), and the next rollup recomputes from there.
     const late = { datname: 'app', xact_commit: 2 * 7300, blks_read: 7300, numbackends: 500, stats_reset: null }
     await writeSnapshot(b.db, ns, snapshot(T0 + 2 * H + MIN, { test_database: [late] }))
     expect((await state()).dirty!.getTime()).toBe(T0 + 2 * H)
@@ -107,6 +107,10 @@ function rollupTests(backend: StoreTestBackend): void {
         )
       ).rows[0]!
     expect((await hour2()).n).toBe(12)
+    const beforeLate = raw.series[1]!.points[2]!.v!
+    const withLate = (await readSeries(b.db, ns, q)).series[1]!.points[2]!.v!
+    expect(withLate).toBeCloseTo((beforeLate * 12 + 500) / 13, 9)
+    // A snapshot of a new hour rolls nothing up by itself.
     await writeSnapshot(
       b.db,
       ns,
@@ -116,8 +120,12 @@ function rollupTests(backend: StoreTestBackend): void {
         { startTime: restart },
       ),
     )
+    expect(await state()).toEqual({ until: new Date(T0 + 11 * H), dirty: new Date(T0 + 2 * H) })
+    const third = await rollupStore(b.db, ns)
+    expect(third.from!.getTime()).toBe(T0 + 2 * H)
     expect(await state()).toEqual({ until: new Date(T0 + 12 * H), dirty: null })
     expect((await hour2()).n).toBe(13)
+    expect((await readSeries(b.db, ns, q)).series[1]!.points[2]!.v!).toBeCloseTo(withLate, 9)
     // Pruning keeps the rollups unless told otherwise.
     await pruneStore(b.db, ns, { olderThan: new Date(T0 + 24 * H) })
     expect((await readSeries(b.db, ns, q)).series[0]!.points.length).toBeGreaterThan(5)
