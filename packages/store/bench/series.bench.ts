@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MetricDefinition, Queryable } from '@pggraph/core'
+import { seriesQuery, type Queryable } from '@pggraph/core'
 import pg from 'pg'
 import { installStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
+import { tDatabase } from '../src/testing/fixtures.js'
 
 // The baseline a caller would write without the store: per-second rates in JS, none across a drop.
 function ratesOf(samples: readonly { t: number; v: number }[]): { t: number; v: number | null }[] {
@@ -26,20 +27,9 @@ const DAYS = 30
 const RUNS = 7
 const usePglite = process.argv[2] === 'pglite'
 
-const metric: MetricDefinition = {
-  name: 'bench_database',
-  area: 'database',
-  scope: 'cluster',
-  description: 'pg_stat_database-like',
-  labels: { datname: 'text' },
-  values: {
-    xact_commit: { kind: 'counter', unit: 'transactions' },
-    blks_hit: { kind: 'counter', unit: 'blocks' },
-    numbackends: { kind: 'gauge', unit: 'connections' },
-  },
-  statsReset: true,
-  queries: [{ since: 12, sql: 'SELECT 1' }],
-}
+// The store tests' per-database metric (two counters and a gauge, like pg_stat_database's).
+const metric = tDatabase
+const table = `${SCHEMA}.sys1_${metric.name}`
 
 let db: StoreConnection
 let cleanup: () => Promise<void>
@@ -74,7 +64,8 @@ try {
   const from = to - DAYS * 86_400_000
   let t = performance.now()
   for (let d = 0; d <= DAYS; d++) {
-    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition('sys1_bench_database', $1::date)`, [
+    await db.query(`SELECT ${SCHEMA}.pggraph_add_partition($1, $2::date)`, [
+      `sys1_${metric.name}`,
       new Date(from + d * 86_400_000).toISOString().slice(0, 10),
     ])
   }
@@ -87,29 +78,22 @@ try {
     [new Date(from).toISOString(), new Date(to).toISOString(), restart],
   )
   await db.query(
-    `INSERT INTO ${SCHEMA}.sys1_bench_database ("time", datname, xact_commit, blks_hit, numbackends, stats_reset)
+    `INSERT INTO ${table} ("time", datname, xact_commit, blks_read, numbackends, stats_reset)
      SELECT ts, d, (extract(epoch FROM ts - CASE WHEN ts < $3::timestamptz THEN $1::timestamptz ELSE $3::timestamptz END) * (10 + length(d)))::float8
                  + (random() * 5)::int, extract(epoch FROM ts)::float8 * 100, 5 + (random() * 10)::int, NULL
        FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') ts,
             unnest(ARRAY['app', 'postgres', 'reporting', 'template1']) d`,
     [new Date(from).toISOString(), new Date(to).toISOString(), restart],
   )
-  await db.query(`ANALYZE ${SCHEMA}.sys1_bench_database`)
+  await db.query(`ANALYZE ${table}`)
   await db.query(`ANALYZE ${SCHEMA}.sys1_snapshots`)
   const loadMs = performance.now() - t
-  const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.sys1_bench_database`)
+  const { rows: cnt } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)
 
-  const query = {
-    metric: 'bench_database',
-    columns: ['xact_commit'],
-    labels: { datname: 'app' },
-    from,
-    to,
-    points: 800,
-  }
+  const query = seriesQuery(metric, ['xact_commit'], { labels: { datname: 'app' }, from, to, points: 800 })
   const raw = (q: Queryable) =>
     q.query<{ time: Date; xact_commit: number }>(
-      `SELECT "time", xact_commit FROM ${SCHEMA}.sys1_bench_database WHERE datname = $1 AND "time" >= $2 AND "time" <= $3 ORDER BY "time"`,
+      `SELECT "time", xact_commit FROM ${table} WHERE datname = $1 AND "time" >= $2 AND "time" <= $3 ORDER BY "time"`,
       ['app', new Date(from).toISOString(), new Date(to).toISOString()],
     )
   const times = { ours: [] as number[], rolled: [] as number[], raw: [] as number[], rawJs: [] as number[] }
