@@ -14,6 +14,7 @@ export default tseslint.config(
       '**/bin/*.js',
       'eslint.config.js',
       '**/tsup.config.ts',
+      'tsup.base.ts',
       'vitest.config.ts',
     ],
   },

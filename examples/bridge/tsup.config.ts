@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import { defineConfig, type Options } from 'tsup'
+import { libraryDefaults } from '../../tsup.base.js'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 const define = { PGGRAPH_BRIDGE_VERSION: JSON.stringify(version) }
@@ -56,13 +57,11 @@ const shipped: Options = {
 export default defineConfig([
   // The library: other workspaces stay external, so a user's @pggraph/core is shared.
   {
-    entry: ['src/index.ts'],
+    ...libraryDefaults,
     format: ['esm'],
+    entry: ['src/index.ts'],
     // Types of the other workspaces from their sources, so this builds without theirs.
     dts: { compilerOptions: { customConditions: ['development'] } },
-    clean: true,
-    target: 'node20',
-    sourcemap: true,
     define,
   },
   // `dist/pggraph-bridge.mjs` (at the repository's root, beside the executable, the .deb and

@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup'
+import { libraryConfig } from '../../tsup.base.js'
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
-})
+export default libraryConfig({ entry: ['src/index.ts', 'src/cli.ts'] })

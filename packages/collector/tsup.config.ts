@@ -1,18 +1,8 @@
-import { readFileSync } from 'node:fs'
-import { defineConfig } from 'tsup'
+import { exportEntries, libraryConfig } from '../../tsup.base.js'
 
 // One entry per subpath export of package.json (itself generated from the list of built-in
 // collectors by scripts/generate.ts), so `@pggraph/collector/<area>` loads only that area.
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
-  exports: Record<string, { development: string }>
-}
-
-export default defineConfig({
-  entry: Object.values(pkg.exports).map((e) => e.development),
+export default libraryConfig({
+  entry: exportEntries(new URL('./package.json', import.meta.url)),
   external: ['vitest', 'pg'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
 })
