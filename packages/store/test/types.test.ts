@@ -1,8 +1,9 @@
 // Type-level checks of readSeries (root `npm run typecheck` fails if one breaks): built-in metric
 // and column names are typed from the definitions, so a typo is a compile error.
-import { seriesQuery, type MetricDefinition, type SeriesQuery, type SeriesSet } from '@pggraph/core'
+import { seriesQuery, type SeriesQuery, type SeriesSet } from '@pggraph/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import { readSeries, type StoreConnection } from '../src/index.js'
+import { tTables } from './fixtures.js'
 
 declare const db: StoreConnection
 const ns = { schema: 'acme', prefix: 'db1' }
@@ -46,21 +47,12 @@ describe('readSeries types', () => {
       // a query built at run time (metric: string) is checked by the store when it runs
       const dynamic: SeriesQuery = { metric: 'anything', columns: ['x'], ...range }
       await readSeries(db, ns, dynamic)
-      // your own metric: seriesQuery checks the query against your definition
-      const mine = {
-        name: 'app_queue',
-        area: 'app',
-        scope: 'database',
-        description: 'Jobs waiting',
-        labels: { queue: 'text' },
-        values: { waiting: { kind: 'gauge', unit: 'count' } },
-        queries: [{ since: 12, sql: 'SELECT 1' }],
-      } as const satisfies MetricDefinition
-      await readSeries(db, ns, seriesQuery(mine, ['waiting'], { labels: { queue: 'mail' }, ...range }))
+      // your own metric (the store tests' as-const definition): seriesQuery checks the query against it
+      await readSeries(db, ns, seriesQuery(tTables, ['n_live_tup'], { labels: { relname: 'orders' }, ...range }))
       // @ts-expect-error a misspelt column of your own metric
-      seriesQuery(mine, ['wating'], range)
+      seriesQuery(tTables, ['n_live_tp'], range)
       // @ts-expect-error your own metric by a literal name: build it with seriesQuery
-      await readSeries(db, ns, { metric: 'app_queue', columns: ['waiting'], ...range })
+      await readSeries(db, ns, { metric: 'test_tables', columns: ['n_live_tup'], ...range })
     }
     expectTypeOf(typed).toBeFunction()
   })
