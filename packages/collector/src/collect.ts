@@ -4,11 +4,12 @@ import type {
   MetricRow,
   MetricsOf,
   Queryable,
+  QueryablePool,
   SkippedMetric,
   Snapshot,
   StatsResetMark,
 } from '@pggraph/core'
-import { PggraphError, checkDefinition } from '@pggraph/core'
+import { PggraphError, checkDefinition, withOneConnection } from '@pggraph/core'
 import { runSession, type SessionResult } from './session.js'
 
 /** Options of {@link collect}. */
@@ -67,26 +68,6 @@ function timeout(v: number | undefined, fallback: number, name: string): number 
   return v
 }
 
-interface PoolLike {
-  connect(): Promise<Queryable & { release(err?: unknown): void }>
-  totalCount: number
-}
-
-// A pg.Pool would run each statement on any connection; the snapshot needs one transaction on
-// one connection, so check one out for the duration.
-async function onOneConnection<T>(db: Queryable, fn: (c: Queryable) => Promise<T>): Promise<T> {
-  const pool = db as Partial<PoolLike>
-  if (typeof pool.connect === 'function' && typeof pool.totalCount === 'number') {
-    const client = await (pool as PoolLike).connect()
-    try {
-      return await fn(client)
-    } finally {
-      client.release()
-    }
-  }
-  return fn(db)
-}
-
 /**
  * Take one consistent snapshot of a PostgreSQL server's statistics with the given collectors.
  *
@@ -94,7 +75,8 @@ async function onOneConnection<T>(db: Queryable, fn: (c: Queryable) => Promise<T
  * `lock_timeout`, `stats_fetch_consistency = snapshot` (15+) and `application_name = pggraph`,
  * in four round trips (BEGIN, probe, all metrics in one statement, COMMIT). Cluster-wide
  * metrics are read once, on `db`; per-database metrics on `db` and, when `databases` lists
- * others, on connections opened with `connect`. A metric the server version, the role's
+ * others, on connections opened with `connect`. A {@link QueryablePool} (a `pg.Pool`) lends one
+ * connection for the whole snapshot. A metric the server version, the role's
  * privileges or the database's extensions do not allow is skipped and listed in
  * `snapshot.skipped`, never an error. Use a connection that is not inside a transaction.
  *
@@ -108,7 +90,7 @@ async function onOneConnection<T>(db: Queryable, fn: (c: Queryable) => Promise<T
  * ```
  */
 export async function collect<const C extends readonly Collector[]>(
-  db: Queryable,
+  db: Queryable | QueryablePool,
   options: CollectOptions<C>,
 ): Promise<Snapshot<MetricsOf<C>>> {
   const started = performance.now()
@@ -131,7 +113,9 @@ export async function collect<const C extends readonly Collector[]>(
   let roundTrips = 0
   const count = () => void roundTrips++
   let targets: string[] = []
-  const first = await onOneConnection(db, (c) =>
+  // A pool would run each statement on any connection; the snapshot needs one transaction on
+  // one connection, so a QueryablePool lends one for the duration.
+  const first = await withOneConnection(db, (c) =>
     runSession(c, {
       statementTimeoutMs,
       lockTimeoutMs,

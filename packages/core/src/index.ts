@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export type { Queryable } from './queryable.js'
+export { isQueryablePool, withOneConnection, type Queryable, type QueryablePool } from './queryable.js'
 export { PggraphError, isPggraphError, type PggraphErrorCode } from './errors.js'
 export { causeChain, errnoOf, messagesOf, sqlStateOf } from './error-chain.js'
 export {
