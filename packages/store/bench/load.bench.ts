@@ -13,6 +13,7 @@
 // the script creates and drops its own database and roles.
 import { cpus, loadavg } from 'node:os'
 import pg from 'pg'
+import { maintainStore } from '../src/index.js'
 import { BENCH_URL } from './bench-support.js'
 import {
   f,
@@ -60,6 +61,7 @@ u.pathname = `/${dbName}`
 const db = new pg.Client({ connectionString: u.toString() })
 await db.connect()
 let bridges: Awaited<ReturnType<typeof installBridges>> = []
+let probeBridge: (typeof bridges)[number] | undefined
 try {
   const { rows: v } = await db.query<{ v: string; fsync: string; sc: string; sb: string }>(
     `SELECT current_setting('server_version') AS v, current_setting('fsync') AS fsync,
@@ -75,12 +77,15 @@ try {
     `Snapshots: a real collect of a 1,000-table database (${f(payloads.rows)} rows), 60 minutes evolved and encoded ahead in ${f(prepMs / 1000, 1)} s (${f(prepMs / 60, 0)} ms each, not counted).`,
   )
   const ti = performance.now()
-  bridges = await installBridges(db, u.toString(), STEM, SYSTEMS, payloads)
+  bridges = await installBridges(db, u.toString(), STEM, SYSTEMS + 1, payloads)
+  // One more system, alone, for the maintenance probe (phase 3).
+  const probe = bridges.pop()!
+  probeBridge = probe
   console.log(
     `${SYSTEMS} systems installed (own schema, prefix and writer login each) in ${f((performance.now() - ti) / 1000, 1)} s.`,
   )
   // The first write of each system creates its day's partitions: not part of the measure.
-  await Promise.all(bridges.map((b) => b.write()))
+  await Promise.all([...bridges, probe].map((b) => b.write()))
 
   // --- 1. Capacity ----------------------------------------------------------------------------
   console.log(`\nCapacity: each bridge writes its next minute as soon as the last is stored, ${SECONDS} s per level.`)
@@ -143,12 +148,29 @@ try {
       ? `Kept up: ${f(RATE * 60)} systems at a 60 s interval sustained for ${MINUTES} min.`
       : `Did not keep up: ${f(achieved * 60)} systems' worth written (${f((100 * achieved) / RATE)}% of the target rate); ${f(s.backlog)} snapshots behind after ${MINUTES} min.`,
   )
+  // --- 3. Maintenance against ingest, one system alone -----------------------------------------
+  // Its hours written back to back, then maintainStore as the hourly job runs it: the packing of
+  // an hour against the ingest of that hour, in one run, nothing else writing.
+  if (MAINTAIN) {
+    console.log(`\nMaintenance against ingest: one system alone, an hour of snapshots, then maintainStore.`)
+    console.log('| hour | ingest of the hour ms (60 writes) | maintainStore ms | hours packed | maintain / ingest |')
+    console.log('| ---: | ---: | ---: | ---: | ---: |')
+    for (let h = 1; h <= 2; h++) {
+      let ingest = 0
+      for (let i = 0; i < 60; i++) ingest += (await probe.write()).ms
+      const t = performance.now()
+      const r = await maintainStore(db, probe.ns)
+      const ms = performance.now() - t
+      console.log(`| ${h} | ${f(ingest)} | ${f(ms)} | ${r.hoursPacked} | ${f(ms / ingest, 2)} |`)
+    }
+  }
   const { rows: size } = await db.query<{ b: string }>(`SELECT pg_database_size(current_database())::text AS b`)
   console.log(`Database size at the end: ${f(Number(size[0]!.b) / 1e6)} MB.`)
 } finally {
   await Promise.all(bridges.map((b) => b.end().catch(() => {})))
+  await probeBridge?.end().catch(() => {})
   await db.end()
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-  for (const r of rolesOf(STEM, SYSTEMS)) await admin.query(`DROP ROLE IF EXISTS "${r}"`)
+  for (const r of rolesOf(STEM, SYSTEMS + 1)) await admin.query(`DROP ROLE IF EXISTS "${r}"`)
   await admin.end()
 }
