@@ -6,11 +6,13 @@ import { checkpointer } from './checkpointer.js'
 import { database } from './database.js'
 import { functions } from './functions.js'
 import { indexes } from './indexes.js'
+import { invalidIndexes } from './invalid-indexes.js'
 import { io } from './io.js'
 import { locks } from './locks.js'
 import { preparedXacts } from './prepared-xacts.js'
 import { progress } from './progress.js'
 import { replication } from './replication.js'
+import { sequences } from './sequences.js'
 import { server } from './server.js'
 import { settings } from './settings.js'
 import { slru } from './slru.js'
@@ -45,6 +47,8 @@ export const builtinCollectors = [
   { subpath: 'functions', factory: functions, options: ['top'] },
   { subpath: 'statements', factory: statements, options: ['top', 'queryText'] },
   { subpath: 'progress', factory: progress },
+  { subpath: 'sequences', factory: sequences, options: ['top'] },
+  { subpath: 'invalid-indexes', factory: invalidIndexes },
 ] as const
 
 type Builtin = typeof builtinCollectors

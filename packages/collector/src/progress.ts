@@ -96,8 +96,123 @@ FROM pg_stat_progress_create_index WHERE datid = ${THIS_DB}`,
   ],
 } as const satisfies MetricDefinition
 
+const relOf = (c: string) => `CASE WHEN ${c} = 0 THEN '' ELSE coalesce(${c}::regclass::text, '') END`
+const ratioOf = (done: string, total: string) => `${done}::float8 / nullif(${total}, 0)`
+
+const analyzeValues = {
+  sample_blks_total: gauge('blocks', 'Heap blocks to sample'),
+  sample_blks_scanned: gauge('blocks', 'Heap blocks sampled'),
+  ext_stats_total: gauge('count', 'Extended statistics to compute'),
+  ext_stats_computed: gauge('count', 'Extended statistics computed'),
+  child_tables_total: gauge('count', 'Child tables to process'),
+  child_tables_done: gauge('count', 'Child tables processed'),
+  delay_time: gauge('ms', 'Time sleeping for cost-based delay', 18),
+  done_ratio: gauge('ratio', 'Share done (0–1): sample blocks scanned / total'),
+} as const
+
+/** `pg_stat_progress_analyze` (13+): running ANALYZE (manual or autovacuum's) of the database collected. */
+export const pgStatProgressAnalyze = {
+  name: 'pg_stat_progress_analyze',
+  area: 'progress',
+  scope: 'database',
+  description: 'Running ANALYZE: phase, sample blocks scanned, share done',
+  labels: { datname: 'text', pid: 'text', relname: 'text', phase: 'text' },
+  values: analyzeValues,
+  requires: [{ privilege: 'pg_read_all_stats' }],
+  queries: versioned(
+    analyzeValues,
+    (v) => `SELECT current_database()::text AS datname, pid::text AS pid, ${relOf('relid')} AS relname, phase,
+  ${selectList(analyzeValues, v, { done_ratio: ratioOf('sample_blks_scanned', 'sample_blks_total') })}
+FROM pg_stat_progress_analyze WHERE datid = ${THIS_DB}`,
+    [],
+    13,
+  ),
+} as const satisfies MetricDefinition
+
+/** `pg_stat_progress_cluster`: running CLUSTER and VACUUM FULL of the database collected. */
+export const pgStatProgressCluster = {
+  name: 'pg_stat_progress_cluster',
+  area: 'progress',
+  scope: 'database',
+  description: 'Running CLUSTER / VACUUM FULL: phase, heap blocks and tuples done, share done',
+  labels: { datname: 'text', pid: 'text', relname: 'text', command: 'text', phase: 'text' },
+  values: {
+    heap_tuples_scanned: gauge('tuples', 'Heap tuples scanned'),
+    heap_tuples_written: gauge('tuples', 'Heap tuples written'),
+    heap_blks_total: gauge('blocks', 'Heap blocks of the table (a sequential scan only)'),
+    heap_blks_scanned: gauge('blocks', 'Heap blocks scanned (a sequential scan only)'),
+    index_rebuild_count: gauge('count', 'Indexes rebuilt'),
+    done_ratio: gauge('ratio', 'Share of the heap scanned (0–1; null when the table is read through an index)'),
+  },
+  requires: [{ privilege: 'pg_read_all_stats' }],
+  queries: [
+    {
+      since: 12,
+      sql: `SELECT current_database()::text AS datname, pid::text AS pid, ${relOf('relid')} AS relname, command, phase,
+  heap_tuples_scanned, heap_tuples_written, heap_blks_total, heap_blks_scanned, index_rebuild_count,
+  ${ratioOf('heap_blks_scanned', 'heap_blks_total')} AS done_ratio
+FROM pg_stat_progress_cluster WHERE datid = ${THIS_DB}`,
+    },
+  ],
+} as const satisfies MetricDefinition
+
+const copyValues = {
+  bytes_processed: gauge('bytes', 'Bytes processed'),
+  bytes_total: gauge('bytes', 'Size of the source file (COPY FROM a file; 0 otherwise)'),
+  tuples_processed: gauge('tuples', 'Rows processed'),
+  tuples_excluded: gauge('tuples', 'Rows left out by the WHERE clause'),
+  tuples_skipped: gauge('tuples', 'Rows skipped for malformed data (ON_ERROR ignore)', 17),
+  done_ratio: gauge('ratio', 'Share done (0–1): bytes processed / total; null when the size is not known'),
+} as const
+
+/** `pg_stat_progress_copy` (14+): running COPY of the database collected. */
+export const pgStatProgressCopy = {
+  name: 'pg_stat_progress_copy',
+  area: 'progress',
+  scope: 'database',
+  description: 'Running COPY: bytes and rows processed, share done when the size is known',
+  labels: { datname: 'text', pid: 'text', relname: 'text', command: 'text', type: 'text' },
+  values: copyValues,
+  requires: [{ privilege: 'pg_read_all_stats' }],
+  queries: versioned(
+    copyValues,
+    (v) => `SELECT current_database()::text AS datname, pid::text AS pid, ${relOf('relid')} AS relname, command, type,
+  ${selectList(copyValues, v, { done_ratio: ratioOf('bytes_processed', 'bytes_total') })}
+FROM pg_stat_progress_copy WHERE datid = ${THIS_DB}`,
+    [],
+    14,
+  ),
+} as const satisfies MetricDefinition
+
+/** `pg_stat_progress_basebackup` (13+): running base backups (pg_basebackup) of the server. */
+export const pgStatProgressBasebackup = {
+  name: 'pg_stat_progress_basebackup',
+  area: 'progress',
+  scope: 'cluster',
+  description: 'Running base backups: phase, bytes streamed, share done',
+  labels: { pid: 'text', phase: 'text' },
+  values: {
+    backup_total: gauge('bytes', 'Bytes to stream (null when pg_basebackup runs with --no-estimate-size)'),
+    backup_streamed: gauge('bytes', 'Bytes streamed'),
+    tablespaces_total: gauge('count', 'Tablespaces to stream'),
+    tablespaces_streamed: gauge('count', 'Tablespaces streamed'),
+    done_ratio: gauge('ratio', 'Share done (0–1): bytes streamed / total; null without an estimate'),
+  },
+  requires: [{ privilege: 'pg_read_all_stats' }],
+  queries: [
+    {
+      since: 13,
+      sql: `SELECT pid::text AS pid, phase, backup_total, backup_streamed, tablespaces_total, tablespaces_streamed,
+  ${ratioOf('backup_streamed', 'backup_total')} AS done_ratio
+FROM pg_stat_progress_basebackup`,
+    },
+  ],
+} as const satisfies MetricDefinition
+
 /**
- * The progress collector: {@link pgStatProgressVacuum} and {@link pgStatProgressCreateIndex}.
+ * The progress collector: {@link pgStatProgressVacuum}, {@link pgStatProgressCreateIndex},
+ * {@link pgStatProgressAnalyze}, {@link pgStatProgressCluster}, {@link pgStatProgressCopy} and
+ * {@link pgStatProgressBasebackup}.
  *
  * @example
  * ```ts
@@ -105,6 +220,25 @@ FROM pg_stat_progress_create_index WHERE datid = ${THIS_DB}`,
  * snap.metrics.pg_stat_progress_vacuum.map((v) => [v.relname, v.phase, v.heap_blks_scanned])
  * ```
  */
-export function progress(): Collector<readonly [typeof pgStatProgressVacuum, typeof pgStatProgressCreateIndex]> {
-  return { name: 'progress', metrics: [pgStatProgressVacuum, pgStatProgressCreateIndex] }
+export function progress(): Collector<
+  readonly [
+    typeof pgStatProgressVacuum,
+    typeof pgStatProgressCreateIndex,
+    typeof pgStatProgressAnalyze,
+    typeof pgStatProgressCluster,
+    typeof pgStatProgressCopy,
+    typeof pgStatProgressBasebackup,
+  ]
+> {
+  return {
+    name: 'progress',
+    metrics: [
+      pgStatProgressVacuum,
+      pgStatProgressCreateIndex,
+      pgStatProgressAnalyze,
+      pgStatProgressCluster,
+      pgStatProgressCopy,
+      pgStatProgressBasebackup,
+    ],
+  }
 }

@@ -2,6 +2,7 @@ import type { GraphDefinition, GraphGroup } from '../graph.js'
 import { GRAPH_GROUPS } from '../graph.js'
 import { activityGraphs } from './activity.js'
 import { databaseGraphs } from './database.js'
+import { healthGraphs } from './health.js'
 import { ioGraphs } from './io.js'
 import { tableGraphs } from './tables.js'
 import { statementGraphs } from './statements.js'
@@ -15,6 +16,7 @@ export const catalogGraphs = [
   ...walGraphs,
   ...tableGraphs,
   ...statementGraphs,
+  ...healthGraphs,
 ] as const
 const all = catalogGraphs
 

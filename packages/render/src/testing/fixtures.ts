@@ -59,6 +59,9 @@ const LEVEL: Record<string, number> = {
   total_bytes: 6e9,
   idx_scan: 90,
   total_exec_time: 260,
+  done_ratio: 0.5,
+  percent_used: 45,
+  invalid: 1,
 }
 
 /** Label sets per metric for graphs that are not summed over all rows. */
@@ -113,6 +116,18 @@ const LABELS: Record<string, readonly Record<string, string>[]> = {
     'INSERT INTO events (kind, payload) VALUES ($1, $2)',
     'SELECT count(*) FROM line_items JOIN orders USING (order_id) WHERE orders.created_at > $1',
   ].map((query, i) => ({ datname: 'app', queryid: String(4_711_000 + i), query: i < 3 ? query : '' })),
+  pg_stat_progress_analyze: [{ datname: 'app', pid: '4242', relname: 'events', phase: 'acquiring sample rows' }],
+  pg_stat_progress_cluster: [
+    { datname: 'app', pid: '4311', relname: 'sessions', command: 'VACUUM FULL', phase: 'seq scanning heap' },
+  ],
+  pg_stat_progress_copy: [{ datname: 'app', pid: '4400', relname: 'line_items', command: 'COPY FROM', type: 'FILE' }],
+  pg_stat_progress_basebackup: [{ pid: '4500', phase: 'streaming database files' }],
+  pg_sequence_usage: ['orders_id_seq', 'events_id_seq', 'sessions_id_seq'].map((sequencename) => ({
+    datname: 'app',
+    schemaname: 'public',
+    sequencename,
+  })),
+  pg_invalid_indexes: [{ datname: 'app', schemaname: 'public', relname: 'orders', indexrelname: 'orders_email_key' }],
 }
 
 /** Options of {@link syntheticSet}. */

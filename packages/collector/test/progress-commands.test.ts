@@ -1,0 +1,204 @@
+// Progress of ANALYZE (13+), CLUSTER / VACUUM FULL (12+), COPY (14+) and base backups (13+) on
+// every server, each command slowed down so that a snapshot taken from another session sees it
+// mid-way; every column the server has must have a value in that row (the non-null half of
+// conformance for rows that exist only while a command runs). Older servers skip the metric
+// with the reason.
+import { execFileSync, spawn } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type pg from 'pg'
+import { describe, expect, it } from 'vitest'
+import type { MetricDefinition, MetricRow } from '@pggraph/core'
+import { connect, pgServers, withDatabase } from '../../../test/servers/index.js'
+import {
+  collect,
+  pgStatProgressAnalyze,
+  pgStatProgressBasebackup,
+  pgStatProgressCluster,
+  pgStatProgressCopy,
+  progress,
+} from '../src/index.js'
+import { until } from './until.js'
+
+const embedded = pgServers().filter((s) => s.kind === 'embedded')
+
+// The embedded packages carry no pg_basebackup: the machine's is used, which cannot back up a
+// server newer than itself.
+const BASEBACKUP = join(execFileSync('pg_config', ['--bindir']).toString().trim(), 'pg_basebackup')
+const BASEBACKUP_MAJOR = Number(/(\d+)/.exec(execFileSync(BASEBACKUP, ['--version']).toString())?.[1] ?? 0)
+
+/** Run `command` on its own connection after `setup`; `stop` cancels it and waits for it to end. */
+async function running(url: string, setup: string, command: string) {
+  const c = await connect(url)
+  await c.query(setup)
+  const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+  const done = c.query(command).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  return {
+    pid,
+    async stop(admin: pg.Client): Promise<void> {
+      await admin.query('SELECT pg_cancel_backend($1)', [pid])
+      await done
+      await c.end()
+    },
+  }
+}
+
+/** Columns of `d` that exist on `major` but are null in `row`, less `mayBeNull`. */
+function nulls(d: MetricDefinition, row: MetricRow, major: number, mayBeNull: readonly string[] = []): string[] {
+  return Object.entries(d.values)
+    .filter(([c, v]) => (v.since ?? 12) <= major && !mayBeNull.includes(c) && row[c] === null)
+    .map(([c]) => c)
+}
+
+// A function that sleeps when the session asks for it: an expression index over it makes
+// VACUUM FULL rebuild the index slowly, a row trigger over it makes COPY FROM slow.
+const SLOW = `CREATE FUNCTION slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+  BEGIN IF current_setting('pggraph.slow', true) = 'on' THEN PERFORM pg_sleep(0.01); END IF; RETURN $1; END $$`
+
+describe.each(embedded.map((s) => [s.major, s] as const))('command progress on PostgreSQL %s', (major, srv) => {
+  it.runIf(major >= 13)('ANALYZE: sample blocks scanned and the share done, seen from another session', async () => {
+    await withDatabase(srv, async (url) => {
+      const db = await connect(url)
+      try {
+        await db.query(`CREATE TABLE an_t (id int, pad text) WITH (autovacuum_enabled = off);
+          INSERT INTO an_t SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g`)
+        // ANALYZE sleeps for the cost-based delay as it reads its sample
+        const analyze = await running(url, 'SET vacuum_cost_delay = 50; SET vacuum_cost_limit = 1', 'ANALYZE an_t')
+        try {
+          const row = await until('the analyze to sample blocks', async () => {
+            const snap = await collect(db, { collectors: [progress()] })
+            const r = snap.metrics.pg_stat_progress_analyze.find((x) => x.pid === String(analyze.pid))
+            return r && (r.sample_blks_scanned ?? 0) > 0 ? r : undefined
+          })
+          expect(row).toMatchObject({ relname: 'an_t', phase: 'acquiring sample rows' })
+          expect(row.done_ratio).toBeGreaterThan(0)
+          expect(row.done_ratio).toBeLessThan(1)
+          expect(row.done_ratio).toBeCloseTo(row.sample_blks_scanned! / row.sample_blks_total!, 9)
+          expect(nulls(pgStatProgressAnalyze, row, major)).toEqual([])
+        } finally {
+          await analyze.stop(db)
+        }
+      } finally {
+        await db.end()
+      }
+    })
+  })
+
+  it('VACUUM FULL: heap tuples written and the phase, seen from another session', async () => {
+    await withDatabase(srv, async (url) => {
+      const db = await connect(url)
+      try {
+        await db.query(SLOW)
+        await db.query(`CREATE TABLE cl_t (id int, pad text); INSERT INTO cl_t SELECT g, 'x' FROM generate_series(1, 1000) g;
+          CREATE INDEX cl_t_slow ON cl_t (slow(id))`)
+        const full = await running(url, "SET pggraph.slow = 'on'", 'VACUUM FULL cl_t')
+        try {
+          const row = await until('the vacuum full to rebuild the index', async () => {
+            const snap = await collect(db, { collectors: [progress()] })
+            const r = snap.metrics.pg_stat_progress_cluster.find((x) => x.pid === String(full.pid))
+            return r && r.phase === 'rebuilding index' ? r : undefined
+          })
+          expect(row).toMatchObject({ relname: 'cl_t', command: 'VACUUM FULL', heap_tuples_written: 1000 })
+          expect(row.heap_blks_total).toBeGreaterThan(0)
+          expect(row.done_ratio).toBe(1)
+          expect(nulls(pgStatProgressCluster, row, major)).toEqual([])
+        } finally {
+          await full.stop(db)
+        }
+      } finally {
+        await db.end()
+      }
+    })
+  })
+
+  it.runIf(major >= 14)('COPY FROM a file: bytes of the file, rows done, seen from another session', async () => {
+    await withDatabase(srv, async (url) => {
+      const dir = mkdtempSync(join(tmpdir(), 'pggraph-copy-'))
+      chmodSync(dir, 0o755)
+      const file = join(dir, 'rows.csv')
+      writeFileSync(file, Array.from({ length: 2000 }, (_, i) => `${i},${'y'.repeat(60)}`).join('\n') + '\n', {
+        mode: 0o644,
+      })
+      const db = await connect(url)
+      try {
+        await db.query(SLOW)
+        await db.query(`CREATE TABLE cp_t (id int, pad text);
+          CREATE FUNCTION cp_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM slow(NEW.id); RETURN NEW; END $$;
+          CREATE TRIGGER cp_slow BEFORE INSERT ON cp_t FOR EACH ROW EXECUTE FUNCTION cp_slow()`)
+        const copy = await running(url, "SET pggraph.slow = 'on'", `COPY cp_t FROM '${file}' (FORMAT csv)`)
+        try {
+          const row = await until('the copy to process rows', async () => {
+            const snap = await collect(db, { collectors: [progress()] })
+            const r = snap.metrics.pg_stat_progress_copy.find((x) => x.pid === String(copy.pid))
+            return r && (r.tuples_processed ?? 0) > 0 ? r : undefined
+          })
+          expect(row).toMatchObject({ relname: 'cp_t', command: 'COPY FROM', type: 'FILE', tuples_excluded: 0 })
+          expect(row.tuples_processed).toBeLessThan(2000)
+          expect(row.bytes_total).toBeGreaterThan(2000 * 60)
+          expect(row.done_ratio).toBeGreaterThan(0)
+          expect(nulls(pgStatProgressCopy, row, major)).toEqual([])
+        } finally {
+          await copy.stop(db)
+        }
+      } finally {
+        await db.end()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  })
+
+  it.runIf(major < 14)('metrics newer than the server are skipped with the reason', async () => {
+    const db = await connect(srv.url)
+    try {
+      const snap = await collect(db, { collectors: [progress()] })
+      const reasons = Object.fromEntries(snap.skipped.map((s) => [s.metric, s.reason]))
+      expect(reasons['pg_stat_progress_copy']).toBe(`needs PostgreSQL 14 or newer (server is ${major})`)
+      if (major < 13) {
+        expect(reasons['pg_stat_progress_analyze']).toBe('needs PostgreSQL 13 or newer (server is 12)')
+        expect(reasons['pg_stat_progress_basebackup']).toBe('needs PostgreSQL 13 or newer (server is 12)')
+      }
+    } finally {
+      await db.end()
+    }
+  })
+
+  const backupName =
+    major > BASEBACKUP_MAJOR
+      ? `base backup: skipped, the machine's pg_basebackup ${BASEBACKUP_MAJOR} cannot back up PostgreSQL ${major}`
+      : 'base backup: bytes streamed of the total, seen while pg_basebackup runs'
+  it.runIf(major >= 13 && major <= BASEBACKUP_MAJOR)(backupName, async () => {
+    const bin = BASEBACKUP
+    const dir = mkdtempSync(join(tmpdir(), 'pggraph-basebackup-'))
+    const u = new URL(srv.url)
+    // --max-rate 32 kB/s: the backup of a fresh cluster takes minutes, so it is seen mid-way
+    const child = spawn(
+      bin,
+      ['-h', u.hostname, '-p', u.port, '-U', 'postgres', '-D', join(dir, 'b'), '-Ft', '-X', 'none', '-r', '32k'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const db = await connect(srv.url)
+    try {
+      const row = await until(`pg_basebackup to stream (${err})`, async () => {
+        const snap = await collect(db, { collectors: [progress()] })
+        const r = snap.metrics.pg_stat_progress_basebackup[0]
+        return r && (r.backup_streamed ?? 0) > 0 ? r : undefined
+      })
+      expect(row.phase).toBe('streaming database files')
+      expect(row.backup_total).toBeGreaterThan(row.backup_streamed!)
+      expect(row.done_ratio).toBeGreaterThan(0)
+      expect(row.done_ratio).toBeLessThan(1)
+      expect(nulls(pgStatProgressBasebackup, row, major)).toEqual([])
+    } finally {
+      child.kill('SIGINT')
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)))
+      await db.end()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
