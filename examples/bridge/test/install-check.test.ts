@@ -80,6 +80,13 @@ describe('install, then check', () => {
     expect(first.stdout).toMatch(new RegExp(`^ +host ${database} ${schema}__web1_writer samehost scram-sha-256$`, 'm'))
     expect(first.stdout).not.toMatch(/hostssl/)
     expect(first.stdout).toMatch(/^ +\* \* \* \* \* .*pggraph-bridge run --config \S+/m)
+    // and the store's own hourly maintenance, on the store's host (local socket, no password)
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^ +17 \\* \\* \\* \\*  pggraph-store maintain --store 'postgres:///${database}\\?host=/var/run/postgresql'$`,
+        'm',
+      ),
+    )
     // The two systemd files are printed apart, each under its own path.
     const unit = `pggraph-bridge-${schema.replaceAll('_', '-')}-web1`
     expect(first.stdout).toMatch(new RegExp(`save /etc/systemd/system/${unit}\\.service\n\n +\\[Unit\\]`))

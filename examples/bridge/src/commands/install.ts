@@ -257,6 +257,16 @@ export async function installCommand(args: readonly string[], io: Io): Promise<n
       `   With the Debian package (pggraph-bridge_*.deb: /usr/bin/pggraph-bridge and a unit per config): systemctl enable --now pggraph-bridge@${schema}.${prefix}.timer`,
     )
     io.out('')
+    // The store packs closed hours and rolls them up only when maintained: once per store, not per bridge.
+    const maintainStoreUrl = storeUrl
+      ? `postgres:///${encodeURIComponent(decodeURIComponent(storeUrl.pathname.slice(1) || 'postgres'))}?host=/var/run/postgresql`
+      : store!
+    io.out(
+      '5. On the store, once for all its systems: maintain it hourly (packing, rollups), in the crontab of postgres (or the owner role):',
+    )
+    io.out(indent(`17 * * * *  pggraph-store maintain --store '${maintainStoreUrl}'`))
+    io.out('   (pggraph-store is the command of @pggraph/store; silent on success. docs/store.md#maintenance)')
+    io.out('')
     io.out(`Store: ${redactUrl(store!)}`)
     return EXIT.ok
   } finally {
