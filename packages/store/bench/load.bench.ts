@@ -135,7 +135,7 @@ try {
   )
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
   console.log(
-    `| ${f(RATE, 1)} | ${f(achieved, 1)} | ${f(achieved / RATE, 2)} | ${f(quantile(s.latencies, 0.5))} | ${f(quantile(s.latencies, 0.99))} | ${f(Math.max(...s.latencies))} | ${f(quantile(s.steady, 0.99))} | ${s.hourly.length}: ${f(quantile(s.hourly, 0.5))} | ${f(quantile(s.lateness, 0.99))} | ${f(s.backlog)} of ${f(s.due)} | ${f(s.load, 1)} |`,
+    `| ${f(RATE, 1)} | ${f(achieved, 1)} | ${f(achieved / RATE, 2)} | ${f(quantile(s.latencies, 0.5))} | ${f(quantile(s.latencies, 0.99))} | ${f(Math.max(...s.latencies))} | ${f(quantile(s.steady, 0.99))} | ${s.hourly.length ? `${s.hourly.length}: ${f(quantile(s.hourly, 0.5))}` : '0'} | ${f(quantile(s.lateness, 0.99))} | ${f(s.backlog)} of ${f(s.due)} | ${f(s.load, 1)} |`,
   )
   if (MAINTAIN)
     console.log(
