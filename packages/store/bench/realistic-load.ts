@@ -5,8 +5,7 @@
 import { collect, defaultCollectors } from '@pggraph/collector'
 import { hashString, prng, type MetricDefinition, type MetricRow, type Snapshot } from '@pggraph/core'
 import { builtinMetrics } from '@pggraph/collector/definitions'
-import pg from 'pg'
-import { BENCH_URL } from './bench-support.js'
+import { scratchDatabase } from './bench-support.js'
 
 /** Tables in the source database (each with a primary key index and one more index). */
 export const SOURCE_TABLES = 1000
@@ -16,14 +15,9 @@ export const SOURCE_TABLES = 1000
  * it with the default collectors, drop it, and return the snapshot.
  */
 export async function collectRealSnapshot(name: string): Promise<Snapshot> {
-  const admin = new pg.Client({ connectionString: BENCH_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  const u = new URL(BENCH_URL)
-  u.pathname = `/${name}`
-  const db = new pg.Client({ connectionString: u.toString() })
+  // No tenant is installed there: the scratch database's drop finds no roles to drop.
+  const { db, drop } = await scratchDatabase(name, name)
   try {
-    await db.connect()
     const ddl: string[] = []
     for (let i = 0; i < SOURCE_TABLES; i++) {
       ddl.push(
@@ -39,9 +33,7 @@ export async function collectRealSnapshot(name: string): Promise<Snapshot> {
     await new Promise((r) => setTimeout(r, 800)) // let the cumulative statistics be flushed
     return await collect(db, { collectors: defaultCollectors() })
   } finally {
-    await db.end()
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`)
-    await admin.end()
+    await drop()
   }
 }
 
