@@ -13,7 +13,7 @@ const define = { PGGRAPH_BRIDGE_VERSION: JSON.stringify(version) }
 const lazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'lazy-builtins',
   setup(build) {
-    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+    build.onResolve({ filter: /^[a-z0-9_:/]+$/ }, (args) =>
       isBuiltin(args.path) && args.namespace !== 'lazy-builtin'
         ? { path: args.path, namespace: 'lazy-builtin' }
         : undefined,
@@ -46,6 +46,9 @@ const shipped: Options = {
     // This bundle runs on Node only, where `navigator` (Node >= 21) says "Node.js".
     navigator: JSON.stringify({ userAgent: 'Node.js' }),
   },
+  // Also in the CommonJS build: a dynamic `import('node:…')` left external would fail in a
+  // single executable (Node 20 gives its main script no dynamic-import callback).
+  esbuildPlugins: [lazyBuiltins],
   noExternal: [/^(?!@electric-sql\/pglite|pg-native)/],
   external: ['@electric-sql/pglite', 'pg-native'],
   esbuildOptions(options) {
@@ -72,7 +75,6 @@ export default defineConfig([
     ...shipped,
     format: ['esm'],
     outDir: '../../dist',
-    esbuildPlugins: [lazyBuiltins],
     outExtension: () => ({ js: '.mjs' }),
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __pggraphRequire } from 'node:module';const require = __pggraphRequire(import.meta.url);",

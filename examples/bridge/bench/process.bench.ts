@@ -3,7 +3,8 @@
 //     executable, against a bare `node -e 0` (target: ≤ 0.3 s);
 //   - one cron cycle: `run --config` as a new process (the file and the executable), against
 //     the same cycle in-process (`runCycle`, a warm process), on a 1,000-table target with the
-//     store up (target: ≤ 1.3×).
+//     store up (target: ≤ 1.3×); and the file with V8's optimising compiler kept on
+//     (PGGRAPH_BRIDGE_OPTIMIZE=1), as every one-shot command ran before it was turned off.
 // Processes run with the environment cron gives a job (HOME, LOGNAME, PATH, SHELL), not this
 // shell's: a variable such as NODE_EXTRA_CA_CERTS makes every Node start parse a CA bundle
 // (on these machines 415 M of a bare start's 500 M instructions), which cron never passes.
@@ -46,9 +47,9 @@ const env: NodeJS.ProcessEnv =
 const callgrind = process.env['PGGRAPH_BENCH_CALLGRIND'] !== '0' && spawnSync('valgrind', ['--version']).status === 0
 
 /** Wall time of one process, spawn to exit, in ms; a failing process stops the benchmark. */
-function timed(command: string, args: readonly string[]): Promise<number> {
+function timed(command: string, args: readonly string[], childEnv = env): Promise<number> {
   const t = performance.now()
-  const child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env })
+  const child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env: childEnv })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   return new Promise((resolve, reject) =>
@@ -111,6 +112,9 @@ try {
   const inProcess = loadConfig({ env: {}, file: configFor('in-process') })
   const fileConfig = configFor('file')
   const exeConfig = configFor('executable')
+  const optimizedConfig = configFor('file-optimized')
+  /** The shipped file with V8's optimising compiler kept on, as every cycle ran before (PGGRAPH_BRIDGE_OPTIMIZE=1). */
+  const optimizeEnv = { ...env, PGGRAPH_BRIDGE_OPTIMIZE: '1' }
 
   const start = await interleaved({
     node: () => timed(process.execPath, ['-e', '0']),
@@ -128,6 +132,7 @@ try {
     },
     file: () => timed(process.execPath, [file, 'run', '--config', fileConfig]),
     executable: () => timed(executable, ['run', '--config', exeConfig]),
+    optimized: () => timed(process.execPath, [file, 'run', '--config', optimizedConfig], optimizeEnv),
   })
 
   const m = (xs: number[] | undefined): number => median(xs ?? [])
@@ -150,6 +155,9 @@ try {
     console.log(
       `| ${k === 'file' ? '`node pggraph-bridge.mjs run`' : '`pggraph-bridge-linux-x64 run`'} | ${ms(m(cycle[k]))} | ${(m(cycle[k]) / m(cycle['inProcess'])).toFixed(2)}× |`,
     )
+  console.log(
+    `| \`node pggraph-bridge.mjs run\`, optimising compiler kept (\`PGGRAPH_BRIDGE_OPTIMIZE=1\`) | ${ms(m(cycle['optimized']))} | ${(m(cycle['optimized']) / m(cycle['inProcess'])).toFixed(2)}× |`,
+  )
   // No process can beat starting Node and then doing the cycle: that sum is the floor of any
   // process-per-cycle bridge on this machine, measured in the same run.
   const floor = m(cycle['inProcess']) + m(start['node'])
@@ -168,6 +176,11 @@ try {
     const run = {
       file: instructions(process.execPath, [file, 'run', '--config', configFor('counted-file')]),
       executable: instructions(executable, ['run', '--config', configFor('counted-exe')]),
+      optimized: instructions(
+        process.execPath,
+        [file, 'run', '--config', configFor('counted-optimized')],
+        { ...optimizeEnv },
+      ),
     }
     // From the repository, where `--import tsx` resolves.
     const inProcessCycle =
@@ -192,6 +205,9 @@ try {
     console.log(`| \`node pggraph-bridge.mjs run\` | ${M(run.file)} | | ${(run.file / inProcessCycle).toFixed(2)}× |`)
     console.log(
       `| \`pggraph-bridge-linux-x64 run\` | ${M(run.executable)} | | ${(run.executable / inProcessCycle).toFixed(2)}× |`,
+    )
+    console.log(
+      `| \`node pggraph-bridge.mjs run\`, optimising compiler kept | ${M(run.optimized)} | | ${(run.optimized / inProcessCycle).toFixed(2)}× |`,
     )
     console.log(
       `| floor: bare \`node -e 0\` + the in-process cycle | ${M(node + inProcessCycle)} | | ${((node + inProcessCycle) / inProcessCycle).toFixed(2)}× |`,
