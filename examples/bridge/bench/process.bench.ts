@@ -176,11 +176,9 @@ try {
     const run = {
       file: instructions(process.execPath, [file, 'run', '--config', configFor('counted-file')]),
       executable: instructions(executable, ['run', '--config', configFor('counted-exe')]),
-      optimized: instructions(
-        process.execPath,
-        [file, 'run', '--config', configFor('counted-optimized')],
-        { ...optimizeEnv },
-      ),
+      optimized: instructions(process.execPath, [file, 'run', '--config', configFor('counted-optimized')], {
+        ...optimizeEnv,
+      }),
     }
     // From the repository, where `--import tsx` resolves.
     const inProcessCycle =
