@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seriesQuery, type Queryable } from '@pggraph/core'
 import pg from 'pg'
-import { installStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
+import { installStore, maintainStore, openStore, readSeries, rollupStore, type StoreConnection } from '../src/index.js'
 import { tDatabase } from '../src/testing/fixtures.js'
 
 // The baseline a caller would write without the store: per-second rates in JS, none across a drop.
@@ -139,6 +139,40 @@ try {
     }
   }
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+  // Packed hours (maintainStore): the same 30-day graph, and a 1-hour graph of the newest data
+  // (its counter looks back one hour, into the newest packed hour), before and after packing.
+  const hourQuery = { ...query, from: to - 3_600_000, points: 800 }
+  const timed = async (q: typeof query): Promise<number> => {
+    const xs: number[] = []
+    for (let i = 0; i <= RUNS; i++) {
+      const t0 = performance.now()
+      await readSeries(db, ns, q)
+      if (i > 0) xs.push(performance.now() - t0)
+    }
+    return median(xs)
+  }
+  const hourBefore = await timed(hourQuery)
+  const before30 = JSON.stringify(await readSeries(db, ns, query))
+  const beforeHour = JSON.stringify(await readSeries(db, ns, hourQuery))
+  t = performance.now()
+  const packed = await maintainStore(db, ns)
+  const packMs = performance.now() - t
+  if (JSON.stringify(await readSeries(db, ns, query)) !== before30) throw new Error('30-day series changed by packing')
+  if (JSON.stringify(await readSeries(db, ns, hourQuery)) !== beforeHour)
+    throw new Error('1-hour series changed by packing')
+  const packed30 = await timed(query)
+  const hourAfter = await timed(hourQuery)
+  const r0 = median(times.raw)
+  console.log(
+    `packed ${packed.hoursPacked} hours (${packed.rowsPacked} rows into ${packed.rowsWritten}) in ${(packMs / 1000).toFixed(1)} s`,
+  )
+  console.log(
+    '| store | 30 days, packed hours + rollups | vs fetch raw rows | 1 hour of newest data, before packing | after packing |',
+  )
+  console.log('| --- | --- | --- | --- | --- |')
+  console.log(
+    `| ${usePglite ? 'PGlite' : 'PostgreSQL'} | ${packed30.toFixed(1)} ms | ${(r0 / packed30).toFixed(1)}x | ${hourBefore.toFixed(1)} ms | ${hourAfter.toFixed(1)} ms (${(hourAfter / hourBefore).toFixed(2)}x) |`,
+  )
   const [o, ro, r, rj] = [median(times.ours), median(times.rolled), median(times.raw), median(times.rawJs)]
   const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)
   console.log(

@@ -1,4 +1,5 @@
 import type { Queryable } from '@pggraph/core'
+import { citusNode } from './citus.js'
 import { prefixedTable, schemaTable, type Namespace } from './names.js'
 
 /**
@@ -140,6 +141,29 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.query(
         `ALTER TABLE ${schemaTable(ns.schema, 'sources')} ADD COLUMN IF NOT EXISTS packed_until timestamptz, ADD COLUMN IF NOT EXISTS packed_at timestamptz`,
       )
+    },
+  },
+  {
+    id: '0009_packed_inline',
+    scope: 'prefix',
+    async up(db, ns) {
+      // Packed arrays stay in the row, compressed (STORAGE MAIN; see packedStorageSql): stores
+      // packed before kept them EXTENDED, which moved most of them to TOAST. Rows packed from now
+      // on are written inline. Citus refuses SET STORAGE on distributed tables: defaults stay.
+      if ((await citusNode(db)) !== 'none') return
+      const { rows } = await db.query<{ rel: string; col: string }>(
+        `SELECT c.relname AS rel, a.attname AS col FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind = 'p' AND left(c.relname, length($2) + 1) = $2 || '_'
+            AND a.attname IN ('_packed_times', '_packed_values', '_packed_resets') AND a.attstorage <> 'm'
+            AND NOT a.attisdropped
+          ORDER BY 1, 2`,
+        [ns.schema, ns.prefix],
+      )
+      for (const r of rows)
+        await db.query(
+          `ALTER TABLE ${schemaTable(ns.schema, r.rel)} ALTER COLUMN "${r.col.replace(/[^a-z_]/g, '')}" SET STORAGE MAIN`,
+        )
     },
   },
 ]

@@ -43,19 +43,19 @@ export function packedColumns(statsReset: boolean): (readonly [(typeof PACKED)[k
 
 /**
  * Storage of the internal columns of `table`: the bases stay inline and uncompressed (read once
- * per value, so never decompressed again and again); the arrays are compressed with lz4 where
- * the server has it (PostgreSQL 14+ built with lz4), pglz otherwise. Recurses to partitions, and
- * new partitions inherit it.
+ * per value, so never decompressed again and again); the arrays are compressed (lz4 where the
+ * server has it, PostgreSQL 14+ built with lz4; pglz otherwise) and kept in the row (`MAIN`):
+ * with `EXTENDED`, the low `toast_tuple_target` that makes small rows compress also moved their
+ * arrays out of line, to the TOAST table (an 18-byte pointer, a chunk row and a TOAST index entry
+ * per array, and an index lookup per read). Recurses to partitions, and new partitions inherit it.
  */
 export function packedStorageSql(table: string, statsReset: boolean, lz4: boolean): string[] {
   const q = internalColumn
+  const arrays = [PACKED.times, PACKED.values, ...(statsReset ? [PACKED.resets] : [])]
   return [
     `ALTER TABLE ${table} ALTER COLUMN ${q(PACKED.bases)} SET STORAGE PLAIN`,
-    ...(lz4
-      ? [PACKED.times, PACKED.values, ...(statsReset ? [PACKED.resets] : [])].map(
-          (c) => `ALTER TABLE ${table} ALTER COLUMN ${q(c)} SET COMPRESSION lz4`,
-        )
-      : []),
+    ...arrays.map((c) => `ALTER TABLE ${table} ALTER COLUMN ${q(c)} SET STORAGE MAIN`),
+    ...(lz4 ? arrays.map((c) => `ALTER TABLE ${table} ALTER COLUMN ${q(c)} SET COMPRESSION lz4`) : []),
   ]
 }
 

@@ -50,6 +50,7 @@ function storeTests(backend: StoreTestBackend): void {
       'schema:0006_ingest_limits',
       'db1:0007_drop_starts',
       'schema:0008_packed_until',
+      'db1:0009_packed_inline',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
