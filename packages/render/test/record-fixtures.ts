@@ -1,0 +1,245 @@
+// Records the visual regression suite's fixtures (test/fixtures/*.json) from real PostgreSQL:
+// an embedded PostgreSQL 18 under a real workload, collected by @pggraph/collector every 3 s
+// into a real PGlite store, with every case of #15 made to happen for real —
+//   - categories missing from some snapshots: a SHARE ROW EXCLUSIVE lock held for a few
+//     snapshots only, a session waiting on a row lock (wait event "Lock", a blocked session)
+//     for a few others, an "idle in transaction" session only during the long transaction;
+//   - a gap: the collector does not run for 90 s while the workload goes on (a stopped bridge);
+//   - two restarts close together: the server is stopped and started twice, ~10 s apart
+//     (each restart also resets pg_stat_io, one reset per row);
+//   - a long transaction: one session holds a transaction open for ~45 s;
+//   - a cache-hit ratio near 100%: thousands of index lookups per round on a hot table and a
+//     few page reads of a table larger than shared_buffers.
+// Timestamps are the real ones: nothing is shifted. Each catalog graph's data is then read back
+// with loadGraphData(readSeries) and saved as test/fixtures/<graph>.json, with what happened
+// when in test/fixtures/recording.json. Series that change nothing in the picture are trimmed
+// (see trim below) and points are stored as [t, v] pairs. A logical-replication subscriber (a second embedded
+// server) gives pg_stat_replication its rows. The embedded binaries have no LLVM, so the JIT
+// graph records real zeros.
+//
+// Run by hand (about 4 minutes), then regenerate the goldens and review the diff:
+//   npx tsx packages/render/test/record-fixtures.ts
+//   UPDATE_GOLDEN=1 npx vitest run packages/render/test/regression.test.ts
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { collect, defaultCollectors } from '@pggraph/collector'
+import { installStore, openStore, readSeries, writeSnapshot } from '@pggraph/store'
+import { startServer, type RunningServer } from '../../../test/servers/pg-server.js'
+import { graphNames, loadGraphData, renderGraph, type GraphData, type GraphName } from '../src/index.js'
+import { packFixture, RECORDED_SIZE } from './recorded.js'
+
+const MAJOR = 18
+const STEP = 3_000
+const GAP_MS = 90_000
+const out = new URL('./fixtures/', import.meta.url)
+/**
+ * The graph's data without the series that change nothing: a series with no non-zero reading is
+ * dropped only when the graph renders byte for byte the same without it (the pg_stat_io rows of
+ * an object a backend type never touches, summed into its line).
+ */
+async function trim(name: GraphName, data: GraphData): Promise<GraphData> {
+  const want = await renderGraph(name, data, RECORDED_SIZE)
+  let cur = data
+  for (let q = 0; q < data.sets.length; q++) {
+    for (const s of data.sets[q]!.series) {
+      if (s.points.some((p) => p.v !== null && p.v !== 0)) continue
+      const next: GraphData = {
+        ...cur,
+        sets: cur.sets.map((set, i) => (i === q ? { ...set, series: set.series.filter((x) => x !== s) } : set)),
+      }
+      if ((await renderGraph(name, next, RECORDED_SIZE)) === want) cur = next
+    }
+  }
+  return cur
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const log = (msg: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`)
+
+async function client(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url })
+  c.on('error', () => undefined) // a session the restart ends
+  await c.connect()
+  return c
+}
+
+/** Stop a server without removing its data folder (the first server's stop() would). */
+async function stopKeepingData(server: RunningServer, first: boolean): Promise<void> {
+  if (!first) return server.stop()
+  const pid = Number(readFileSync(join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  process.kill(pid, 'SIGINT')
+  for (;;) {
+    try {
+      process.kill(pid, 0)
+      await sleep(100)
+    } catch {
+      return
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = { track_io_timing: 'on', wal_retrieve_retry_interval: '1s' }
+  const first = await startServer(MAJOR, { settings })
+  let server = first
+  const subscriber = await startServer(MAJOR)
+  const storeDir = mkdtempSync(join(tmpdir(), 'pggraph-record-'))
+  const store = await openStore(`pglite:${storeDir}`)
+  const ns = { schema: 'recorded', prefix: 'pg18' }
+  const sessions: pg.Client[] = []
+  try {
+    await installStore(store, ns)
+    const setup = await client(server.url)
+    await setup.query(`CREATE EXTENSION pg_stat_statements`)
+    await setup.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, customer int, amount int)`)
+    await setup.query(`CREATE INDEX orders_customer_unused ON orders (customer)`)
+    await setup.query(`INSERT INTO orders (customer, amount) SELECT g % 50, g FROM generate_series(1, 20000) g`)
+    await setup.query(`CREATE TABLE waits (id int PRIMARY KEY); INSERT INTO waits VALUES (1)`)
+    await setup.query(`CREATE TABLE side (id int)`)
+    // Larger than shared_buffers (32MB): a few of its pages are read from outside the cache each round.
+    await setup.query(`CREATE TABLE cold (id int, pad text)`)
+    await setup.query(`INSERT INTO cold SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g`)
+    await setup.query(`SELECT pg_create_physical_replication_slot('retained', true)`)
+    await setup.query(`CREATE PUBLICATION pub FOR TABLE orders`)
+    await setup.query(`VACUUM ANALYZE`)
+    const coldPages = Number(
+      (await setup.query(`SELECT relpages FROM pg_class WHERE relname = 'cold'`)).rows[0].relpages,
+    )
+    await setup.end()
+    const sub = await client(subscriber.url)
+    await sub.query(`CREATE TABLE orders (id bigint PRIMARY KEY, customer int, amount int)`)
+    await sub.query(
+      `CREATE SUBSCRIPTION sub CONNECTION 'host=127.0.0.1 port=${server.port} dbname=postgres user=postgres' PUBLICATION pub`,
+    )
+    await sub.end()
+
+    const recording = {
+      server: `PostgreSQL ${MAJOR} (embedded)`,
+      stepMs: STEP,
+      snapshots: [] as number[],
+      lockHeld: [] as number[],
+      lockWait: [] as number[],
+      longTransaction: { from: 0, to: 0 },
+      gap: { from: 0, to: 0 },
+      restarts: [] as number[],
+      statsReset: 0,
+    }
+    let db = await client(server.url)
+    let round = 0
+    const workload = async (): Promise<void> => {
+      const w = await client(server.url)
+      try {
+        await w.query(`INSERT INTO orders (customer, amount) SELECT g % 50, g FROM generate_series(1, 300) g`)
+        await w.query(`UPDATE orders SET amount = amount + 1 WHERE id % 17 = ${round % 17}`)
+        await w.query(`DELETE FROM orders WHERE id % 31 = ${round % 31} AND id > 20000`)
+        for (let i = 0; i < 400; i++) await w.query(`SELECT amount FROM orders WHERE id = $1`, [1 + ((i * 37) % 20000)])
+        for (let i = 0; i < 4; i++)
+          await w.query(`SELECT pad FROM cold WHERE ctid = $1::tid`, [`(${(round * 7919 + i * 104729) % coldPages},1)`])
+        await w.query(`SELECT count(*) FROM orders WHERE amount > $1`, [round])
+        if (round % 4 === 0)
+          await w.query(`SET work_mem = '64kB'; SELECT * FROM orders ORDER BY amount DESC OFFSET 1000000`)
+        if (round % 6 === 0) await w.query(`CHECKPOINT`)
+      } finally {
+        await w.end()
+      }
+    }
+    const snap = async (): Promise<void> => {
+      const s = await collect(db, { collectors: defaultCollectors() })
+      await writeSnapshot(store, ns, s)
+      recording.snapshots.push(Date.parse(s.takenAt))
+    }
+    let next = Date.now()
+    const tick = async (collectIt = true): Promise<void> => {
+      await workload()
+      next += STEP
+      await sleep(Math.max(0, next - Date.now()))
+      if (collectIt) await snap()
+      round++
+    }
+
+    // Phase 1: 20 snapshots with a long transaction, a lock mode held for a while, a lock wait.
+    log('phase 1')
+    const longTx = await client(server.url)
+    const holder = await client(server.url)
+    const locker = await client(server.url)
+    const waiter = await client(server.url)
+    sessions.push(longTx, holder, locker, waiter)
+    let waiting: Promise<unknown> | undefined
+    for (let i = 0; i < 20; i++) {
+      if (i === 2) {
+        await longTx.query(`BEGIN; SELECT txid_current()`)
+        recording.longTransaction.from = Date.now()
+      }
+      if (i === 17) {
+        await longTx.query(`COMMIT`)
+        recording.longTransaction.to = Date.now()
+      }
+      if (i === 5) await holder.query(`BEGIN; LOCK TABLE side IN SHARE ROW EXCLUSIVE MODE`)
+      if (i === 9) await holder.query(`COMMIT`)
+      if (i === 11) {
+        await locker.query(`BEGIN; SELECT id FROM waits WHERE id = 1 FOR UPDATE`)
+        waiting = waiter.query(`UPDATE waits SET id = id WHERE id = 1`)
+      }
+      if (i === 14) {
+        await locker.query(`COMMIT`)
+        await waiting
+      }
+      if (i === 18) {
+        await db.query(`SELECT pg_stat_reset()`)
+        recording.statsReset = Date.now()
+      }
+      await tick()
+      if (i >= 5 && i < 9) recording.lockHeld.push(recording.snapshots.at(-1)!)
+      if (i >= 11 && i < 14) recording.lockWait.push(recording.snapshots.at(-1)!)
+    }
+    // The gap: the workload goes on, nothing is collected (a bridge that did not run).
+    log('gap')
+    recording.gap.from = recording.snapshots.at(-1)!
+    for (let i = 0; i < GAP_MS / STEP; i++) await tick(false)
+    // Phase 2: 8 snapshots, a restart, 3 snapshots, another restart, 10 snapshots.
+    log('phase 2')
+    for (let i = 0; i < 8; i++) await tick()
+    recording.gap.to = recording.snapshots[recording.snapshots.length - 8]!
+    for (const after of [3, 10]) {
+      await Promise.all(sessions.splice(0).map((s) => s.end().catch(() => undefined)))
+      await db.end().catch(() => undefined)
+      log('restart')
+      await stopKeepingData(server, server === first)
+      server = await startServer(MAJOR, { settings, dataDir: first.dataDir, port: first.port })
+      db = await client(server.url)
+      recording.restarts.push(
+        Date.parse((await db.query(`SELECT pg_postmaster_start_time() AS t`)).rows[0].t.toISOString()),
+      )
+      next = Date.now()
+      for (let i = 0; i < after; i++) await tick()
+    }
+    await db.end()
+
+    const from = recording.snapshots[0]! - STEP
+    const to = recording.snapshots.at(-1)! + STEP
+    mkdirSync(out, { recursive: true })
+    let bytes = 0
+    for (const name of graphNames()) {
+      const data = await loadGraphData(name, (q) => readSeries(store, ns, q), { from, to, serverVersion: MAJOR })
+      const text = `${JSON.stringify(packFixture(await trim(name, data)))}\n`
+      bytes += text.length
+      writeFileSync(new URL(`${name}.json`, out), text)
+    }
+    writeFileSync(new URL('recording.json', out), `${JSON.stringify({ ...recording, from, to }, null, 2)}\n`)
+    log(`${recording.snapshots.length} snapshots, ${graphNames().length} fixtures, ${bytes} bytes`)
+  } finally {
+    await Promise.all(sessions.map((s) => s.end().catch(() => undefined)))
+    await store.end()
+    rmSync(storeDir, { recursive: true, force: true })
+    await subscriber.stop()
+    if (server !== first) await server.stop()
+    await first.stop()
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err))
+  process.exitCode = 1
+})
