@@ -4,6 +4,7 @@ import { archiver } from './archiver.js'
 import { bgwriter } from './bgwriter.js'
 import { checkpointer } from './checkpointer.js'
 import { database } from './database.js'
+import { freeze } from './freeze.js'
 import { functions } from './functions.js'
 import { indexes } from './indexes.js'
 import { invalidIndexes } from './invalid-indexes.js'
@@ -16,10 +17,12 @@ import { sequences } from './sequences.js'
 import { server } from './server.js'
 import { settings } from './settings.js'
 import { slru } from './slru.js'
+import { standby } from './standby.js'
 import { statements } from './statements.js'
 import { subscriptions } from './subscriptions.js'
 import { tables } from './tables.js'
 import { wal } from './wal.js'
+import { walDir } from './wal-dir.js'
 
 /**
  * Every built-in collector, in snapshot order: its subpath (`@pggraph/collector/<subpath>`, the
@@ -33,9 +36,11 @@ export const builtinCollectors = [
   { subpath: 'bgwriter', factory: bgwriter },
   { subpath: 'checkpointer', factory: checkpointer },
   { subpath: 'wal', factory: wal },
+  { subpath: 'wal-dir', factory: walDir },
   { subpath: 'io', factory: io },
   { subpath: 'archiver', factory: archiver },
   { subpath: 'replication', factory: replication },
+  { subpath: 'standby', factory: standby },
   { subpath: 'subscriptions', factory: subscriptions },
   { subpath: 'activity', factory: activity },
   { subpath: 'locks', factory: locks },
@@ -43,6 +48,7 @@ export const builtinCollectors = [
   { subpath: 'prepared-xacts', factory: preparedXacts },
   { subpath: 'settings', factory: settings },
   { subpath: 'tables', factory: tables, options: ['top'] },
+  { subpath: 'freeze', factory: freeze, options: ['top'] },
   { subpath: 'indexes', factory: indexes, options: ['top'] },
   { subpath: 'functions', factory: functions, options: ['top'] },
   { subpath: 'statements', factory: statements, options: ['top', 'queryText'] },

@@ -1,5 +1,6 @@
 // Replication metrics with a real streaming standby (PostgreSQL 15: the embedded binaries plus
-// the machine's pg_basebackup 15) and a real logical slot: rows exist and carry real positions.
+// the machine's pg_basebackup 15) and a real logical slot: rows exist and carry real positions,
+// and the standby's replay delay moves when its replay is paused while the primary writes.
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../../../test/servers/index.js'
 import { startServer, type RunningServer } from '../../../test/servers/pg-server.js'
-import { collect, defaultCollectors, replication, server } from '../src/index.js'
+import { collect, defaultCollectors, replication, server, standby as standbyReplay } from '../src/index.js'
 import { until } from './until.js'
 
 const asRoot = process.getuid?.() === 0
@@ -102,6 +103,51 @@ describe('replication metrics with a streaming standby and a logical slot (Postg
       sender_host: '127.0.0.1',
     })
     expect(receiver.last_msg_receipt_age).toBeGreaterThanOrEqual(0)
+  })
+
+  it("measures the standby's replay delay: 0 when caught up, growing while replay is paused", async () => {
+    const p = await connect(primary.url)
+    const s = await connect(standby.url)
+    const replay = async () => {
+      const snap = await collect(s, { collectors: [standbyReplay()] })
+      expect(snap.skipped).toEqual([])
+      return snap.metrics.pg_standby_replay
+    }
+    try {
+      const onPrimary = await collect(p, { collectors: [standbyReplay()] })
+      expect(onPrimary.metrics.pg_standby_replay).toEqual([]) // a primary has no row
+      expect(onPrimary.skipped).toEqual([])
+      await p.query('SET synchronous_commit = on; CREATE TABLE delay_t (x int); INSERT INTO delay_t VALUES (1)')
+      const caughtUp = await until('the standby to replay delay_t', async () => {
+        const [r] = await replay()
+        return r && r.replay_distance_bytes === 0 && r.last_replay_age !== null ? r : undefined
+      })
+      expect(caughtUp).toMatchObject({ replay_delay: 0, replay_paused: 0 })
+
+      await s.query('SELECT pg_wal_replay_pause()')
+      await p.query('INSERT INTO delay_t SELECT generate_series(1, 10000)')
+      const behind = await until('WAL received but not replayed', async () => {
+        const [r] = await replay()
+        return r && r.replay_distance_bytes! > 0 && r.replay_paused === 1 ? r : undefined
+      })
+      expect(behind.replay_delay).toBeGreaterThan(0)
+      await new Promise((r) => setTimeout(r, 1_000))
+      const later = (await replay())[0]!
+      expect(later.replay_delay! - behind.replay_delay!).toBeGreaterThanOrEqual(0.9) // it grows with the clock
+      expect(later.replay_distance_bytes).toBeGreaterThanOrEqual(behind.replay_distance_bytes!)
+
+      await s.query('SELECT pg_wal_replay_resume()')
+      const resumed = await until('replay to catch up again', async () => {
+        const [r] = await replay()
+        return r && r.replay_distance_bytes === 0 && r.replay_paused === 0 ? r : undefined
+      })
+      expect(resumed.replay_delay).toBe(0)
+      const n = await s.query<{ n: number }>('SELECT count(*)::int AS n FROM delay_t')
+      expect(n.rows[0]!.n).toBe(10001)
+    } finally {
+      await s.query('SELECT pg_wal_replay_resume()').catch(() => undefined)
+      await Promise.all([p.end(), s.end()])
+    }
   })
 
   it('reports a logical slot and its decoding statistics', async () => {

@@ -31,7 +31,12 @@ function texts(svg: string): string[] {
 /** Graphs allowed to be empty on this server, and the words their "no data" panel must say. */
 function allowedEmpty(major: number, snaps: readonly Snapshot[]): Partial<Record<GraphName, string>> {
   const skipped = new Set(snaps.flatMap((s) => s.skipped.map((k) => k.metric)))
-  const out: Partial<Record<GraphName, string>> = { 'wal.replication_lag': 'pg_stat_replication' }
+  const out: Partial<Record<GraphName, string>> = {
+    'wal.replication_lag': 'pg_stat_replication',
+    // the test servers are primaries: replay delay is collected on a standby only
+    'wal.standby_replay_delay': 'on a standby only',
+    'wal.standby_replay_bytes': 'on a standby only',
+  }
   // No ANALYZE, VACUUM FULL, COPY or base backup runs while a snapshot is taken (they are seen
   // mid-way in packages/collector/test/progress-commands.test.ts).
   out['activity.progress'] = 'Rows exist only while such a command runs'
@@ -50,6 +55,32 @@ function allowedEmpty(major: number, snaps: readonly Snapshot[]): Partial<Record
 }
 
 const now = <T>(_url: string, fn: () => Promise<T>): Promise<T> => fn()
+
+/** Run `fn` while a VACUUM of `orders`, slowed down by its cost delay, is running (then cancel it). */
+async function whileVacuuming<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  const vacuumer = await connect(url)
+  try {
+    const pid = (await vacuumer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+    await vacuumer.query('SET vacuum_cost_delay = 100; SET vacuum_cost_limit = 1')
+    const running = vacuumer.query('VACUUM orders').catch(() => undefined)
+    await until('a running VACUUM', async () => {
+      const c = await connect(url)
+      try {
+        const p = await c.query('SELECT 1 FROM pg_stat_progress_vacuum WHERE pid = $1', [pid])
+        return p.rowCount ? true : undefined
+      } finally {
+        await c.end()
+      }
+    })
+    const out = await fn()
+    const c = await connect(url)
+    await c.query('SELECT pg_cancel_backend($1)', [pid]).finally(() => c.end())
+    await running
+    return out
+  } finally {
+    await vacuumer.end()
+  }
+}
 
 /** Run `fn` while a session waits for a row lock another session holds (a real lock wait). */
 async function whileWaiting<T>(url: string, fn: () => Promise<T>): Promise<T> {
@@ -120,11 +151,16 @@ describe.each(pgServers().map((s) => [`pg${s.major}${s.kind === 'local' ? '-loca
             if (round === 1) await db.query('CHECKPOINT')
             await sleep(1_100)
             // Rounds 1 and 2 are taken while one session waits for another's row lock.
-            const snap = await (round === 1 || round === 2 ? whileWaiting : now)(url, () =>
-              collect(db, { collectors: defaultCollectors() }),
-            )
+            // Round 2 also while a VACUUM runs (the vacuum progress graph has real data).
+            const during =
+              round === 1
+                ? whileWaiting
+                : round === 2
+                  ? (u: string, f: () => Promise<Snapshot>) => whileWaiting(u, () => whileVacuuming(u, f))
+                  : now
+            const snap = await during(url, () => collect(db, { collectors: defaultCollectors() }) as Promise<Snapshot>)
             await writeSnapshot(store, ns, snap)
-            snaps.push(snap as Snapshot)
+            snaps.push(snap)
           }
           const major = Math.floor(snaps[0]!.server.versionNum / 10_000)
           const started = Date.parse(snaps[0]!.server.startTime)

@@ -1,4 +1,10 @@
-import { pgLockWaits, pgLocks, pgStatActivity, pgStatActivityWait } from '@pggraph/collector/definitions'
+import {
+  pgLockWaits,
+  pgLocks,
+  pgStatActivity,
+  pgStatActivityWait,
+  pgStatProgressVacuum,
+} from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { byLabel } from './source.js'
 
@@ -57,5 +63,15 @@ export const activityGraphs = [
     description: 'How long the longest-waiting session has waited for a lock, per database.',
     noDataHint: 'Rows exist only while some session waits for a lock.',
     lines: [byLabel(pgLockWaits, ['longest_wait'], ['datname'], { op: 'max' })],
+  }),
+  timeseries({
+    name: 'activity.vacuum_dead_items',
+    title: 'Dead items found by running vacuums',
+    group: 'activity',
+    description:
+      'Dead item identifiers collected by each running vacuum since its last index cycle (num_dead_item_ids; num_dead_tuples before 17, the same count): a saw-tooth is one index cycle per tooth, a hint that maintenance_work_mem is too small.',
+    noDataHint: 'Rows exist only while a VACUUM runs (pg_stat_progress_vacuum, needs pg_read_all_stats).',
+    axisTitle: 'dead items',
+    lines: [byLabel(pgStatProgressVacuum, ['num_dead_item_ids'], ['datname', 'relname'], { op: 'max' })],
   }),
 ] as const

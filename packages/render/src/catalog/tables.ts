@@ -1,4 +1,4 @@
-import { pgStatUserIndexes, pgStatUserTables } from '@pggraph/collector/definitions'
+import { pgStatUserIndexes, pgStatUserTables, pgTableFreezeAge } from '@pggraph/collector/definitions'
 import type { SeriesPoint } from '@pggraph/core'
 import { bars, timeseries } from './define.js'
 import { isOther, labelText, seriesOf } from './lines.js'
@@ -41,6 +41,41 @@ export const tableGraphs = [
     group: 'tables',
     description: `Total size (table, indexes and TOAST) of the ${TOP} largest tables.`,
     lines: [byLabel(pgStatUserTables, ['total_bytes'], table, { top: TOP })],
+  }),
+  timeseries({
+    name: 'tables.freeze_age',
+    title: 'Top tables by transaction ID age',
+    single: {
+      title: 'Transaction ID age',
+      description:
+        'age(relfrozenxid) of this table (or its TOAST table) against the autovacuum_freeze_max_age that applies to it: at the line autovacuum forces an anti-wraparound vacuum.',
+    },
+    group: 'tables',
+    description: `age(relfrozenxid) of the ${TOP} oldest tables (a TOAST table counts for its table) against autovacuum_freeze_max_age: at the line autovacuum forces an anti-wraparound vacuum; a table that stays above it is one autovacuum cannot finish.`,
+    axisTitle: 'XID age',
+    lines: [
+      byLabel(pgTableFreezeAge, ['xid_age'], table, { top: TOP }),
+      byLabel(pgTableFreezeAge, ['freeze_max_age'], [], { op: 'max', empty: 'autovacuum_freeze_max_age' }),
+    ],
+  }),
+  timeseries({
+    name: 'tables.multixact_age',
+    title: 'Top tables by multixact age',
+    single: {
+      title: 'Multixact age',
+      description:
+        'mxid_age(relminmxid) of this table (or its TOAST table) against the autovacuum_multixact_freeze_max_age that applies to it.',
+    },
+    group: 'tables',
+    description: `mxid_age(relminmxid) of the ${TOP} tables with the oldest multixacts (row locks shared by several transactions, foreign keys) against autovacuum_multixact_freeze_max_age, where autovacuum forces a freeze.`,
+    axisTitle: 'multixact age',
+    lines: [
+      byLabel(pgTableFreezeAge, ['mxid_age'], table, { top: TOP }),
+      byLabel(pgTableFreezeAge, ['multixact_freeze_max_age'], [], {
+        op: 'max',
+        empty: 'autovacuum_multixact_freeze_max_age',
+      }),
+    ],
   }),
   timeseries({
     name: 'indexes.scans',

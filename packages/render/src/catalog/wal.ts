@@ -1,4 +1,10 @@
-import { pgReplicationSlots, pgStatReplication, pgStatWal } from '@pggraph/collector/definitions'
+import {
+  pgReplicationSlots,
+  pgStandbyReplay,
+  pgStatReplication,
+  pgStatWal,
+  pgWalDir,
+} from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { byLabel, columns } from './source.js'
 
@@ -34,5 +40,41 @@ export const walGraphs = [
     description: 'WAL kept on disk for each replication slot; an abandoned slot grows until the disk is full.',
     noDataHint: 'Rows exist only when the server has replication slots.',
     lines: [byLabel(pgReplicationSlots, ['retained_bytes'], ['slot_name'])],
+  }),
+  timeseries({
+    name: 'wal.standby_replay_delay',
+    title: 'Standby replay delay',
+    group: 'wal',
+    description:
+      'On a standby: seconds since the last replayed transaction committed on the primary, 0 while all WAL received is replayed (an idle primary is not delay); the raw age of the last replayed commit beside it.',
+    noDataHint: 'Collected on a standby only (no row on a primary).',
+    axisTitle: 'delay (seconds)',
+    lines: [columns(pgStandbyReplay, { replay_delay: 'replay delay', last_replay_age: 'last replayed commit' })],
+  }),
+  timeseries({
+    name: 'wal.standby_replay_bytes',
+    title: 'Standby WAL not yet replayed',
+    group: 'wal',
+    description:
+      'On a standby: WAL received but not yet replayed (pg_last_wal_receive_lsn() - pg_last_wal_replay_lsn()); it grows while replay is paused or blocked by a conflicting query.',
+    noDataHint: 'Collected on a standby only (no row on a primary).',
+    lines: [columns(pgStandbyReplay, { replay_distance_bytes: 'received, not replayed' })],
+  }),
+  timeseries({
+    name: 'wal.directory_size',
+    title: 'WAL directory size',
+    group: 'wal',
+    description:
+      'Size of pg_wal (pg_ls_waldir()): grows past max_wal_size when archiving fails, a slot holds WAL back or checkpoints fall behind.',
+    lines: [columns(pgWalDir, { wal_dir_bytes: 'pg_wal' })],
+  }),
+  timeseries({
+    name: 'wal.files',
+    title: 'WAL files and archive backlog',
+    group: 'wal',
+    description:
+      'Files in pg_wal, and segments waiting to be archived (.ready in pg_wal/archive_status): a backlog that only grows means archive_command is failing or too slow.',
+    axisTitle: 'files',
+    lines: [columns(pgWalDir, { wal_dir_files: 'WAL files', archive_ready_files: 'waiting to be archived' })],
   }),
 ] as const

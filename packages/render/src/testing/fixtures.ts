@@ -62,6 +62,16 @@ const LEVEL: Record<string, number> = {
   done_ratio: 0.5,
   percent_used: 45,
   invalid: 1,
+  mxid_age: 3e6,
+  freeze_max_age: 200e6,
+  multixact_freeze_max_age: 400e6,
+  replay_delay: 0.8,
+  last_replay_age: 2.5,
+  replay_distance_bytes: 4e6,
+  wal_dir_bytes: 1.2e9,
+  wal_dir_files: 70,
+  archive_ready_files: 3,
+  num_dead_item_ids: 180_000,
 }
 
 /** Label sets per metric for graphs that are not summed over all rows. */
@@ -98,6 +108,12 @@ const LABELS: Record<string, readonly Record<string, string>[]> = {
     schemaname: r === '(other)' ? '' : 'public',
     relname: r,
   })),
+  pg_table_freeze_age: ['orders', 'customers', 'line_items', 'events', 'sessions'].map((r) => ({
+    datname: 'app',
+    schemaname: 'public',
+    relname: r,
+  })),
+  pg_stat_progress_vacuum: [{ datname: 'app', pid: '4242', relname: 'public.events', phase: 'scanning heap' }],
   pg_stat_user_indexes: [
     'orders_pkey',
     'orders_customer_idx',

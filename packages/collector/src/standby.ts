@@ -1,0 +1,59 @@
+import type { Collector, MetricDefinition } from '@pggraph/core'
+import { ageOf, gauge } from './sql.js'
+
+const REPLAYED = 'pg_last_wal_replay_lsn()'
+const RECEIVED = 'pg_last_wal_receive_lsn()'
+const LAST_REPLAY = 'pg_last_xact_replay_timestamp()'
+
+/**
+ * On a standby, how far replay is behind: in seconds (the commit time of the last replayed
+ * transaction, measured with `clock_timestamp()`), and in bytes (WAL received but not yet
+ * replayed). `replay_delay` is 0 while everything received has been replayed, so an idle primary
+ * does not read as a standby falling behind; `last_replay_age` is the raw age. No row on a
+ * primary. Needs no privilege (the functions are executable by everyone).
+ */
+export const pgStandbyReplay = {
+  name: 'pg_standby_replay',
+  area: 'replication',
+  scope: 'cluster',
+  description: 'On a standby: replay delay in seconds and WAL received but not yet replayed (no row on a primary)',
+  labels: {},
+  values: {
+    replay_delay: gauge(
+      'seconds',
+      'now - pg_last_xact_replay_timestamp(), 0 while all WAL received is replayed (an idle primary is not lag)',
+    ),
+    last_replay_age: gauge(
+      'seconds',
+      'now - pg_last_xact_replay_timestamp(): age of the last replayed commit, grows while the primary is idle',
+    ),
+    replay_distance_bytes: gauge(
+      'bytes',
+      'WAL received but not yet replayed: pg_last_wal_receive_lsn() - pg_last_wal_replay_lsn()',
+    ),
+    replay_paused: gauge('bool', '1 when replay is paused (pg_wal_replay_pause() or a recovery target)'),
+  },
+  queries: [
+    {
+      since: 12,
+      sql: `SELECT CASE WHEN ${REPLAYED} >= ${RECEIVED} THEN 0 ELSE ${ageOf(LAST_REPLAY)} END AS replay_delay,
+  ${ageOf(LAST_REPLAY)} AS last_replay_age,
+  greatest(0, pg_wal_lsn_diff(${RECEIVED}, ${REPLAYED}))::float8 AS replay_distance_bytes,
+  pg_is_wal_replay_paused()::int AS replay_paused
+WHERE pg_is_in_recovery()`,
+    },
+  ],
+} as const satisfies MetricDefinition
+
+/**
+ * The standby collector: {@link pgStandbyReplay}. It has a row only on a standby.
+ *
+ * @example
+ * ```ts
+ * const snap = await collect(standbyDb, { collectors: [standby()] })
+ * snap.metrics.pg_standby_replay[0]?.replay_delay
+ * ```
+ */
+export function standby(): Collector<readonly [typeof pgStandbyReplay]> {
+  return { name: 'standby', metrics: [pgStandbyReplay] }
+}
