@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { MetricDefinition, Requirement } from '@pggraph/core'
+import type { MetricDefinition, Requirement, ValueColumn } from '@pggraph/core'
 import { definitionMinVersion } from '@pggraph/core'
 import { format, resolveConfig } from 'prettier'
 import { builtinCollectors, builtinMetrics } from '../src/definitions.js'
@@ -27,6 +27,12 @@ function requirement(r: Requirement): string {
 function needs(d: MetricDefinition): string {
   const r = (d.requires ?? []).map(requirement)
   return r.length ? r.join(', ') : '—'
+}
+
+/** The majors a column exists on: '' (all), '13+', '≤ 16' (removed in 17), '14–16'. */
+function versions(c: ValueColumn): string {
+  if (c.until === undefined) return c.since === undefined ? '' : `${c.since}+`
+  return c.since === undefined ? `≤ ${c.until - 1}` : `${c.since}–${c.until - 1}`
 }
 
 /** The collectors and their subpaths: one row per entry of the list. */
@@ -83,11 +89,16 @@ export function metricsMarkdown(defs: readonly MetricDefinition[] = builtinMetri
       d.requires?.length ? `needs ${needs(d)}` : undefined,
       d.params?.length ? `default params ${code(JSON.stringify(d.params))}` : undefined,
     ].filter(Boolean)
-    out.push(facts.join(' · '), '', '| column | kind | unit | since | description |', '| --- | --- | --- | --- | --- |')
+    out.push(
+      facts.join(' · '),
+      '',
+      '| column | kind | unit | versions | description |',
+      '| --- | --- | --- | --- | --- |',
+    )
     for (const [name, c] of Object.entries(d.values)) {
       const kind = c.per ? `${c.kind} (rate per ${c.per})` : c.kind
       out.push(
-        `| ${code(name)} | ${kind} | ${c.unit} | ${c.since ?? ''} | ${(c.description ?? '').replace(/\|/g, '\\|')} |`,
+        `| ${code(name)} | ${kind} | ${c.unit} | ${versions(c)} | ${(c.description ?? '').replace(/\|/g, '\\|')} |`,
       )
     }
     out.push('')

@@ -5,11 +5,13 @@ const values = {
   buffers_clean: counter('buffers', 'Buffers written by the background writer'),
   maxwritten_clean: counter('count', 'Times the background writer stopped because it wrote too many buffers'),
   buffers_alloc: counter('buffers', 'Buffers allocated'),
-  buffers_backend: counter('buffers', 'Buffers written directly by backends (up to 16; from 17 see pg_stat_io)'),
-  buffers_backend_fsync: counter('count', 'Times a backend had to fsync itself (up to 16; from 17 see pg_stat_io)'),
+  buffers_backend: counter('buffers', 'Buffers written directly by backends (removed in 17: see pg_stat_io)', {
+    until: 17,
+  }),
+  buffers_backend_fsync: counter('count', 'Times a backend had to fsync itself (removed in 17: see pg_stat_io)', {
+    until: 17,
+  }),
 } as const
-
-const upTo16 = (name: string) => (major: number) => (major < 17 ? name : null)
 
 /**
  * `pg_stat_bgwriter`: the background writer only. The checkpoint columns it had before 17 are in
@@ -23,12 +25,7 @@ export const pgStatBgwriter = {
   labels: {},
   values,
   statsReset: true,
-  queries: versioned(
-    values,
-    (v) =>
-      `SELECT ${selectList(values, v, { buffers_backend: upTo16('buffers_backend'), buffers_backend_fsync: upTo16('buffers_backend_fsync') })}, stats_reset FROM pg_stat_bgwriter`,
-    [17],
-  ),
+  queries: versioned(values, (v) => `SELECT ${selectList(values, v)}, stats_reset FROM pg_stat_bgwriter`),
 } as const satisfies MetricDefinition
 
 /**

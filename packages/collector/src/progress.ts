@@ -18,7 +18,10 @@ const vacuumValues = {
   ),
   max_dead_tuples: gauge(
     'tuples',
-    'Dead tuples that fit before an index cycle (up to 16; from 17 see max_dead_tuple_bytes)',
+    'Dead tuples that fit before an index cycle (removed in 17: see max_dead_tuple_bytes)',
+    {
+      until: 17,
+    },
   ),
   max_dead_tuple_bytes: gauge(
     'bytes',
@@ -30,7 +33,6 @@ const vacuumValues = {
   indexes_processed: gauge('count', 'Indexes vacuumed', 17),
   delay_time: gauge('ms', 'Time sleeping for cost-based delay', 18),
 } as const
-const upTo16 = (c: string) => (v: number) => (v < 17 ? c : null)
 const fill = ([used, max]: readonly [string, string]) => `${used}::float8 / nullif(${max}, 0)`
 
 /**
@@ -54,7 +56,6 @@ export const pgStatProgressVacuum = {
       v,
     ) => `SELECT current_database()::text AS datname, pid::text AS pid, coalesce(relid::regclass::text, '') AS relname, phase,
   ${selectList(vacuumValues, v, {
-    max_dead_tuples: upTo16('max_dead_tuples'),
     num_dead_item_ids: v < 17 ? 'num_dead_tuples' : 'num_dead_item_ids',
     dead_items_fill: fill(
       v < 17 ? ['num_dead_tuples', 'max_dead_tuples'] : ['dead_tuple_bytes', 'max_dead_tuple_bytes'],

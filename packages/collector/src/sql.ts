@@ -24,7 +24,7 @@ export function selectList(
 ): string {
   const parts: string[] = []
   for (const [name, col] of Object.entries(values)) {
-    if (col.since !== undefined && col.since > major) continue
+    if (!existsOn(col, major)) continue
     const e = exprs[name]
     const expr = typeof e === 'function' ? e(major) : e
     if (expr === null) continue
@@ -35,9 +35,14 @@ export function selectList(
   return parts.join(', ')
 }
 
+/** Whether a column exists on server `major`: from its `since`, before its `until`. @internal */
+export function existsOn(col: ValueColumn, major: number): boolean {
+  return (col.since === undefined || col.since <= major) && (col.until === undefined || major < col.until)
+}
+
 /**
  * One query per version range where the available columns change: the ranges start at
- * {@link MIN_SERVER_VERSION}, at every column's `since` and at `extraBreaks`, newest first.
+ * {@link MIN_SERVER_VERSION}, at every column's `since` and `until` and at `extraBreaks`, newest first.
  *
  * @internal
  */
@@ -48,7 +53,8 @@ export function versioned(
   since: number = MIN_SERVER_VERSION,
 ): VersionedQuery[] {
   const breaks = new Set<number>([since, ...extraBreaks])
-  for (const col of Object.values(values)) if (col.since !== undefined && col.since > since) breaks.add(col.since)
+  for (const col of Object.values(values))
+    for (const b of [col.since, col.until]) if (b !== undefined && b > since) breaks.add(b)
   const sorted = [...breaks].filter((b) => b >= since).sort((a, b) => a - b)
   return sorted
     .map((b, i): VersionedQuery => {
@@ -74,8 +80,11 @@ export function ageOf(expr: string): string {
   return `CASE WHEN ${expr} IS NOT NULL THEN greatest(0, extract(epoch FROM clock_timestamp() - ${expr}))::float8 END`
 }
 
-/** When a column exists from (`since`, a major version) and, for a counter, per what its rate is shown. @internal */
-export type ColumnOptions = number | { readonly since?: number; readonly per?: RatePer }
+/**
+ * When a column exists (from `since`, before `until`: major versions) and, for a counter, per
+ * what its rate is shown. @internal
+ */
+export type ColumnOptions = number | { readonly since?: number; readonly until?: number; readonly per?: RatePer }
 
 function column<K extends ValueKind>(
   kind: K,
@@ -87,10 +96,18 @@ function column<K extends ValueKind>(
   readonly unit: string
   readonly description: string
   readonly since?: number
+  readonly until?: number
   readonly per?: RatePer
 } {
-  const { since, per } = typeof o === 'number' ? { since: o, per: undefined } : (o ?? {})
-  return { kind, unit, description, ...(since === undefined ? {} : { since }), ...(per === undefined ? {} : { per }) }
+  const { since, until, per } = typeof o === 'number' ? { since: o, until: undefined, per: undefined } : (o ?? {})
+  return {
+    kind,
+    unit,
+    description,
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(per === undefined ? {} : { per }),
+  }
 }
 
 /** A counter column (cumulative; graphs show its rate, per second unless `per` says otherwise). @internal */
@@ -99,14 +116,18 @@ export function counter(unit: string, description: string, options?: ColumnOptio
 }
 
 /** A gauge column (a level at the snapshot time). @internal */
-export function gauge(unit: string, description: string, since?: number) {
-  return column('gauge', unit, description, since)
+export function gauge(
+  unit: string,
+  description: string,
+  options?: number | { readonly since?: number; readonly until?: number },
+) {
+  return column('gauge', unit, description, options)
 }
 
 /** Names of the columns of `values` that exist on server `major`. @internal */
 export function present(values: Readonly<Record<string, ValueColumn>>, major: number): string[] {
   return Object.entries(values)
-    .filter(([, c]) => c.since === undefined || c.since <= major)
+    .filter(([, c]) => existsOn(c, major))
     .map(([n]) => n)
 }
 

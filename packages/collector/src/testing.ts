@@ -69,6 +69,8 @@ export function rowProblems(d: MetricDefinition, rows: readonly MetricRow[], maj
         problems.push(`value ${v} is ${JSON.stringify(x)}`)
       if (col.since !== undefined && col.since > major && x !== null)
         problems.push(`${v} exists from ${col.since} but is ${String(x)} on ${major}`)
+      if (col.until !== undefined && major >= col.until && x !== null)
+        problems.push(`${v} exists until ${col.until} (not on it) but is ${String(x)} on ${major}`)
     }
     if (d.statsReset && r['stats_reset'] !== null && Number.isNaN(Date.parse(String(r['stats_reset']))))
       problems.push('stats_reset is not a time')

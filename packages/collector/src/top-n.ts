@@ -1,4 +1,5 @@
 import type { ValueColumn } from '@pggraph/core'
+import { existsOn } from './sql.js'
 
 /** @internal */
 export interface TopNSpec {
@@ -31,7 +32,7 @@ export interface TopNSpec {
  * @internal
  */
 export function topNQuery(spec: TopNSpec): string {
-  const cols = Object.entries(spec.values).filter(([, c]) => c.since === undefined || c.since <= spec.major)
+  const cols = Object.entries(spec.values).filter(([, c]) => existsOn(c, spec.major))
   const labels = spec.labels.join(', ')
   const kept = cols.map(([n]) => (spec.finalExprs?.[n] ? `${spec.finalExprs[n]} AS ${n}` : n)).join(', ')
   const ranks = spec.rankBy.map(

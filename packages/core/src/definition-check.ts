@@ -56,6 +56,8 @@ function columnProblems(d: MetricDefinition): string[] {
     if (typeof c.unit !== 'string' || c.unit === '') problems.push(`value "${v}" has no unit`)
     if (c.since !== undefined && (!Number.isInteger(c.since) || c.since < MIN_SERVER_VERSION))
       problems.push(`value "${v}" has since ${String(c.since)}: use a major version from ${MIN_SERVER_VERSION}`)
+    if (c.until !== undefined && (!Number.isInteger(c.until) || !(c.until > (c.since ?? MIN_SERVER_VERSION))))
+      problems.push(`value "${v}" has until ${String(c.until)}: use a major version after its since`)
     if (c.per !== undefined && (c.kind !== 'counter' || !RATE_UNITS.has(c.per)))
       problems.push(
         `value "${v}" has per ${JSON.stringify(c.per)}: only a counter takes per, 'second', 'minute' or 'hour'`,

@@ -44,6 +44,11 @@ export interface ValueColumn {
   /** First major version that has this column; on older servers it is `null`. */
   readonly since?: number
   /**
+   * First major version that no longer has this column (the server removed it, e.g.
+   * `pg_stat_bgwriter.buffers_backend`: `until: 17`); on that version and newer it is `null`.
+   */
+  readonly until?: number
+  /**
    * For a counter: the time unit graphs show its rate per (default `second`). Rare events read
    * better per minute (temporary files, deadlocks) or per hour (checkpoints).
    */
