@@ -9,7 +9,12 @@
 //     (each restart also resets pg_stat_io, one reset per row);
 //   - a long transaction: one session holds a transaction open for ~45 s;
 //   - a cache-hit ratio near 100%: thousands of index lookups per round on a hot table and a
-//     few page reads of a table larger than shared_buffers.
+//     few page reads of a table larger than shared_buffers;
+//   - a sequence near its end: an int sequence with MAXVALUE 100000 started at 88000, 150 nextval()
+//     per round (it ends near 99%, below its maximum);
+//   - an invalid index: a CREATE UNIQUE INDEX CONCURRENTLY that fails on duplicates, left in place;
+//   - a command in progress: an ANALYZE slowed by the cost-based delay (50 ms a page) runs across
+//     a few snapshots (pg_stat_progress_analyze).
 // Timestamps are the real ones: nothing is shifted. Each catalog graph's data is then read back
 // with loadGraphData(readSeries) and saved as test/fixtures/<graph>.json, with what happened
 // when in test/fixtures/recording.json. Series that change nothing in the picture are trimmed
@@ -17,7 +22,7 @@
 // server) gives pg_stat_replication its rows. The embedded binaries have no LLVM, so the JIT
 // graph records real zeros.
 //
-// Run by hand (about 4 minutes), then regenerate the goldens and review the diff:
+// Run by hand (about 5 minutes), then regenerate the goldens and review the diff:
 //   npx tsx packages/render/test/record-fixtures.ts
 //   UPDATE_GOLDEN=1 npx vitest run packages/render/test/regression.test.ts
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -101,6 +106,10 @@ async function main(): Promise<void> {
     // Larger than shared_buffers (32MB): a few of its pages are read from outside the cache each round.
     await setup.query(`CREATE TABLE cold (id int, pad text)`)
     await setup.query(`INSERT INTO cold SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g`)
+    await setup.query(`CREATE SEQUENCE ticket_no AS int MAXVALUE 100000 START 88000`)
+    // ~260 pages: the slowed ANALYZE reads them in ~13 s
+    await setup.query(`CREATE TABLE analyzed (id int, pad text) WITH (autovacuum_enabled = off)`)
+    await setup.query(`INSERT INTO analyzed SELECT g, repeat('y', 200) FROM generate_series(1, 9000) g`)
     await setup.query(`SELECT pg_create_physical_replication_slot('retained', true)`)
     await setup.query(`CREATE PUBLICATION pub FOR TABLE orders`)
     await setup.query(`VACUUM ANALYZE`)
@@ -121,6 +130,8 @@ async function main(): Promise<void> {
       snapshots: [] as number[],
       lockHeld: [] as number[],
       lockWait: [] as number[],
+      invalidIndexFrom: 0,
+      analyze: { from: 0, to: 0 },
       longTransaction: { from: 0, to: 0 },
       gap: { from: 0, to: 0 },
       restarts: [] as number[],
@@ -138,9 +149,14 @@ async function main(): Promise<void> {
         for (let i = 0; i < 4; i++)
           await w.query(`SELECT pad FROM cold WHERE ctid = $1::tid`, [`(${(round * 7919 + i * 104729) % coldPages},1)`])
         await w.query(`SELECT count(*) FROM orders WHERE amount > $1`, [round])
+        await w.query(`SELECT nextval('ticket_no') FROM generate_series(1, 150)`)
         if (round % 4 === 0)
           await w.query(`SET work_mem = '64kB'; SELECT * FROM orders ORDER BY amount DESC OFFSET 1000000`)
         if (round % 6 === 0) await w.query(`CHECKPOINT`)
+        // The session's statistics are flushed before its next ReadyForQuery, not at some point after
+        // it disconnects: a snapshot right after the round (just after pg_stat_reset()) sees its reads
+        // and hits together instead of a handful of reads without the hits (a false 96% hit ratio).
+        await w.query(`SELECT pg_stat_force_next_flush()`)
       } finally {
         await w.end()
       }
@@ -165,9 +181,29 @@ async function main(): Promise<void> {
     const holder = await client(server.url)
     const locker = await client(server.url)
     const waiter = await client(server.url)
-    sessions.push(longTx, holder, locker, waiter)
+    const analyzer = await client(server.url)
+    sessions.push(longTx, holder, locker, waiter, analyzer)
     let waiting: Promise<unknown> | undefined
+    let analyzing: Promise<unknown> | undefined
     for (let i = 0; i < 20; i++) {
+      if (i === 3) {
+        // fails on the duplicate customers and leaves the index behind, invalid
+        await db
+          .query(`CREATE UNIQUE INDEX CONCURRENTLY orders_customer_unique ON orders (customer)`)
+          .then(() => Promise.reject(new Error('CREATE UNIQUE INDEX CONCURRENTLY did not fail')))
+          .catch((err: unknown) => {
+            if (err instanceof Error && err.message.includes('did not fail')) throw err
+          })
+        recording.invalidIndexFrom = Date.now()
+      }
+      if (i === 6) {
+        await analyzer.query(`SET vacuum_cost_delay = 50; SET vacuum_cost_limit = 1; SET statement_timeout = '60s'`)
+        recording.analyze.from = Date.now()
+        analyzing = analyzer.query(`ANALYZE analyzed`).then(() => {
+          recording.analyze.to = Date.now()
+        })
+      }
+      if (i === 19) await analyzing
       if (i === 2) {
         await longTx.query(`BEGIN; SELECT txid_current()`)
         recording.longTransaction.from = Date.now()
