@@ -18,6 +18,8 @@ describe.skipIf(!server)('statement_text', () => {
         await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
         await db.query(`CREATE TABLE secret_orders (id int)`)
         for (let i = 0; i < 3; i++) await db.query(`SELECT count(*) FROM secret_orders WHERE id > ${i}`)
+        // 7,000 characters of text, with newlines: kept as a short one-line label.
+        await db.query(`SELECT count(*) FROM secret_orders /* long\n${'é'.repeat(7000)} */`)
       } finally {
         await db.end()
       }
@@ -32,6 +34,10 @@ describe.skipIf(!server)('statement_text', () => {
       const on = await texts(true)
       // Normalised: the constants became parameters.
       expect(on.find((t) => t.startsWith('SELECT count(*) FROM secret_orders'))).toMatch(/WHERE id > \$1/)
+      const long = on.find((t) => t.includes('/* long'))!
+      expect([...long].length).toBe(200)
+      expect(long).toMatch(/^SELECT count\(\*\) FROM secret_orders \/\* long é+…$/)
+      expect(on.every((t) => [...t].length <= 200 && !/\s\s|\n/.test(t))).toBe(true)
     })
   })
 })

@@ -70,8 +70,20 @@ const aliases: Readonly<Record<string, readonly string[]>> = {
   shared_blk_write_time: ['shared_blk_write_time', 'blk_write_time'],
 }
 const THIS_DB = 'p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())'
+/**
+ * The longest `query` label, in characters: the statement text is a legend, not the statement.
+ * Whitespace runs become one space, then a longer text keeps its first
+ * `STATEMENT_TEXT_CHARS - 1` characters and an ellipsis (`…`). PostgreSQL's `left` counts
+ * characters, so a multi-byte character is never cut; at most 4 bytes each, the label stays
+ * under 800 bytes, inside the store's bound on a label value. `queryid` stays a label, so two
+ * statements whose texts share their first characters remain two series.
+ */
+export const STATEMENT_TEXT_CHARS = 200
+const QUERY_TEXT = `btrim(regexp_replace(min(query), '\\s+', ' ', 'g'))`
 const LABELS = `current_database()::text AS datname, coalesce(queryid::text, '') AS queryid,
-  CASE WHEN $2::boolean THEN coalesce(min(query), '') ELSE '' END AS query`
+  CASE WHEN NOT $2::boolean OR min(query) IS NULL THEN ''
+    WHEN char_length(${QUERY_TEXT}) <= ${STATEMENT_TEXT_CHARS} THEN ${QUERY_TEXT}
+    ELSE left(${QUERY_TEXT}, ${STATEMENT_TEXT_CHARS - 1}) || '…' END AS query`
 
 // `columns`: the value columns the source returns (the others are null in the snapshot).
 const top = (source: string, columns: readonly string[] = Object.keys(values)): string =>

@@ -27,6 +27,7 @@ export {
   FUTURE_WINDOW_MINUTES,
   FUTURE_WINDOW_MS,
   INGEST_LIMIT_NAMES,
+  MAX_LABEL_BYTES,
   checkIngestLimits,
   type IngestLimits,
 } from './ingest-limits.js'

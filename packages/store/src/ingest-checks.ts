@@ -5,7 +5,13 @@
 // refusal in `sources` and returns it.
 import { ISO_TIME_PATTERN, quoteIdent } from '@pggraph/core'
 import { BRIDGE_HEALTH_LIMITS } from './bridge-health.js'
-import { FUTURE_WINDOW_MINUTES, overLimitMessage, type IngestLimits } from './ingest-limits.js'
+import {
+  FUTURE_WINDOW_MINUTES,
+  labelTooLongMessage,
+  MAX_LABEL_BYTES,
+  overLimitMessage,
+  type IngestLimits,
+} from './ingest-limits.js'
 import { prefixedTable, schemaTable, type Namespace } from './names.js'
 import type { PlpgsqlPart } from './plpgsql.js'
 
@@ -170,6 +176,45 @@ export function countsPart(): PlpgsqlPart {
       _total := _total + _rows;
       IF _total > ${limit('maxRowsPerSnapshot')} THEN
         ${over('rows', `_total`, 'maxRowsPerSnapshot')}
+        EXIT;
+      END IF;
+    END LOOP;
+  END IF;`,
+  }
+}
+
+/**
+ * Label values, after the counts (so every scan is bounded): no text field of a metric row over
+ * {@link MAX_LABEL_BYTES} bytes. In the JSON form only rows whose whole text is over the bound
+ * are expanded; in the columnar form the text slices of a metric are read only when some string
+ * of `_ctext` is over it. The reason names the metric and the label.
+ */
+export function labelsPart(): PlpgsqlPart {
+  const b = MAX_LABEL_BYTES
+  return {
+    declare: { _lk: 'text', _lb: 'bigint', _longtext: 'boolean' },
+    body: `
+  IF _msg IS NULL THEN
+    _longtext := EXISTS (SELECT 1 FROM unnest(_ctext) x WHERE octet_length(x) > ${b});
+    FOR _k, _v IN SELECT key, value FROM json_each(_metrics) LOOP
+      _lk := NULL;
+      IF json_typeof(_v) = 'array' THEN
+        SELECT f.key, octet_length(f.value #>> '{}') INTO _lk, _lb
+          FROM (SELECT e FROM json_array_elements(_v) e
+                 WHERE json_typeof(e) = 'object' AND octet_length(e::text) > ${b} OFFSET 0) r,
+               json_each(r.e) f
+         WHERE json_typeof(f.value) = 'string' AND octet_length(f.value #>> '{}') > ${b}
+         LIMIT 1;
+      ELSIF _longtext AND json_typeof(_v) = 'object' THEN
+        SELECT c.name, octet_length(x) INTO _lk, _lb
+          FROM json_array_elements_text(coalesce(_v->'t', '[]')) WITH ORDINALITY c(name, i),
+               unnest(_ctext[coalesce((_v->>'to')::bigint, 0) + (c.i - 1) * (_v->>'n')::bigint + 1
+                             : coalesce((_v->>'to')::bigint, 0) + c.i * (_v->>'n')::bigint]) x
+         WHERE octet_length(x) > ${b}
+         LIMIT 1;
+      END IF;
+      IF _lk IS NOT NULL THEN
+        _msg := format(${lit(labelTooLongMessage('%s', '%s', '%s'))}, _lk, _k, _lb);
         EXIT;
       END IF;
     END LOOP;

@@ -2,7 +2,7 @@
 // (ingest-checks.ts), the snapshot row and bookkeeping (ingest-bookkeeping.ts), the metric rows
 // (ingest-rows.ts).
 import { afterRowsPart, snapshotRowPart } from './ingest-bookkeeping.js'
-import { countsPart, healthPart, payloadPart, refusePart, splitPart, timePart } from './ingest-checks.js'
+import { countsPart, healthPart, labelsPart, payloadPart, refusePart, splitPart, timePart } from './ingest-checks.js'
 import { rowsPart } from './ingest-rows.js'
 import type { StoredMetric } from './metric-tables.js'
 import { prefixedTable, type Namespace } from './names.js'
@@ -10,11 +10,11 @@ import { plpgsqlBody, storeFunction, type PlpgsqlPart, type StoreFunction } from
 
 /**
  * The checking steps of the ingest function, in order: limits and payload size, the top-level
- * split, format and time window, counts, bridge health, and the refusal record. Exported so a
+ * split, format and time window, counts, label bytes, bridge health, and the refusal record. Exported so a
  * test can run them alone.
  */
 export function ingestCheckParts(ns: Namespace): PlpgsqlPart[] {
-  return [payloadPart(ns), splitPart(), timePart(), countsPart(), healthPart(ns.schema), refusePart(ns)]
+  return [payloadPart(ns), splitPart(), timePart(), countsPart(), labelsPart(), healthPart(ns.schema), refusePart(ns)]
 }
 
 /**

@@ -54,6 +54,21 @@ const LIMIT_CEILING: IngestLimits = {
   maxAgeDays: 36_500,
 }
 
+/**
+ * The most bytes (UTF-8) one label value may have, in every metric: a label is part of its
+ * table's primary key, whose btree entries PostgreSQL caps at 2,704 bytes, so a longer value
+ * would fail the whole write with SQLSTATE 54000. Not a per-prefix limit: the writer and the
+ * ingest function refuse a snapshot holding a longer one, naming the metric and the label, and
+ * record why in `sources.last_error`. Collectors keep labels far shorter (statement text: 200
+ * characters).
+ */
+export const MAX_LABEL_BYTES = 1024
+
+/** A refusal of a label value over {@link MAX_LABEL_BYTES}, the same words in SQL and TypeScript. */
+export function labelTooLongMessage(metric: string, label: string, bytes: number | string): string {
+  return `Snapshot rejected: label ${label} of metric ${metric} has a value of ${bytes} bytes, more than ${MAX_LABEL_BYTES} (a label is part of the primary key). Nothing was written; shorten the label in the collector.`
+}
+
 /** How far ahead of the store's clock a snapshot may be dated (clock skew allowance), in minutes. */
 export const FUTURE_WINDOW_MINUTES = 5
 

@@ -1,7 +1,14 @@
 // The writer's side of the ingest limits: the same bounds and the same words as the store's
 // checks (ingest-checks.ts), tested on a snapshot before it is sent, so an oversized or
 // out-of-window snapshot is refused without shipping it.
-import { FUTURE_WINDOW_MINUTES, FUTURE_WINDOW_MS, overLimitMessage, type IngestLimits } from './ingest-limits.js'
+import {
+  FUTURE_WINDOW_MINUTES,
+  FUTURE_WINDOW_MS,
+  labelTooLongMessage,
+  MAX_LABEL_BYTES,
+  overLimitMessage,
+  type IngestLimits,
+} from './ingest-limits.js'
 
 const DAY_MS = 86_400_000
 
@@ -68,6 +75,28 @@ export function snapshotBoundsProblem(snapshot: unknown, limits: IngestLimits, n
     total += rows
     if (total > limits.maxRowsPerSnapshot)
       return overLimitMessage('rows', total, 'maxRowsPerSnapshot', limits.maxRowsPerSnapshot)
+  }
+  for (const name of names) {
+    const long = longLabel((metrics as Record<string, unknown>)[name])
+    if (long) return labelTooLongMessage(name, long[0], long[1])
+  }
+  return undefined
+}
+
+/**
+ * The first text field of a metric's rows over {@link MAX_LABEL_BYTES} bytes, as [field, bytes],
+ * or `undefined`. Text fields are labels (values are numbers); a string needs its UTF-8 length
+ * measured only when it has more than a third of the bound in UTF-16 units.
+ */
+function longLabel(rows: unknown): [string, number] | undefined {
+  if (!Array.isArray(rows)) return undefined
+  for (const row of rows) {
+    if (!row || typeof row !== 'object') continue
+    for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
+      if (typeof v !== 'string' || v.length * 3 <= MAX_LABEL_BYTES) continue
+      const bytes = Buffer.byteLength(v, 'utf8')
+      if (bytes > MAX_LABEL_BYTES) return [k, bytes]
+    }
   }
   return undefined
 }

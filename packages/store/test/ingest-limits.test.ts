@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DEFAULT_INGEST_LIMITS,
   installStore,
+  MAX_LABEL_BYTES,
   listSources,
   recordSourceError,
   writeSnapshot,
@@ -107,6 +108,52 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
     ])
     const many = Array.from({ length: 50_001 }, (_, i) => i)
     await refused(snap(50_001), /more than maxRowsPerMetric/, [many.map(String), many])
+  })
+
+  it('refuses a label value over MAX_LABEL_BYTES (JSON rows and columnar), naming metric and label, instead of SQLSTATE 54000', async () => {
+    expect(MAX_LABEL_BYTES).toBe(1024)
+    const long = 'x'.repeat(3000)
+    const rows = (relname: string) =>
+      JSON.stringify(snapshot(next(), { test_tables: [...tableRows(3, 1), { ...tableRows(1, 1)[0]!, relname }] }))
+    const reason = /label relname of metric test_tables has a value of 3000 bytes, more than 1024/
+    await refused(rows(long), reason)
+    const col = JSON.stringify(snapshot(next(), {})).replace(
+      '"metrics":{}',
+      `"metrics":{"test_tables":{"n":2,"t":["datname","relname"],"f":["seq_scan"],"to":0,"fo":0}}`,
+    )
+    await refused(col, reason, [
+      ['app', 'app', 't0', long],
+      [1, 2],
+    ])
+    // 1,024 bytes of two-byte characters is at the bound: stored, and read back whole.
+    const edge = 'é'.repeat(512)
+    const { rows: ok } = await writer.query<{ r: { written: boolean } }>(`SELECT ${ingest}($1::json) AS r`, [
+      rows(edge),
+    ])
+    expect(ok[0]!.r.written).toBe(true)
+    const back = await b.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${s1}"."p1_test_tables" WHERE relname = $1`,
+      [edge],
+    )
+    expect(back.rows[0]!.n).toBe(1)
+  })
+
+  it('the client refuses a long label before sending it, and records why', async () => {
+    const seen: string[] = []
+    const spy: Queryable = {
+      query: <R extends object>(sql: string, params?: readonly unknown[]) => {
+        seen.push(sql)
+        return b.db.query<R>(sql, params)
+      },
+    }
+    const snap = snapshot(next(), { test_tables: [{ ...tableRows(1, 1)[0]!, schemaname: '€'.repeat(1000) }] })
+    const err = await writeSnapshot(spy, { schema: s1, prefix: 'p1' }, snap).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'INVALID_SNAPSHOT' })
+    expect((err as Error).message).toMatch(
+      /label schemaname of metric test_tables has a value of 3000 bytes, more than 1024/,
+    )
+    expect(seen.some((q) => q.includes('_ingest"('))).toBe(false)
+    expect((await source(s1, 'p1')).lastError).toMatch(/label schemaname of metric test_tables/)
   })
 
   it('refuses a snapshot dated 0001-01-01 without creating a partition', async () => {
