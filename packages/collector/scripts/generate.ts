@@ -40,7 +40,8 @@ export function collectorsMarkdown(): string {
   const rows = builtinCollectors.map((e) => {
     const c = e.factory()
     const opts = 'options' in e ? `{ ${e.options.join(', ')} }` : ''
-    return `| ${code(`${e.factory.name}(${opts})`)} | ${code(`/${e.subpath}`)} | ${c.metrics.map((m) => code(m.name)).join(', ')} |`
+    const optIn = 'optIn' in e && e.optIn ? ' (opt-in)' : ''
+    return `| ${code(`${e.factory.name}(${opts})`)}${optIn} | ${code(`/${e.subpath}`)} | ${c.metrics.map((m) => code(m.name)).join(', ')} |`
   })
   return ['| factory | subpath | metrics |', '| --- | --- | --- |', ...rows].join('\n')
 }
