@@ -57,12 +57,14 @@ const LIMIT_CEILING: IngestLimits = {
 /**
  * The most bytes (UTF-8) one label value may have, in every metric: a label is part of its
  * table's primary key, whose btree entries PostgreSQL caps at 2,704 bytes, so a longer value
- * would fail the whole write with SQLSTATE 54000. Not a per-prefix limit: the writer and the
+ * would fail the whole write with SQLSTATE 54000. 2,048 leaves room for the time and the other
+ * labels of a row, and keeps every label a collector makes from a catalog name (a function's
+ * signature of many arguments reaches 1.3 kB on the test servers). Not a per-prefix limit: the writer and the
  * ingest function refuse a snapshot holding a longer one, naming the metric and the label, and
  * record why in `sources.last_error`. Collectors keep labels far shorter (statement text: 200
  * characters).
  */
-export const MAX_LABEL_BYTES = 1024
+export const MAX_LABEL_BYTES = 2048
 
 /** A refusal of a label value over {@link MAX_LABEL_BYTES}, the same words in SQL and TypeScript. */
 export function labelTooLongMessage(metric: string, label: string, bytes: number | string): string {

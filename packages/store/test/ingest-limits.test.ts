@@ -111,11 +111,11 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
   })
 
   it('refuses a label value over MAX_LABEL_BYTES (JSON rows and columnar), naming metric and label, instead of SQLSTATE 54000', async () => {
-    expect(MAX_LABEL_BYTES).toBe(1024)
+    expect(MAX_LABEL_BYTES).toBe(2048)
     const long = 'x'.repeat(3000)
     const rows = (relname: string) =>
       JSON.stringify(snapshot(next(), { test_tables: [...tableRows(3, 1), { ...tableRows(1, 1)[0]!, relname }] }))
-    const reason = /label relname of metric test_tables has a value of 3000 bytes, more than 1024/
+    const reason = /label relname of metric test_tables has a value of 3000 bytes, more than 2048/
     await refused(rows(long), reason)
     const col = JSON.stringify(snapshot(next(), {})).replace(
       '"metrics":{}',
@@ -125,8 +125,8 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
       ['app', 'app', 't0', long],
       [1, 2],
     ])
-    // 1,024 bytes of two-byte characters is at the bound: stored, and read back whole.
-    const edge = 'é'.repeat(512)
+    // 2,048 bytes of two-byte characters is at the bound: stored, and read back whole.
+    const edge = 'é'.repeat(1024)
     const { rows: ok } = await writer.query<{ r: { written: boolean } }>(`SELECT ${ingest}($1::json) AS r`, [
       rows(edge),
     ])
@@ -150,7 +150,7 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
     const err = await writeSnapshot(spy, { schema: s1, prefix: 'p1' }, snap).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'INVALID_SNAPSHOT' })
     expect((err as Error).message).toMatch(
-      /label schemaname of metric test_tables has a value of 3000 bytes, more than 1024/,
+      /label schemaname of metric test_tables has a value of 3000 bytes, more than 2048/,
     )
     expect(seen.some((q) => q.includes('_ingest"('))).toBe(false)
     expect((await source(s1, 'p1')).lastError).toMatch(/label schemaname of metric test_tables/)
