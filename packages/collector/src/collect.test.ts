@@ -78,7 +78,9 @@ describe('plan', () => {
     expect(
       plan(builtinMetrics, probe({ extensions, preload: ['auto_explain'] })).skipped.map((s) => s.reason),
     ).toContain('pg_stat_statements is not in shared_preload_libraries (add it and restart the server)')
-    expect(plan(builtinMetrics, probe({ extensions, preload: ['pg_stat_statements'] })).skipped).toEqual([])
+    // (pg_buffercache installed too: else its metrics are skipped for that)
+    const all = { ...extensions, pg_buffercache: { version: '1.4', onPath: true } }
+    expect(plan(builtinMetrics, probe({ extensions: all, preload: ['pg_stat_statements'] })).skipped).toEqual([])
   })
 })
 

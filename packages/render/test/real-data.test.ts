@@ -40,6 +40,10 @@ function allowedEmpty(major: number, snaps: readonly Snapshot[]): Partial<Record
   // No ANALYZE, VACUUM FULL, COPY or base backup runs while a snapshot is taken (they are seen
   // mid-way in packages/collector/test/progress-commands.test.ts).
   out['activity.progress'] = 'Rows exist only while such a command runs'
+  if (skipped.has('pg_buffercache_summary')) {
+    out['io.buffercache'] = 'pg_buffercache not installed, or PostgreSQL before 16'
+    out['io.buffercache_usage'] = 'pg_buffercache not installed, or PostgreSQL before 16'
+  }
   if (major < 16) {
     out['io.reads_by_backend_type'] = 'PostgreSQL 16 or newer'
     out['io.writes_by_backend_type'] = 'PostgreSQL 16 or newer'
@@ -136,6 +140,7 @@ describe.each(pgServers().map((s) => [`pg${s.major}${s.kind === 'local' ? '-loca
           await db.query(`CREATE TABLE dups (v int); INSERT INTO dups SELECT g % 3 FROM generate_series(1, 30) g`)
           await db.query(`CREATE UNIQUE INDEX CONCURRENTLY dups_v_key ON dups (v)`).catch(() => undefined)
           await db.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).catch(() => undefined)
+          await db.query(`CREATE EXTENSION IF NOT EXISTS pg_buffercache`).catch(() => undefined)
           const slotMade = await db.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]).then(
             () => true,
             () => false,

@@ -1,4 +1,10 @@
-import { pgStatBgwriter, pgStatCheckpointer, pgStatIo } from '@pggraph/collector/definitions'
+import {
+  pgBuffercacheSummary,
+  pgBuffercacheUsageCounts,
+  pgStatBgwriter,
+  pgStatCheckpointer,
+  pgStatIo,
+} from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { byLabel, columns } from './source.js'
 
@@ -21,6 +27,37 @@ export const ioGraphs = [
     lines: [
       columns(pgStatCheckpointer, { buffers_written: 'checkpointer' }, { sum: true }),
       columns(pgStatBgwriter, { buffers_clean: 'background writer', buffers_alloc: 'allocated' }, { sum: true }),
+    ],
+  }),
+  timeseries({
+    name: 'io.buffercache',
+    title: 'Shared buffers in use',
+    group: 'io',
+    description:
+      'Shared buffers holding a page, dirty (to be written by the background writer, checkpointer or a backend) and pinned (pg_buffercache_summary(), when the extension is installed).',
+    noDataHint: 'Needs CREATE EXTENSION pg_buffercache (PostgreSQL 16+, or the scanView option).',
+    axisTitle: 'buffers',
+    lines: [
+      columns(
+        pgBuffercacheSummary,
+        { buffers_used: 'used', buffers_dirty: 'dirty', buffers_pinned: 'pinned' },
+        { sum: true },
+      ),
+    ],
+  }),
+  timeseries({
+    name: 'io.buffercache_usage',
+    title: 'Shared buffers by usage count',
+    group: 'io',
+    description:
+      'Shared buffers per usage count 0-5, stacked to shared_buffers (pg_buffercache_usage_counts()): most at 4-5 is a hot cache, many at 0 free room; eviction takes a buffer at 0.',
+    noDataHint: 'Needs CREATE EXTENSION pg_buffercache (PostgreSQL 16+, or the scanView option).',
+    axisTitle: 'buffers',
+    mark: 'area',
+    lines: [
+      byLabel(pgBuffercacheUsageCounts, ['buffers'], ['usage_count'], {
+        nameOf: (l) => `usage count ${l['usage_count'] ?? ''}`,
+      }),
     ],
   }),
   timeseries({

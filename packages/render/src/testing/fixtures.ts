@@ -72,6 +72,10 @@ const LEVEL: Record<string, number> = {
   wal_dir_files: 70,
   archive_ready_files: 3,
   num_dead_item_ids: 180_000,
+  buffers_used: 12_000,
+  buffers_dirty: 900,
+  buffers_pinned: 4,
+  buffers: 2_700,
 }
 
 /** Label sets per metric for graphs that are not summed over all rows. */
@@ -143,6 +147,7 @@ const LABELS: Record<string, readonly Record<string, string>[]> = {
     schemaname: 'public',
     sequencename,
   })),
+  pg_buffercache_usage_counts: ['0', '1', '2', '3', '4', '5'].map((usage_count) => ({ usage_count })),
   pg_invalid_indexes: [{ datname: 'app', schemaname: 'public', relname: 'orders', indexrelname: 'orders_email_key' }],
 }
 
