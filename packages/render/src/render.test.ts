@@ -38,7 +38,15 @@ describe('catalog', () => {
       expect(g.queries.length).toBeGreaterThan(0)
       expect(g.title).not.toBe('')
     }
-    expect(graphNames('wal')).toEqual(['wal.bytes', 'wal.replication_lag', 'wal.retained'])
+    expect(graphNames('wal')).toEqual([
+      'wal.bytes',
+      'wal.replication_lag',
+      'wal.retained',
+      'wal.standby_replay_delay',
+      'wal.standby_replay_bytes',
+      'wal.directory_size',
+      'wal.files',
+    ])
     expect(isGraphName('database.transactions')).toBe(true)
     expect(isGraphName('database.nope')).toBe(false)
     expect(() => graphSpec('database.nope' as 'wal.bytes', emptySet(), opts)).toThrow(PggraphError)
