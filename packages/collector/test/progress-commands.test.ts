@@ -7,7 +7,6 @@ import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import type { MetricDefinition, MetricRow } from '@pggraph/core'
 import { connect, pgServers, withDatabase } from '../../../test/servers/index.js'
@@ -19,6 +18,7 @@ import {
   pgStatProgressCopy,
   progress,
 } from '../src/index.js'
+import { running } from './running.js'
 import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
@@ -27,25 +27,6 @@ const embedded = pgServers().filter((s) => s.kind === 'embedded')
 // server newer than itself.
 const BASEBACKUP = join(execFileSync('pg_config', ['--bindir']).toString().trim(), 'pg_basebackup')
 const BASEBACKUP_MAJOR = Number(/(\d+)/.exec(execFileSync(BASEBACKUP, ['--version']).toString())?.[1] ?? 0)
-
-/** Run `command` on its own connection after `setup`; `stop` cancels it and waits for it to end. */
-async function running(url: string, setup: string, command: string) {
-  const c = await connect(url)
-  await c.query(setup)
-  const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
-  const done = c.query(command).then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  return {
-    pid,
-    async stop(admin: pg.Client): Promise<void> {
-      await admin.query('SELECT pg_cancel_backend($1)', [pid])
-      await done
-      await c.end()
-    },
-  }
-}
 
 /** Columns of `d` that exist on `major` but are null in `row`, less `mayBeNull`. */
 function nulls(d: MetricDefinition, row: MetricRow, major: number, mayBeNull: readonly string[] = []): string[] {

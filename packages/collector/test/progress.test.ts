@@ -1,31 +1,12 @@
 // Progress views on every server, each driven by a real command slowed down or held so that a
 // snapshot sees it mid-way.
-import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { connect, pgServers, withDatabase } from '../../../test/servers/index.js'
 import { collect, progress } from '../src/index.js'
+import { running } from './running.js'
 import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
-
-/** Run `command` on its own connection; `stop` cancels it and waits for it to end. */
-async function running(url: string, setup: string, command: string) {
-  const c = await connect(url)
-  await c.query(setup)
-  const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
-  const done = c.query(command).then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  return {
-    pid,
-    async stop(admin: pg.Client): Promise<void> {
-      await admin.query('SELECT pg_cancel_backend($1)', [pid])
-      await done
-      await c.end()
-    },
-  }
-}
 
 describe.each(embedded.map((s) => [s.major, s] as const))('progress views on PostgreSQL %s', (major, srv) => {
   it('vacuum: num_dead_item_ids and dead_items_fill on every version, the maximum in its own unit', async () => {
