@@ -17,5 +17,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Per-server tests run their servers concurrently (describe.concurrent.each): one slot per
+    // server of the run (7 embedded majors + the local one), not vitest's default 5.
+    maxConcurrency: 8,
   },
 })

@@ -14,7 +14,7 @@ function one<R extends MetricRow>(rows: readonly R[], pred: (r: R) => boolean, w
 }
 const num = (v: number | null | undefined): number => v ?? 0
 
-describe.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const))(
+describe.concurrent.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const))(
   'activity on PostgreSQL %s',
   (_, srv) => {
     it('moves table, index, function, database and statement counters by what was done', async () => {

@@ -8,7 +8,7 @@ import { activity, collect, locks } from '../src/index.js'
 
 const AGE_COLUMNS = ['max_xact_age', 'max_query_age', 'max_state_age'] as const
 
-describe.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const))(
+describe.concurrent.each(pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const))(
   'ages on PostgreSQL %s',
   (_, srv) => {
     it('measures a real long transaction and never reports a negative age', async () => {

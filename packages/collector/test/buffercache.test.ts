@@ -7,8 +7,9 @@ import { connect, pgServers, withDatabase } from '../../../test/servers/index.js
 import { buffercache, collect, defaultCollectors } from '../src/index.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
+const byMajor = embedded.map((s) => [s.major, s] as const)
 
-describe.each(embedded.map((s) => [s.major, s] as const))('pg_buffercache on PostgreSQL %s', (major, srv) => {
+describe.concurrent.each(byMajor)('pg_buffercache on PostgreSQL %s', (major, srv) => {
   it('is skipped with the reason without the extension, in the usual round trips', async () => {
     await withDatabase(srv, async (url, name) => {
       const db = await connect(url)

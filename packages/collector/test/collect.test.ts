@@ -10,7 +10,7 @@ import { builtinMetrics, collect, defaultCollectors, indexes, server, tables } f
 const servers = pgServers().map((s) => [`${s.major}${s.kind === 'local' ? ' (local)' : ''}`, s] as const)
 const minOf = (d: MetricDefinition) => d.minServerVersion ?? Math.min(...d.queries.map((q) => q.since))
 
-describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
+describe.concurrent.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
   it('collects everything as a pg_monitor role, and skips exactly the privileged metrics without it', async () => {
     await withDatabase(srv, async (url) => {
       const admin = await connect(url)
@@ -110,7 +110,7 @@ describe.each(servers)('collect() on PostgreSQL %s', (_, srv) => {
   })
 })
 
-describe('collect() details', () => {
+describe.concurrent('collect() details', () => {
   const srv = anyServer()
 
   it('collects a user-defined metric exactly like a built-in one, typed', async () => {

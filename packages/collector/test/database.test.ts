@@ -7,7 +7,7 @@ import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
 
-describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_database on PostgreSQL %s', (_, srv) => {
+describe.concurrent.each(embedded.map((s) => [s.major, s] as const))('pg_stat_database on PostgreSQL %s', (_, srv) => {
   it(`keeps the shared catalogs' row as ${SHARED_OBJECTS}, and it counts their block reads`, async () => {
     await withDatabase(srv, async (url, name) => {
       const db = await connect(url)

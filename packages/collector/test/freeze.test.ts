@@ -10,7 +10,7 @@ import { collect, freeze } from '../src/index.js'
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
 const BURNT = 1000
 
-describe.each(embedded.map((s) => [s.major, s] as const))('freeze age on PostgreSQL %s', (_, srv) => {
+describe.concurrent.each(embedded.map((s) => [s.major, s] as const))('freeze age on PostgreSQL %s', (_, srv) => {
   it('ages a table with burnt XIDs and a multixact, and a freezing VACUUM brings it back', async () => {
     await withDatabase(srv, async (url, name) => {
       const db = await connect(url)

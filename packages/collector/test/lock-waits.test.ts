@@ -7,7 +7,7 @@ import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
 
-describe.each(embedded.map((s) => [s.major, s] as const))('lock waits on PostgreSQL %s', (_, srv) => {
+describe.concurrent.each(embedded.map((s) => [s.major, s] as const))('lock waits on PostgreSQL %s', (_, srv) => {
   it('counts blocked sessions and root blockers of a real chain, and the longest wait', async () => {
     await withDatabase(srv, async (url, name) => {
       const db = await connect(url)

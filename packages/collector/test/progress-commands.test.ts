@@ -22,6 +22,7 @@ import { running } from './running.js'
 import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
+const byMajor = embedded.map((s) => [s.major, s] as const)
 
 // The embedded packages carry no pg_basebackup: the machine's is used, which cannot back up a
 // server newer than itself.
@@ -40,7 +41,7 @@ function nulls(d: MetricDefinition, row: MetricRow, major: number, mayBeNull: re
 const SLOW = `CREATE FUNCTION slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
   BEGIN IF current_setting('pggraph.slow', true) = 'on' THEN PERFORM pg_sleep(0.01); END IF; RETURN $1; END $$`
 
-describe.each(embedded.map((s) => [s.major, s] as const))('command progress on PostgreSQL %s', (major, srv) => {
+describe.concurrent.each(byMajor)('command progress on PostgreSQL %s', (major, srv) => {
   it.runIf(major >= 13)('ANALYZE: sample blocks scanned and the share done, seen from another session', async () => {
     await withDatabase(srv, async (url) => {
       const db = await connect(url)

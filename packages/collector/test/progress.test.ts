@@ -7,8 +7,9 @@ import { running } from './running.js'
 import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
+const byMajor = embedded.map((s) => [s.major, s] as const)
 
-describe.each(embedded.map((s) => [s.major, s] as const))('progress views on PostgreSQL %s', (major, srv) => {
+describe.concurrent.each(byMajor)('progress views on PostgreSQL %s', (major, srv) => {
   it('vacuum: num_dead_item_ids and dead_items_fill on every version, the maximum in its own unit', async () => {
     await withDatabase(srv, async (url) => {
       const db = await connect(url)

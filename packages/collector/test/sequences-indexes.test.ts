@@ -7,7 +7,7 @@ import { collect, invalidIndexes, sequences } from '../src/index.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
 
-describe.each(embedded.map((s) => [s.major, s] as const))(
+describe.concurrent.each(embedded.map((s) => [s.major, s] as const))(
   'sequences and invalid indexes on PostgreSQL %s',
   (_, srv) => {
     it('ranks sequences by the share of their range used, honouring a negative increment', async () => {

@@ -8,6 +8,7 @@ import { plan } from '../src/plan.js'
 import { probe } from '../src/probe.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded') // they preload pg_stat_statements
+const byMajor = embedded.map((s) => [s.major, s] as const)
 const minor = (v: string) => Number(v.split('.')[1])
 
 const below19 = (v: string) => minor(v) < 9
@@ -77,7 +78,7 @@ async function checkVersion(db: pg.Client, v: string, major: number): Promise<vo
   }
 }
 
-describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_statements versions on PostgreSQL %s', (_, srv) => {
+describe.concurrent.each(byMajor)('pg_stat_statements versions on PostgreSQL %s', (_, srv) => {
   it('collects every installable extension version with canonical columns; pg_stat_statements_info only from 1.9', async () => {
     await withDatabase(srv, async (url) => {
       const db = await connect(url)

@@ -6,7 +6,7 @@ import { collect, subscriptions } from '../src/index.js'
 
 const servers = pgServers().filter((s) => s.kind === 'embedded' && s.major >= 15)
 
-describe.each(servers.map((s) => [s.major, s] as const))('subscriptions on PostgreSQL %s', (_, srv) => {
+describe.concurrent.each(servers.map((s) => [s.major, s] as const))('subscriptions on PostgreSQL %s', (_, srv) => {
   it('labels each subscription with its database and counts apply errors', async () => {
     await withDatabase(srv, async (pubUrl, pubDb) => {
       await withDatabase(srv, async (subUrl, subDb) => {

@@ -16,7 +16,7 @@ const majors = [
   ),
 ]
 
-describe.each(majors)('WAL directory and archive backlog on PostgreSQL %s', (major) => {
+describe.concurrent.each(majors)('WAL directory and archive backlog on PostgreSQL %s', (major) => {
   let srv: RunningServer
   beforeAll(async () => {
     srv = await startServer(major, { settings: { archive_mode: 'on', archive_command: 'false' } })

@@ -6,8 +6,9 @@ import { collect, wal } from '../src/index.js'
 import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
+const byMajor = embedded.map((s) => [s.major, s] as const)
 
-describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_wal on PostgreSQL %s', (major, srv) => {
+describe.concurrent.each(byMajor)('pg_stat_wal on PostgreSQL %s', (major, srv) => {
   it.skipIf(major < 14)('counts WAL writes of a committing workload (pg_stat_wal exists from 14)', async () => {
     await withDatabase(srv, async (url) => {
       const db = await connect(url)
@@ -33,7 +34,8 @@ describe.each(embedded.map((s) => [s.major, s] as const))('pg_stat_wal on Postgr
     })
   })
 
-  it.skipIf(major < 18)(
+  // sequential: after the first test, which a reset of pg_stat_io would disturb on 18
+  it.skipIf(major < 18).sequential(
     "takes its reset time from pg_stat_io too (write/sync counters move there in 18; before, pg_stat_wal's own)",
     async () => {
       const db = await connect(srv.url)
