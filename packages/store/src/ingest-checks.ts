@@ -9,6 +9,8 @@ import {
   FUTURE_WINDOW_MINUTES,
   labelTooLongMessage,
   MAX_LABEL_BYTES,
+  NOT_A_LABEL,
+  rowLabelsTooLongMessage,
   overLimitMessage,
   type IngestLimits,
 } from './ingest-limits.js'
@@ -184,42 +186,68 @@ export function countsPart(): PlpgsqlPart {
 }
 
 /**
- * Label values, after the counts (so every scan is bounded): no text field of a metric row over
- * {@link MAX_LABEL_BYTES} bytes. In the JSON form only rows whose whole text is over the bound
- * are expanded; in the columnar form the text slices of a metric are read only when some string
- * of `_ctext` is over it. The reason names the metric and the label.
+ * Label values, after the counts (so every scan is bounded): the labels of no metric row over
+ * {@link MAX_LABEL_BYTES} bytes together (so no one label either). In the JSON form only rows
+ * whose whole text is over the bound are expanded; in the columnar form a metric's rows are summed
+ * only when one of its text slices holds a string over the bound shared by its text columns. The
+ * reason names the metric and the label over the bound alone, else every label of the row.
  */
 export function labelsPart(): PlpgsqlPart {
   const b = MAX_LABEL_BYTES
+  const notLabel = lit(NOT_A_LABEL)
   return {
-    declare: { _lk: 'text', _lb: 'bigint', _longtext: 'boolean' },
+    declare: { _lk: 'text', _lb: 'bigint', _lone: 'boolean', _lt: 'bigint', _ln: 'bigint', _lo: 'bigint' },
     body: `
   IF _msg IS NULL THEN
-    _longtext := EXISTS (SELECT 1 FROM unnest(_ctext) x WHERE octet_length(x) > ${b});
     FOR _k, _v IN SELECT key, value FROM json_each(_metrics) LOOP
       _lk := NULL;
       IF json_typeof(_v) = 'array' THEN
-        SELECT f.key, octet_length(f.value #>> '{}') INTO _lk, _lb
+        SELECT f.keys, f.bytes, f.top > ${b} INTO _lk, _lb, _lone
           FROM (SELECT e FROM json_array_elements(_v) e
                  WHERE json_typeof(e) = 'object' AND octet_length(e::text) > ${b} OFFSET 0) r,
-               json_each(r.e) f
-         WHERE json_typeof(f.value) = 'string' AND octet_length(f.value #>> '{}') > ${b}
+               LATERAL (SELECT ${rowLabels('key', "octet_length(value #>> '{}')", 'o')}
+                          FROM json_each(r.e) WITH ORDINALITY j(key, value, o)
+                         WHERE json_typeof(value) = 'string' AND key <> ${notLabel}) f
+         WHERE f.bytes > ${b}
          LIMIT 1;
-      ELSIF _longtext AND json_typeof(_v) = 'object' THEN
-        SELECT c.name, octet_length(x) INTO _lk, _lb
-          FROM json_array_elements_text(coalesce(_v->'t', '[]')) WITH ORDINALITY c(name, i),
-               unnest(_ctext[coalesce((_v->>'to')::bigint, 0) + (c.i - 1) * (_v->>'n')::bigint + 1
-                             : coalesce((_v->>'to')::bigint, 0) + c.i * (_v->>'n')::bigint]) x
-         WHERE octet_length(x) > ${b}
-         LIMIT 1;
+      ELSIF json_typeof(_v) = 'object' THEN
+        _lt := json_array_length(coalesce(_v->'t', '[]'));
+        _ln := (_v->>'n')::bigint;
+        _lo := coalesce((_v->>'to')::bigint, 0);
+        IF _lt > 0 AND EXISTS (SELECT 1 FROM unnest(_ctext[_lo + 1 : _lo + _lt * _ln]) x
+                                WHERE octet_length(x) > ${b} / _lt) THEN
+          SELECT f.keys, f.bytes, f.top > ${b} INTO _lk, _lb, _lone
+            FROM (SELECT ${rowLabels('c.name', 'octet_length(x)', 'c.ci')}
+                    FROM json_array_elements_text(_v->'t') WITH ORDINALITY c(name, ci),
+                         unnest(_ctext[_lo + (c.ci - 1) * _ln + 1 : _lo + c.ci * _ln]) WITH ORDINALITY r(x, i)
+                   WHERE c.name <> ${notLabel}
+                   GROUP BY r.i) f
+           WHERE f.bytes > ${b}
+           LIMIT 1;
+        END IF;
       END IF;
       IF _lk IS NOT NULL THEN
-        _msg := format(${lit(labelTooLongMessage('%s', '%s', '%s'))}, _lk, _k, _lb);
+        IF _lone THEN
+          _msg := format(${lit(labelTooLongMessage('%s', '%s', '%s'))}, _lk, _k, _lb);
+        ELSE
+          _msg := format(${lit(rowLabelsTooLongMessage('%s', '%s', '%s'))}, _lk, _k, _lb);
+        END IF;
         EXIT;
       END IF;
     END LOOP;
   END IF;`,
   }
+}
+
+/**
+ * The select list summing one row's labels: `keys` (the label over the bound alone, else all of
+ * them in `order`), `bytes` (that label's bytes, else their sum) and `top` (the largest).
+ */
+function rowLabels(key: string, bytes: string, order: string): string {
+  const b = MAX_LABEL_BYTES
+  return `CASE WHEN max(${bytes}) > ${b} THEN (array_agg(${key} ORDER BY ${bytes} DESC, ${order}))[1] ELSE string_agg(${key}, ', ' ORDER BY ${order}) END AS keys,
+                 CASE WHEN max(${bytes}) > ${b} THEN max(${bytes}) ELSE sum(${bytes}) END AS bytes,
+                 max(${bytes}) AS top`
 }
 
 /** The bridge health sent with the snapshot, checked (and cleaned) by `pggraph_check_health`. */

@@ -55,12 +55,13 @@ const LIMIT_CEILING: IngestLimits = {
 }
 
 /**
- * The most bytes (UTF-8) one label value may have, in every metric: a label is part of its
- * table's primary key, whose btree entries PostgreSQL caps at 2,704 bytes, so a longer value
- * would fail the whole write with SQLSTATE 54000. 2,048 leaves room for the time and the other
- * labels of a row, and keeps every label a collector makes from a catalog name (a function's
- * signature of many arguments reaches 1.3 kB on the test servers). Not a per-prefix limit: the writer and the
- * ingest function refuse a snapshot holding a longer one, naming the metric and the label, and
+ * The most bytes (UTF-8) the label values of one row may have together, in every metric (so one
+ * label value too): the labels are part of their table's primary key, whose btree entries
+ * PostgreSQL caps at 2,704 bytes for the time, every label and their headers together, so longer
+ * labels would fail the whole write with SQLSTATE 54000. 2,048 leaves room for the time and the
+ * headers, and keeps every label a collector makes from a catalog name (a function's signature of
+ * many arguments reaches 1.3 kB on the test servers). Not a per-prefix limit: the writer and the
+ * ingest function refuse a snapshot holding a longer row, naming the metric and the labels, and
  * record why in `sources.last_error`. Collectors keep labels far shorter (statement text: 200
  * characters).
  */
@@ -70,6 +71,17 @@ export const MAX_LABEL_BYTES = 2048
 export function labelTooLongMessage(metric: string, label: string, bytes: number | string): string {
   return `Snapshot rejected: label ${label} of metric ${metric} has a value of ${bytes} bytes, more than ${MAX_LABEL_BYTES} (a label is part of the primary key). Nothing was written; shorten the label in the collector.`
 }
+
+/**
+ * A refusal of one row whose labels, each under {@link MAX_LABEL_BYTES}, are over it together;
+ * `labels` lists them (`"a, b"`). The same words in SQL and TypeScript.
+ */
+export function rowLabelsTooLongMessage(metric: string, labels: string, bytes: number | string): string {
+  return `Snapshot rejected: labels ${labels} of one row of metric ${metric} have ${bytes} bytes together, more than ${MAX_LABEL_BYTES} (the labels of a row are its primary key). Nothing was written; shorten the labels in the collector.`
+}
+
+/** The one text field of a metric row that is not a label: it is not part of the key. */
+export const NOT_A_LABEL = 'stats_reset'
 
 /** How far ahead of the store's clock a snapshot may be dated (clock skew allowance), in minutes. */
 export const FUTURE_WINDOW_MINUTES = 5

@@ -5,6 +5,8 @@ import {
   FUTURE_WINDOW_MINUTES,
   FUTURE_WINDOW_MS,
   labelTooLongMessage,
+  NOT_A_LABEL,
+  rowLabelsTooLongMessage,
   MAX_LABEL_BYTES,
   overLimitMessage,
   type IngestLimits,
@@ -77,26 +79,35 @@ export function snapshotBoundsProblem(snapshot: unknown, limits: IngestLimits, n
       return overLimitMessage('rows', total, 'maxRowsPerSnapshot', limits.maxRowsPerSnapshot)
   }
   for (const name of names) {
-    const long = longLabel((metrics as Record<string, unknown>)[name])
-    if (long) return labelTooLongMessage(name, long[0], long[1])
+    const long = longLabels((metrics as Record<string, unknown>)[name])
+    if (!long) continue
+    const [labels, bytes] = long
+    return labels.length === 1
+      ? labelTooLongMessage(name, labels[0]!, bytes)
+      : rowLabelsTooLongMessage(name, labels.join(', '), bytes)
   }
   return undefined
 }
 
 /**
- * The first text field of a metric's rows over {@link MAX_LABEL_BYTES} bytes, as [field, bytes],
- * or `undefined`. Text fields are labels (values are numbers); a string needs its UTF-8 length
- * measured only when it has more than a third of the bound in UTF-16 units.
+ * The first row of a metric whose labels are over {@link MAX_LABEL_BYTES} bytes, as [labels,
+ * bytes]: the one label over it alone, else every label of the row with their sum; `undefined`
+ * when there is none. Text fields are labels (values are numbers) but for `stats_reset`; a row's
+ * UTF-8 length is measured only when its labels have more than a third of the bound in UTF-16 units.
  */
-function longLabel(rows: unknown): [string, number] | undefined {
+function longLabels(rows: unknown): [string[], number] | undefined {
   if (!Array.isArray(rows)) return undefined
   for (const row of rows) {
     if (!row || typeof row !== 'object') continue
-    for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
-      if (typeof v !== 'string' || v.length * 3 <= MAX_LABEL_BYTES) continue
-      const bytes = Buffer.byteLength(v, 'utf8')
-      if (bytes > MAX_LABEL_BYTES) return [k, bytes]
-    }
+    const labels = Object.entries(row as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== NOT_A_LABEL,
+    )
+    if (labels.reduce((n, [, v]) => n + v.length, 0) * 3 <= MAX_LABEL_BYTES) continue
+    const bytes = labels.map(([k, v]) => [k, Buffer.byteLength(v, 'utf8')] as const)
+    const alone = bytes.find(([, n]) => n > MAX_LABEL_BYTES)
+    if (alone) return [[alone[0]], alone[1]]
+    const sum = bytes.reduce((n, [, b]) => n + b, 0)
+    if (sum > MAX_LABEL_BYTES) return [bytes.map(([k]) => k), sum]
   }
   return undefined
 }

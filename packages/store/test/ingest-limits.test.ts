@@ -3,6 +3,7 @@
 // million rows, a snapshot dated 0001-01-01, a million resets, a payload over the byte limit,
 // hostile bridge health. Each must be refused with its reason recorded in sources, with nothing
 // written (no snapshot row, no partition), and the other tenant's data unchanged.
+import { randomBytes } from 'node:crypto'
 import { classify, sqlStateOf, type Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -125,8 +126,8 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
       ['app', 'app', 't0', long],
       [1, 2],
     ])
-    // 2,048 bytes of two-byte characters is at the bound: stored, and read back whole.
-    const edge = 'é'.repeat(1024)
+    // 2,048 bytes in the row (app, public and two-byte characters) are at the bound: stored, and read back whole.
+    const edge = `${'é'.repeat(1019)}x`
     const { rows: ok } = await writer.query<{ r: { written: boolean } }>(`SELECT ${ingest}($1::json) AS r`, [
       rows(edge),
     ])
@@ -134,6 +135,44 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
     const back = await b.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "${s1}"."p1_test_tables" WHERE relname = $1`,
       [edge],
+    )
+    expect(back.rows[0]!.n).toBe(1)
+  })
+
+  it('refuses a row whose labels are over MAX_LABEL_BYTES together (two 2,000-byte labels), JSON rows and columnar, instead of SQLSTATE 54000', async () => {
+    // Random text: PostgreSQL compresses a long key entry before checking its 2,704-byte cap, so
+    // repeated characters would fit; these cannot be compressed.
+    const text = (bytes: number) => randomBytes(bytes).toString('base64').slice(0, bytes)
+    const [schemaname, relname] = [text(2000), text(2000)]
+    const reason =
+      /labels datname, schemaname, relname of one row of metric test_tables have 4003 bytes together, more than 2048/
+    const snap = (row: Record<string, string>) =>
+      snapshot(next(), { test_tables: [...tableRows(3, 1), { ...tableRows(1, 1)[0]!, ...row }] })
+    await refused(JSON.stringify(snap({ schemaname, relname })), reason)
+    const col = JSON.stringify(snapshot(next(), {})).replace(
+      '"metrics":{}',
+      `"metrics":{"test_tables":{"n":2,"t":["datname","schemaname","relname"],"f":["seq_scan"],"to":0,"fo":0}}`,
+    )
+    await refused(col, reason, [
+      ['app', 'app', 'public', schemaname, 't0', relname],
+      [1, 2],
+    ])
+    // The writer refuses it before sending, with the same words.
+    await expect(
+      writeSnapshot(b.db, { schema: s1, prefix: 'p1' }, snap({ schemaname, relname })),
+    ).rejects.toMatchObject({
+      code: 'INVALID_SNAPSHOT',
+      message: expect.stringMatching(reason),
+    })
+    // Labels of 2,048 bytes together are at the bound: stored, and read back whole.
+    const edge = { schemaname: text(1022), relname: text(1023) }
+    const { rows: ok } = await writer.query<{ r: { written: boolean } }>(`SELECT ${ingest}($1::json) AS r`, [
+      JSON.stringify(snap(edge)),
+    ])
+    expect(ok[0]!.r.written).toBe(true)
+    const back = await b.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${s1}"."p1_test_tables" WHERE schemaname = $1 AND relname = $2`,
+      [edge.schemaname, edge.relname],
     )
     expect(back.rows[0]!.n).toBe(1)
   })
