@@ -1,12 +1,7 @@
-import {
-  pgReplicationSlots,
-  pgStandbyReplay,
-  pgStatReplication,
-  pgStatWal,
-  pgWalDir,
-} from '@pggraph/collector/definitions'
+import { pgReplicationSlots, pgStandbyReplay, pgStatWal, pgWalDir } from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { byLabel, columns } from './source.js'
+import { walSenderColumns } from './walsenders.js'
 
 /** WAL volume and replication (the WAL row). */
 export const walGraphs = [
@@ -22,16 +17,10 @@ export const walGraphs = [
     title: 'Replication lag',
     group: 'wal',
     description:
-      'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication): how far behind a failover would be.',
+      'Write, flush and replay lag of each standby as seen by the primary (pg_stat_replication), named by application_name (with its address, or its pid, when two standbys of that name were connected at once; a reconnection breaks the line): how far behind a failover would be.',
     noDataHint: 'Rows exist only on a server with standbys connected.',
     axisTitle: 'lag (seconds)',
-    lines: [
-      columns(
-        pgStatReplication,
-        { write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' },
-        { labelKeys: ['application_name'] },
-      ),
-    ],
+    lines: [walSenderColumns({ write_lag: 'write', flush_lag: 'flush', replay_lag: 'replay' })],
   }),
   timeseries({
     name: 'wal.retained',
