@@ -54,6 +54,20 @@ export function backendNames(): string[] {
   return [pgliteBackend, ...serverBackends()].map((b) => b.name)
 }
 
+/**
+ * Whether backend `name` runs the tests that send tens of megabytes (10 million rows, a million
+ * resets, a 64 MB payload): PGlite, the oldest and the newest PostgreSQL of the run, and Citus.
+ * The ingest function that refuses them is the same SQL on every major, so the majors between
+ * and the local server would only repeat the same refusal, at 10-50 s a test under load.
+ */
+export function runsBulkTests(name: string): boolean {
+  const majors = pgServers()
+    .filter((s) => s.kind === 'embedded')
+    .map((s) => s.major)
+  const edges = majors.length ? [Math.min(...majors), Math.max(...majors)] : []
+  return name === 'pglite' || name === 'citus' || edges.some((m) => name === `pg${m}`)
+}
+
 /** A fresh store with the suite's defaults, and the URL of its database (servers only). */
 export interface Backend extends OpenedStore {
   readonly url: string | undefined
