@@ -46,8 +46,8 @@ const shipped: Options = {
     // This bundle runs on Node only, where `navigator` (Node >= 21) says "Node.js".
     navigator: JSON.stringify({ userAgent: 'Node.js' }),
   },
-  // Also in the CommonJS build: a dynamic `import('node:…')` left external would fail in a
-  // single executable (Node 20 gives its main script no dynamic-import callback).
+  // A dynamic `import('node:…')` left external would fail in the single executable (Node 20
+  // gives its main script no dynamic-import callback).
   esbuildPlugins: [lazyBuiltins],
   noExternal: [/^(?!@electric-sql\/pglite|pg-native)/],
   external: ['@electric-sql/pglite', 'pg-native'],
@@ -67,25 +67,20 @@ export default defineConfig([
     dts: { compilerOptions: { customConditions: ['development'] } },
     define,
   },
+  // `dist/sea/pggraph-bridge.cjs`: the program as CommonJS, which scripts/wrap-program.mjs
+  // puts behind the loader that compiles it with V8's code cache (scripts/loader.mjs):
   // `dist/pggraph-bridge.mjs` (at the repository's root, beside the executable, the .deb and
-  // the packed libraries): the one file to copy to a monitored server (Node >= 20 and nothing
-  // else); bin/pggraph-bridge.js runs it too. Bundled CommonJS dependencies (pg) get a
-  // real `require` for Node's built-in modules.
-  {
-    ...shipped,
-    format: ['esm'],
-    outDir: '../../dist',
-    outExtension: () => ({ js: '.mjs' }),
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __pggraphRequire } from 'node:module';const require = __pggraphRequire(import.meta.url);",
-    },
-  },
-  // `dist/sea/pggraph-bridge.cjs`: the same program as CommonJS, the form Node's single
-  // executable applications run (scripts/build-executable.mjs turns it into the executable).
+  // the packed libraries), the one file to copy to a monitored server (Node >= 20 and nothing
+  // else; bin/pggraph-bridge.js runs it too), and the executable's main script
+  // (scripts/build-executable.mjs turns it into the executable).
   {
     ...shipped,
     format: ['cjs'],
     outDir: '../../dist/sea',
     outExtension: () => ({ js: '.cjs' }),
+    onSuccess: async () => {
+      const { wrapProgram } = (await import('./scripts/wrap-program.mjs')) as { wrapProgram: () => Promise<void> }
+      await wrapProgram()
+    },
   },
 ])

@@ -3,11 +3,15 @@
 //     executable, against a bare `node -e 0` (target: ≤ 0.3 s);
 //   - one cron cycle: `run --config` as a new process (the file and the executable), against
 //     the same cycle in-process (`runCycle`, a warm process), on a 1,000-table target with the
-//     store up (target: ≤ 1.3×); and the file with V8's optimising compiler kept on
-//     (PGGRAPH_BRIDGE_OPTIMIZE=1), as every one-shot command ran before it was turned off.
+//     store up (target: ≤ 1.3×); the file without its code cache (PGGRAPH_BRIDGE_CODE_CACHE=0,
+//     as every cycle compiled before scripts/loader.mjs kept one), and the file with V8's
+//     optimising compiler kept on (PGGRAPH_BRIDGE_OPTIMIZE=1), as every one-shot command ran
+//     before it was turned off. Each process form runs once first, unmeasured, which writes
+//     the code cache a cron job finds from its second run on.
 // Processes run with the environment cron gives a job (HOME, LOGNAME, PATH, SHELL), not this
 // shell's: a variable such as NODE_EXTRA_CA_CERTS makes every Node start parse a CA bundle
 // (on these machines 415 M of a bare start's 500 M instructions), which cron never passes.
+// HOME is the bench's temporary folder, so the code cache starts empty and goes with it.
 // Wall times on a shared machine swing with its load, so each variant is also counted in CPU
 // instructions under `valgrind --tool=callgrind` (repeatable to ~1 %): one process per variant,
 // and the in-process cycle as the difference between 1 and 3 cycles in one process.
@@ -21,7 +25,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { userInfo } from 'node:os'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig, runCycle } from '../src/index.js'
@@ -43,7 +47,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pggraph-bench-'))
 const env: NodeJS.ProcessEnv =
   process.env['PGGRAPH_BENCH_ENV'] === 'inherit'
     ? process.env
-    : { HOME: homedir(), LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh' }
+    : { HOME: dir, LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh' }
 const callgrind = process.env['PGGRAPH_BENCH_CALLGRIND'] !== '0' && spawnSync('valgrind', ['--version']).status === 0
 
 /** Wall time of one process, spawn to exit, in ms; a failing process stops the benchmark. */
@@ -88,6 +92,7 @@ async function interleaved(steps: Record<string, () => Promise<number>>): Promis
 }
 
 const bench = await benchTarget()
+const loadAtStart = loadavg()
 try {
   // One config, one spool per way of running, so each cycle finds its own spool empty.
   const configFor = (name: string): string => {
@@ -113,8 +118,20 @@ try {
   const fileConfig = configFor('file')
   const exeConfig = configFor('executable')
   const optimizedConfig = configFor('file-optimized')
+  const uncachedConfig = configFor('file-uncached')
   /** The shipped file with V8's optimising compiler kept on, as every cycle ran before (PGGRAPH_BRIDGE_OPTIMIZE=1). */
   const optimizeEnv = { ...env, PGGRAPH_BRIDGE_OPTIMIZE: '1' }
+  /** The shipped file compiling its program from source, as every process did before the code cache. */
+  const uncachedEnv = { ...env, PGGRAPH_BRIDGE_CODE_CACHE: '0' }
+  // Once each, unmeasured: what a cron job's first run does (and writes the code caches).
+  for (const [command, args, childEnv] of [
+    [process.execPath, [file, '--version'], env],
+    [executable, ['--version'], env],
+    [process.execPath, [file, 'run', '--config', fileConfig], env],
+    [executable, ['run', '--config', exeConfig], env],
+    [process.execPath, [file, 'run', '--config', optimizedConfig], optimizeEnv],
+  ] as const)
+    await timed(command, args, childEnv)
 
   const start = await interleaved({
     node: () => timed(process.execPath, ['-e', '0']),
@@ -132,6 +149,7 @@ try {
     },
     file: () => timed(process.execPath, [file, 'run', '--config', fileConfig]),
     executable: () => timed(executable, ['run', '--config', exeConfig]),
+    uncached: () => timed(process.execPath, [file, 'run', '--config', uncachedConfig], uncachedEnv),
     optimized: () => timed(process.execPath, [file, 'run', '--config', optimizedConfig], optimizeEnv),
   })
 
@@ -139,7 +157,9 @@ try {
   const ms = (x: number): string => `${x.toFixed(0)} ms`
   const mb = (f: string): string => (existsSync(f) ? `${(statSync(f).size / 1e6).toFixed(1)} MB` : 'not built')
   console.log(
-    `Node ${process.version}; ${bench.tables} tables in the target; ${rounds} rounds, interleaved, medians.\n`,
+    `Node ${process.version}; ${bench.tables} tables in the target; ${rounds} rounds, interleaved, medians; load average ${loadAtStart.map((x) => x.toFixed(1)).join(' ')} at the start, ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} after the rounds.\n`,
   )
   console.log('| process start (`--version`) | median | vs bare `node -e 0` |')
   console.log('| --- | ---: | ---: |')
@@ -155,6 +175,9 @@ try {
     console.log(
       `| ${k === 'file' ? '`node pggraph-bridge.mjs run`' : '`pggraph-bridge-linux-x64 run`'} | ${ms(m(cycle[k]))} | ${(m(cycle[k]) / m(cycle['inProcess'])).toFixed(2)}× |`,
     )
+  console.log(
+    `| \`node pggraph-bridge.mjs run\`, no code cache (\`PGGRAPH_BRIDGE_CODE_CACHE=0\`) | ${ms(m(cycle['uncached']))} | ${(m(cycle['uncached']) / m(cycle['inProcess'])).toFixed(2)}× |`,
+  )
   console.log(
     `| \`node pggraph-bridge.mjs run\`, optimising compiler kept (\`PGGRAPH_BRIDGE_OPTIMIZE=1\`) | ${ms(m(cycle['optimized']))} | ${(m(cycle['optimized']) / m(cycle['inProcess'])).toFixed(2)}× |`,
   )
@@ -176,6 +199,7 @@ try {
     const run = {
       file: instructions(process.execPath, [file, 'run', '--config', configFor('counted-file')]),
       executable: instructions(executable, ['run', '--config', configFor('counted-exe')]),
+      uncached: instructions(process.execPath, [file, 'run', '--config', configFor('counted-uncached')], uncachedEnv),
       optimized: instructions(process.execPath, [file, 'run', '--config', configFor('counted-optimized')], {
         ...optimizeEnv,
       }),
@@ -203,6 +227,9 @@ try {
     console.log(`| \`node pggraph-bridge.mjs run\` | ${M(run.file)} | | ${(run.file / inProcessCycle).toFixed(2)}× |`)
     console.log(
       `| \`pggraph-bridge-linux-x64 run\` | ${M(run.executable)} | | ${(run.executable / inProcessCycle).toFixed(2)}× |`,
+    )
+    console.log(
+      `| \`node pggraph-bridge.mjs run\`, no code cache | ${M(run.uncached)} | | ${(run.uncached / inProcessCycle).toFixed(2)}× |`,
     )
     console.log(
       `| \`node pggraph-bridge.mjs run\`, optimising compiler kept | ${M(run.optimized)} | | ${(run.optimized / inProcessCycle).toFixed(2)}× |`,

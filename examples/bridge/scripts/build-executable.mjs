@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // dist/pggraph-bridge-linux-x64: the bridge as one executable that needs no Node on the server.
-// Node's own single-executable-application (SEA) support: the bundled CommonJS program
-// (dist/sea/pggraph-bridge.cjs, from tsup) becomes a blob with V8's code cache
+// Node's own single-executable-application (SEA) support: the bundled CommonJS program behind
+// its loader (dist/sea/pggraph-bridge-main.cjs, from tsup and scripts/wrap-program.mjs, which
+// compiles the program with a code cache kept at run time) becomes a blob with V8's code cache
 // (`node --experimental-sea-config`), and `postject` (npm) injects it into a copy of this
 // Node binary, stripped of its debug symbols. Run by `npm run build:bridge`; skips the work when
 // its inputs (the program, this Node, this script) have not changed since the last build.
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 
 const bridgeDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(bridgeDir, '..', '..', 'dist')
-const program = join(dist, 'sea', 'pggraph-bridge.cjs')
+const program = join(dist, 'sea', 'pggraph-bridge-main.cjs')
 const out = join(dist, 'pggraph-bridge-linux-x64')
 const stamp = `${out}.inputs`
 

@@ -86,6 +86,9 @@ function startAsUnit(instance: string, extraArgs: readonly string[] = []): Retur
   const stateDir = join('/var/lib', u['StateDirectory']!)
   mkdirSync(stateDir, { recursive: true, mode: 0o700 })
   chownSync(stateDir, account.uid, account.gid)
+  const cacheDir = join('/var/cache', u['CacheDirectory']!)
+  mkdirSync(cacheDir, { recursive: true, mode: 0o755 })
+  chownSync(cacheDir, account.uid, account.gid)
   const [command, ...args] = u['ExecStart']!.split(' ')
   return spawn(command!, [...args, ...extraArgs], {
     cwd: '/',
@@ -98,6 +101,7 @@ function startAsUnit(instance: string, extraArgs: readonly string[] = []): Retur
       LOGNAME: u['User']!,
       LANG: 'C.UTF-8',
       STATE_DIRECTORY: stateDir,
+      CACHE_DIRECTORY: cacheDir,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -182,6 +186,11 @@ describe.skipIf(skipReason !== undefined)(`the Debian package${skipReason ? ` (s
     const state = join(STATE, instance, 'state.json')
     expect(statSync(state).uid).toBe(account.uid)
     expect(JSON.parse(readFileSync(state, 'utf8'))).toHaveProperty('lastSuccess')
+    // The program's code cache for the next run is in the unit's CacheDirectory, pggraph's alone.
+    const cached = readdirSync('/var/cache/pggraph-bridge').filter((n) => n.endsWith('-run.cache'))
+    expect(cached).toHaveLength(1)
+    const c = statSync(join('/var/cache/pggraph-bridge', cached[0]!))
+    expect([c.uid, c.mode & 0o777]).toEqual([account.uid, 0o600])
   })
 
   it('dpkg -r stops a running bridge and leaves no process; dpkg --purge removes the spool and the user', async () => {
@@ -208,6 +217,7 @@ describe.skipIf(skipReason !== undefined)(`the Debian package${skipReason ? ` (s
     const purged = sh('dpkg', ['--purge', 'pggraph-bridge'])
     expect(purged.status, purged.out).toBe(0)
     expect(existsSync(STATE)).toBe(false)
+    expect(existsSync('/var/cache/pggraph-bridge')).toBe(false)
     expect(user('pggraph')).toBeUndefined()
     expect(sh('getent', ['group', 'pggraph']).status).not.toBe(0)
     expect(existsSync('/etc/pggraph/pggraph-bridge.example.toml')).toBe(false)

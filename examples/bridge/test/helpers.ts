@@ -42,6 +42,7 @@ export async function ensureBuilt(): Promise<void> {
     if (!existsSync(cli)) return true
     const sources = [
       join(bridgeDir, 'src'),
+      join(bridgeDir, 'scripts'), // the loader in front of the program (scripts/loader.mjs)
       ...['core', 'collector', 'store'].map((p) => join(repo, 'packages', p, 'src')),
     ]
     return Math.max(...sources.map(newest)) > statSync(cli).mtimeMs

@@ -4,7 +4,8 @@
 // check and run against a real server and a real store. The executable runs with a PATH that
 // holds no `node`.
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { parseSnapshot } from '@pggraph/core'
@@ -138,5 +139,75 @@ describe('what the single file bundles', () => {
     expect(text).not.toMatch(/vega-lite|vega-scenegraph/)
     expect(text).not.toContain('pglite.wasm')
     expect(text).toContain('@electric-sql/pglite') // the lazy import, for pglite: stores only
+  })
+})
+
+describe('the code cache (scripts/loader.mjs)', () => {
+  const home = (): string => mkdtempSync(join(outside, 'home-'))
+  const cacheIn = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.cache')) : []
+  const run = (args: readonly string[], env: Record<string, string>): Promise<CliResult> =>
+    finished(
+      spawn(process.execPath, [join(outside, 'pggraph-bridge.mjs'), ...args], {
+        cwd: outside,
+        env: { PATH: process.env['PATH'] ?? '', LANG: 'C.UTF-8', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    )
+
+  it('is written after a command into a private ~/.cache/pggraph-bridge, and used as it is by the next process', async () => {
+    const h = home()
+    const dir = join(h, '.cache', 'pggraph-bridge')
+    const first = await run(['collect', '--target', ownServer().url], { HOME: h })
+    expect(first.code, first.stderr).toBe(0)
+    const [name, ...more] = cacheIn(dir)
+    expect(more).toEqual([])
+    expect(name).toMatch(/^[0-9a-f]{32}-v\d+\.\d+\.\d+-x64-collect\.cache$/)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    const before = statSync(join(dir, name!))
+    expect(before.mode & 0o777).toBe(0o600)
+    const second = await run(['collect', '--target', ownServer().url], { HOME: h })
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout).toContain('pg_stat_database')
+    // Accepted by V8, so not written again (a rejected cache is replaced by a new file).
+    const after = statSync(join(dir, name!))
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs])
+  })
+
+  it('a corrupt cache is rejected and replaced; a cache file others can write is never read', async () => {
+    const h = home()
+    const dir = join(h, '.cache', 'pggraph-bridge')
+    expect((await run(['--version'], { HOME: h })).code).toBe(0)
+    const [name] = cacheIn(dir)
+    const path = join(dir, name!)
+    const garbage = Buffer.alloc(statSync(path).size, 7)
+    writeFileSync(path, garbage)
+    const corrupt = await run(['--version'], { HOME: h })
+    expect([corrupt.code, corrupt.stdout.trim(), corrupt.stderr]).toEqual([0, version, ''])
+    expect(readFileSync(path).equals(garbage)).toBe(false)
+    // A valid cache that is group- or world-writable: refused unread, so written anew (0600).
+    chmodSync(path, 0o666)
+    const ino = statSync(path).ino
+    expect((await run(['--version'], { HOME: h })).code).toBe(0)
+    expect([statSync(path).ino === ino, statSync(path).mode & 0o777]).toEqual([false, 0o600])
+  })
+
+  it('a cache folder others can write is not used: the cache goes to a private folder in TMPDIR', async () => {
+    const h = home()
+    const shared = join(h, '.cache', 'pggraph-bridge')
+    mkdirSync(shared, { recursive: true })
+    chmodSync(shared, 0o777)
+    const tmp = mkdtempSync(join(outside, 'tmp-'))
+    const r = await run(['--version'], { HOME: h, TMPDIR: tmp })
+    expect([r.code, r.stdout.trim()]).toEqual([0, version])
+    expect(cacheIn(shared)).toEqual([])
+    expect(cacheIn(join(tmp, `pggraph-bridge-${process.getuid!()}`))).toHaveLength(1)
+  })
+
+  it('PGGRAPH_BRIDGE_CODE_CACHE=0 keeps none', async () => {
+    const h = home()
+    const r = await run(['--version'], { HOME: h, PGGRAPH_BRIDGE_CODE_CACHE: '0' })
+    expect([r.code, r.stdout.trim()]).toEqual([0, version])
+    expect(existsSync(join(h, '.cache'))).toBe(false)
   })
 })
