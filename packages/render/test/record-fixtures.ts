@@ -14,30 +14,51 @@
 //     per round (it ends near 99%, below its maximum);
 //   - an invalid index: a CREATE UNIQUE INDEX CONCURRENTLY that fails on duplicates, left in place;
 //   - a command in progress: an ANALYZE slowed by the cost-based delay (50 ms a page) runs across
-//     a few snapshots (pg_stat_progress_analyze).
+//     a few snapshots (pg_stat_progress_analyze), and so does a slowed VACUUM of a table with
+//     thousands of dead rows (pg_stat_progress_vacuum: its dead items grow);
+//   - a streaming standby (a copy of the primary, see record-standby.ts), collected too: its
+//     replay is paused for a few snapshots while the primary writes (replay delay and WAL not yet
+//     replayed grow, and so does its replay lag seen from the primary); it reconnects after each
+//     restart of the primary (a new walsender of the same name);
+//   - xids and multixacts burned (a procedure committing 1,500 transactions a round, two sessions
+//     sharing row locks on 110 rows a round; 4,000 and 1,600 in phase 2) against the lowest freeze
+//     limits PostgreSQL accepts (autovacuum_freeze_max_age 100000,
+//     autovacuum_multixact_freeze_max_age 10000), so ages reach them in phase 2 and autovacuum's
+//     anti-wraparound vacuums bring them down, for real;
+//   - a failing archive_command and a WAL switch every sixth round: segments wait in pg_wal;
+//   - pg_buffercache installed (the shared buffers graphs), and pgstattuple with the opt-in bloat
+//     collector (the bloat graphs; the slowed VACUUM's table is 90% dead rows until it runs).
 // Timestamps are the real ones: nothing is shifted. Each catalog graph's data is then read back
-// with loadGraphData(readSeries) and saved as test/fixtures/<graph>.json, with what happened
+// with loadGraphData(readSeries) (from the standby's snapshots for the graphs of a standby) and saved as test/fixtures/<graph>.json, with what happened
 // when in test/fixtures/recording.json. Series that change nothing in the picture are trimmed
 // (see trim below) and points are stored as [t, v] pairs. A logical-replication subscriber (a second embedded
 // server) gives pg_stat_replication its rows. The embedded binaries have no LLVM, so the JIT
 // graph records real zeros.
 //
-// Run by hand (about 5 minutes), then regenerate the goldens and review the diff:
+// Run by hand (about 6 minutes), then regenerate the goldens and review the diff:
 //   npx tsx packages/render/test/record-fixtures.ts
 //   UPDATE_GOLDEN=1 npx vitest run packages/render/test/regression.test.ts
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { collect, defaultCollectors } from '@pggraph/collector'
+import { bloat, collect, defaultCollectors } from '@pggraph/collector'
 import { installStore, openStore, readSeries, writeSnapshot } from '@pggraph/store'
 import { startServer, type RunningServer } from '../../../test/servers/pg-server.js'
-import { graphNames, loadGraphData, renderGraph, type GraphData, type GraphName } from '../src/index.js'
+import { graphCatalog, graphNames, loadGraphData, renderGraph, type GraphData, type GraphName } from '../src/index.js'
 import { packFixture, RECORDED_SIZE } from './recorded.js'
+import { copyAsStandby, shutDown, startStandby } from './record-standby.js'
 
 const MAJOR = 18
 const STEP = 3_000
 const GAP_MS = 90_000
+/** Metrics only a standby has rows of: their graphs are recorded from the standby's snapshots. */
+const STANDBY_METRICS: ReadonlySet<string> = new Set([
+  'pg_standby_replay',
+  'pg_stat_wal_receiver',
+  'pg_stat_recovery_prefetch',
+])
+const onStandby = (name: GraphName): boolean => graphCatalog[name].queries.every((q) => STANDBY_METRICS.has(q.metric))
 const out = new URL('./fixtures/', import.meta.url)
 /**
  * The graph's data without the series that change nothing: a series with no non-zero reading is
@@ -70,34 +91,36 @@ async function client(url: string): Promise<pg.Client> {
   return c
 }
 
-/** Stop a server without removing its data folder (the first server's stop() would). */
-async function stopKeepingData(server: RunningServer, first: boolean): Promise<void> {
-  if (!first) return server.stop()
-  const pid = Number(readFileSync(join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-  process.kill(pid, 'SIGINT')
-  for (;;) {
-    try {
-      process.kill(pid, 0)
-      await sleep(100)
-    } catch {
-      return
-    }
-  }
-}
-
 async function main(): Promise<void> {
-  const settings = { track_io_timing: 'on', wal_retrieve_retry_interval: '1s' }
+  const settings = {
+    track_io_timing: 'on',
+    wal_retrieve_retry_interval: '1s',
+    max_wal_senders: '10',
+    max_replication_slots: '10',
+    // The lowest freeze limits PostgreSQL accepts, so the burned xids and multixacts reach them.
+    autovacuum_freeze_max_age: '100000',
+    autovacuum_multixact_freeze_max_age: '10000',
+    autovacuum_naptime: '5s',
+    // Archiving that fails: completed segments wait in pg_wal (.ready in archive_status).
+    archive_mode: 'on',
+    archive_command: 'false',
+  }
   const first = await startServer(MAJOR, { settings })
   let server = first
-  const subscriber = await startServer(MAJOR)
+  let standby: RunningServer | undefined
+  let subscriber: RunningServer | undefined
   const storeDir = mkdtempSync(join(tmpdir(), 'pggraph-record-'))
   const store = await openStore(`pglite:${storeDir}`)
   const ns = { schema: 'recorded', prefix: 'pg18' }
+  const standbyNs = { schema: 'recorded', prefix: 'pg18_standby' }
   const sessions: pg.Client[] = []
   try {
     await installStore(store, ns)
+    await installStore(store, standbyNs)
     const setup = await client(server.url)
     await setup.query(`CREATE EXTENSION pg_stat_statements`)
+    await setup.query(`CREATE EXTENSION pg_buffercache`)
+    await setup.query(`CREATE EXTENSION pgstattuple`)
     await setup.query(`CREATE TABLE orders (id bigserial PRIMARY KEY, customer int, amount int)`)
     await setup.query(`CREATE INDEX orders_customer_unused ON orders (customer)`)
     await setup.query(`INSERT INTO orders (customer, amount) SELECT g % 50, g FROM generate_series(1, 20000) g`)
@@ -110,13 +133,42 @@ async function main(): Promise<void> {
     // ~260 pages: the slowed ANALYZE reads them in ~13 s
     await setup.query(`CREATE TABLE analyzed (id int, pad text) WITH (autovacuum_enabled = off)`)
     await setup.query(`INSERT INTO analyzed SELECT g, repeat('y', 200) FROM generate_series(1, 9000) g`)
+    // ~120 pages, 9 rows in 10 dead: the slowed VACUUM collects ~3,600 dead items in ~12 s, then frees them
+    await setup.query(`CREATE TABLE vacuumed (id int PRIMARY KEY, pad text) WITH (autovacuum_enabled = off)`)
+    await setup.query(`INSERT INTO vacuumed SELECT g, repeat('z', 200) FROM generate_series(1, 4000) g`)
+    // Rows two sessions lock together each round: one new multixact per row (each row is locked by
+    // another transaction of share_rows(); one transaction for all would reuse one multixact).
+    await setup.query(
+      `CREATE TABLE shared_rows (id int PRIMARY KEY); INSERT INTO shared_rows SELECT generate_series(1, 2000)`,
+    )
+    await setup.query(
+      `CREATE PROCEDURE burn_xids(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`,
+    )
+    await setup.query(
+      `CREATE PROCEDURE share_rows(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP PERFORM 1 FROM shared_rows WHERE id = i FOR SHARE; COMMIT; END LOOP; END $$`,
+    )
     await setup.query(`SELECT pg_create_physical_replication_slot('retained', true)`)
+    await setup.query(`SELECT pg_create_physical_replication_slot('standby', true)`)
     await setup.query(`CREATE PUBLICATION pub FOR TABLE orders`)
+    // Frozen now, so the anti-wraparound vacuums later skip its pages instead of reading them all.
+    await setup.query(`VACUUM (FREEZE, ANALYZE) cold`)
     await setup.query(`VACUUM ANALYZE`)
+    // after the VACUUM above: the dead rows wait for the slowed VACUUM of phase 1
+    await setup.query(`DELETE FROM vacuumed WHERE id % 10 <> 0`)
     const coldPages = Number(
       (await setup.query(`SELECT relpages FROM pg_class WHERE relname = 'cold'`)).rows[0].relpages,
     )
     await setup.end()
+    log('standby')
+    await shutDown(first.dataDir)
+    const copy = copyAsStandby(first.dataDir)
+    server = await startServer(MAJOR, { settings, dataDir: first.dataDir, port: first.port })
+    standby = await startStandby(MAJOR, copy, server, 'standby', settings)
+    const watch = await client(server.url)
+    while ((await watch.query(`SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'`)).rows.length === 0)
+      await sleep(200)
+    await watch.end()
+    subscriber = await startServer(MAJOR)
     const sub = await client(subscriber.url)
     await sub.query(`CREATE TABLE orders (id bigint PRIMARY KEY, customer int, amount int)`)
     await sub.query(
@@ -132,39 +184,69 @@ async function main(): Promise<void> {
       lockWait: [] as number[],
       invalidIndexFrom: 0,
       analyze: { from: 0, to: 0 },
+      vacuum: { from: 0, to: 0 },
+      replayPaused: { from: 0, to: 0 },
       longTransaction: { from: 0, to: 0 },
       gap: { from: 0, to: 0 },
       restarts: [] as number[],
       statsReset: 0,
+      standby: {
+        graphs: graphNames().filter(onStandby),
+        snapshots: [] as number[],
+        gap: { from: 0, to: 0 },
+        restarts: [] as number[],
+      },
     }
+    const replica = await client(standby.url)
     let db = await client(server.url)
     let round = 0
+    // Slow before phase 2, fast in it: the multixact age reaches its limit a few snapshots into
+    // phase 2 (its aggressive vacuums freeze xids too), the xid age some snapshots later.
+    const burn = { xids: 1500, multixacts: 110 }
     const workload = async (): Promise<void> => {
       const w = await client(server.url)
+      const w2 = await client(server.url)
       try {
+        await w.query(`CALL burn_xids(${burn.xids})`)
+        // Both sessions share a lock on each row: a new multixact per row.
+        await w.query(`BEGIN`)
+        await w.query(`SELECT count(*) FROM (SELECT id FROM shared_rows WHERE id <= $1 FOR SHARE) r`, [burn.multixacts])
+        await w2.query(`CALL share_rows(${burn.multixacts})`)
+        await w.query(`COMMIT`)
         await w.query(`INSERT INTO orders (customer, amount) SELECT g % 50, g FROM generate_series(1, 300) g`)
         await w.query(`UPDATE orders SET amount = amount + 1 WHERE id % 17 = ${round % 17}`)
         await w.query(`DELETE FROM orders WHERE id % 31 = ${round % 31} AND id > 20000`)
-        for (let i = 0; i < 400; i++) await w.query(`SELECT amount FROM orders WHERE id = $1`, [1 + ((i * 37) % 20000)])
+        // 400 index lookups in one statement (not 400 round trips: the round stays near its 3 s on a busy machine)
+        await w.query(`SELECT amount FROM orders WHERE id = ANY($1::bigint[])`, [
+          Array.from({ length: 400 }, (_, i) => 1 + ((i * 37) % 20000)),
+        ])
         for (let i = 0; i < 4; i++)
           await w.query(`SELECT pad FROM cold WHERE ctid = $1::tid`, [`(${(round * 7919 + i * 104729) % coldPages},1)`])
         await w.query(`SELECT count(*) FROM orders WHERE amount > $1`, [round])
         await w.query(`SELECT nextval('ticket_no') FROM generate_series(1, 150)`)
         if (round % 4 === 0)
           await w.query(`SET work_mem = '64kB'; SELECT * FROM orders ORDER BY amount DESC OFFSET 1000000`)
-        if (round % 6 === 0) await w.query(`CHECKPOINT`)
+        if (round % 6 === 0) await w.query(`SELECT pg_switch_wal(); CHECKPOINT`)
         // The session's statistics are flushed before its next ReadyForQuery, not at some point after
         // it disconnects: a snapshot right after the round (just after pg_stat_reset()) sees its reads
         // and hits together instead of a handful of reads without the hits (a false 96% hit ratio).
         await w.query(`SELECT pg_stat_force_next_flush()`)
+        await w2.query(`SELECT pg_stat_force_next_flush()`)
       } finally {
         await w.end()
+        await w2.end()
       }
     }
     const snap = async (): Promise<void> => {
-      const s = await collect(db, { collectors: defaultCollectors() })
+      const [s, r] = await Promise.all([
+        // with the opt-in bloat collector (measured by pgstattuple_approx)
+        collect(db, { collectors: [...defaultCollectors(), bloat()] }),
+        collect(replica, { collectors: defaultCollectors() }),
+      ])
       await writeSnapshot(store, ns, s)
+      await writeSnapshot(store, standbyNs, r)
       recording.snapshots.push(Date.parse(s.takenAt))
+      recording.standby.snapshots.push(Date.parse(r.takenAt))
     }
     let next = Date.now()
     const tick = async (collectIt = true): Promise<void> => {
@@ -182,9 +264,11 @@ async function main(): Promise<void> {
     const locker = await client(server.url)
     const waiter = await client(server.url)
     const analyzer = await client(server.url)
-    sessions.push(longTx, holder, locker, waiter, analyzer)
+    const vacuumer = await client(server.url)
+    sessions.push(longTx, holder, locker, waiter, analyzer, vacuumer)
     let waiting: Promise<unknown> | undefined
     let analyzing: Promise<unknown> | undefined
+    let vacuuming: Promise<unknown> | undefined
     for (let i = 0; i < 20; i++) {
       if (i === 3) {
         // fails on the duplicate customers and leaves the index behind, invalid
@@ -203,7 +287,23 @@ async function main(): Promise<void> {
           recording.analyze.to = Date.now()
         })
       }
-      if (i === 19) await analyzing
+      if (i === 8) {
+        // ~21 cost units a page (a hit and a dirtied page) against a limit of 10: ~100 ms a page
+        await vacuumer.query(`SET vacuum_cost_delay = 50; SET vacuum_cost_limit = 10; SET statement_timeout = '60s'`)
+        recording.vacuum.from = Date.now()
+        vacuuming = vacuumer.query(`VACUUM vacuumed`).then(() => {
+          recording.vacuum.to = Date.now()
+        })
+      }
+      if (i === 9) {
+        await replica.query(`SELECT pg_wal_replay_pause()`)
+        recording.replayPaused.from = Date.now()
+      }
+      if (i === 14) {
+        await replica.query(`SELECT pg_wal_replay_resume()`)
+        recording.replayPaused.to = Date.now()
+      }
+      if (i === 19) await Promise.all([analyzing, vacuuming])
       if (i === 2) {
         await longTx.query(`BEGIN; SELECT txid_current()`)
         recording.longTransaction.from = Date.now()
@@ -233,16 +333,20 @@ async function main(): Promise<void> {
     // The gap: the workload goes on, nothing is collected (a bridge that did not run).
     log('gap')
     recording.gap.from = recording.snapshots.at(-1)!
+    recording.standby.gap.from = recording.standby.snapshots.at(-1)!
     for (let i = 0; i < GAP_MS / STEP; i++) await tick(false)
     // Phase 2: 8 snapshots, a restart, 3 snapshots, another restart, 10 snapshots.
     log('phase 2')
+    Object.assign(burn, { xids: 4000, multixacts: 1600 })
     for (let i = 0; i < 8; i++) await tick()
     recording.gap.to = recording.snapshots[recording.snapshots.length - 8]!
+    recording.standby.gap.to = recording.standby.snapshots[recording.standby.snapshots.length - 8]!
     for (const after of [3, 10]) {
       await Promise.all(sessions.splice(0).map((s) => s.end().catch(() => undefined)))
       await db.end().catch(() => undefined)
       log('restart')
-      await stopKeepingData(server, server === first)
+      await shutDown(first.dataDir)
+      await server.stop()
       server = await startServer(MAJOR, { settings, dataDir: first.dataDir, port: first.port })
       db = await client(server.url)
       recording.restarts.push(
@@ -252,13 +356,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < after; i++) await tick()
     }
     await db.end()
+    await replica.end()
 
-    const from = recording.snapshots[0]! - STEP
-    const to = recording.snapshots.at(-1)! + STEP
+    const from = Math.min(recording.snapshots[0]!, recording.standby.snapshots[0]!) - STEP
+    const to = Math.max(recording.snapshots.at(-1)!, recording.standby.snapshots.at(-1)!) + STEP
     mkdirSync(out, { recursive: true })
     let bytes = 0
     for (const name of graphNames()) {
-      const data = await loadGraphData(name, (q) => readSeries(store, ns, q), { from, to, serverVersion: MAJOR })
+      const of = onStandby(name) ? standbyNs : ns
+      const data = await loadGraphData(name, (q) => readSeries(store, of, q), { from, to, serverVersion: MAJOR })
       const text = `${JSON.stringify(packFixture(await trim(name, data)))}\n`
       bytes += text.length
       writeFileSync(new URL(`${name}.json`, out), text)
@@ -269,7 +375,8 @@ async function main(): Promise<void> {
     await Promise.all(sessions.map((s) => s.end().catch(() => undefined)))
     await store.end()
     rmSync(storeDir, { recursive: true, force: true })
-    await subscriber.stop()
+    await subscriber?.stop()
+    await standby?.stop()
     if (server !== first) await server.stop()
     await first.stop()
   }

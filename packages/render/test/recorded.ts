@@ -24,12 +24,30 @@ export interface Recording {
   readonly lockHeld: readonly number[]
   /** Snapshots taken while a session waited for another's row lock. */
   readonly lockWait: readonly number[]
-  readonly longTransaction: { readonly from: number; readonly to: number }
+  readonly longTransaction: Span
+  /** A slowed VACUUM of a table with thousands of dead rows (pg_stat_progress_vacuum). */
+  readonly vacuum: Span
+  /** The standby's replay was paused (pg_wal_replay_pause()) while the primary wrote. */
+  readonly replayPaused: Span
   /** The last snapshot before the collector stopped, and the first after it ran again. */
-  readonly gap: { readonly from: number; readonly to: number }
+  readonly gap: Span
   /** The start times of the two restarted servers. */
   readonly restarts: readonly number[]
   readonly statsReset: number
+  /** The streaming standby, collected at the same times as the primary (it was never restarted). */
+  readonly standby: {
+    /** The graphs recorded from the standby's snapshots (a primary has no rows of them). */
+    readonly graphs: readonly string[]
+    readonly snapshots: readonly number[]
+    readonly gap: Span
+    readonly restarts: readonly number[]
+  }
+}
+
+/** From when to when something happened (epoch ms). */
+export interface Span {
+  readonly from: number
+  readonly to: number
 }
 
 type Packed = Omit<Series, 'points'> & { points: [number, number | null][] }
