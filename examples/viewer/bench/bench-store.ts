@@ -6,6 +6,7 @@ import pg from 'pg'
 import { builtinMetrics } from '@pggraph/collector'
 import type { MetricDefinition } from '@pggraph/core'
 import { installStore, openStore } from '@pggraph/store'
+import { devNodeArgs } from '../test/fixture.js'
 
 /** The PostgreSQL server the benchmarks use (a superuser URL). */
 export const ADMIN_URL = process.env['PGGRAPH_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -153,14 +154,9 @@ export async function spawnViewer(
   const opts = JSON.stringify({ store: storeUrl, port: 0, ...options })
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=development',
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
+    devNodeArgs(
       `const { startViewer } = await import(${JSON.stringify(entry)}); const { url } = await startViewer({ ...${opts}, log: () => {} }); console.log(url)`,
-    ],
+    ),
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   const base = await new Promise<string>((ok, fail) => {

@@ -1,48 +1,18 @@
 // The CLI as a user runs it (a child process): users add/list/remove with the password on stdin,
 // render to SVG and PNG, and clear errors with exit code 2 for mistakes.
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { anyServer } from '../../../test/servers/index.js'
 import { main } from '../src/cli.js'
 import { findUser, openStoreAccess, verifyPassword } from '../src/index.js'
-import { collectInto, freshPostgresStore, tenantNames } from './fixture.js'
+import { collectInto, freshPostgresStore, runCli as run, tenantNames } from './fixture.js'
 
-const CLI = resolve(import.meta.dirname, '../src/cli.ts')
 const t = tenantNames()
 let url: string
 let drop: () => Promise<void>
 let dir: string
-
-function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(
-      process.execPath,
-      [
-        '--conditions=development',
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(process.argv.slice(1))`,
-        '--',
-        ...args,
-      ],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    )
-    let out = ''
-    let err = ''
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    p.on('error', fail)
-    p.on('close', (code) => done({ code: code ?? -1, out, err }))
-    p.stdin.end(stdin)
-  })
-}
 
 beforeAll(async () => {
   const fresh = await freshPostgresStore(anyServer(), t)

@@ -1,6 +1,8 @@
 // A real store for the viewer's tests: a fresh database on a real PostgreSQL (or an embedded
 // PGlite store), two tenants installed with the store's installer, and real snapshots taken by
 // the collector from a real server with some activity in between.
+import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
 import type pg from 'pg'
 import { collect, defaultCollectors } from '@pggraph/collector'
 import type { Snapshot } from '@pggraph/core'
@@ -148,4 +150,50 @@ export async function collectedStore(
       await fresh.drop()
     },
   }
+}
+
+/**
+ * Node's arguments to run `script` (an ES module body) on the workspace's TypeScript sources, as
+ * the development build runs (tsx, the `development` export condition); `args`, when given,
+ * follow `--` as the script's `process.argv.slice(1)`.
+ */
+export function devNodeArgs(script: string, args?: readonly string[]): string[] {
+  return [
+    '--conditions=development',
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    script,
+    ...(args ? ['--', ...args] : []),
+  ]
+}
+
+/** What a CLI run printed and its exit code. */
+export interface CliRun {
+  readonly code: number
+  readonly out: string
+  readonly err: string
+}
+
+/** Run `pggraph-viewer` with `args` in its own process as a user does, `stdin` sent to it. */
+export function runCli(args: readonly string[], stdin = ''): Promise<CliRun> {
+  const cli = resolve(import.meta.dirname, '../src/cli.ts')
+  return new Promise((done, fail) => {
+    const p = spawn(
+      process.execPath,
+      devNodeArgs(
+        `const { main } = await import(${JSON.stringify(cli)}); process.exitCode = await main(process.argv.slice(1))`,
+        args,
+      ),
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    )
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    p.on('error', fail)
+    p.on('close', (code) => done({ code: code ?? -1, out, err }))
+    p.stdin.end(stdin)
+  })
 }

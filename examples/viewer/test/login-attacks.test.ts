@@ -2,15 +2,12 @@
 // guesses must not all be checked, spoofed X-Forwarded-For addresses must not buy guesses, and
 // flooding an admin's name must not lock the admin out of a browser they use, nor for good
 // (`users unlock`, run as a separate process like an operator would).
-import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anyServer } from '../../../test/servers/index.js'
 import { createViewer, openStoreAccess, type StoreAccess, type Viewer } from '../src/index.js'
 import { Client } from './client.js'
-import { freshPostgresStore, tenantNames } from './fixture.js'
+import { freshPostgresStore, runCli as cli, tenantNames } from './fixture.js'
 
-const CLI = resolve(import.meta.dirname, '../src/cli.ts')
 const t = tenantNames()
 const PW = 'a-long-password-1'
 const WRONG = 'wrong-password-000'
@@ -121,31 +118,6 @@ describe('--trust-proxy', () => {
     expect(log.some((l) => l.includes('1.1.1.1'))).toBe(false)
   })
 })
-
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(
-      process.execPath,
-      [
-        '--conditions=development',
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(process.argv.slice(1))`,
-        '--',
-        ...args,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    let err = ''
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    p.on('error', fail)
-    p.on('close', (code) => done({ code: code ?? -1, out, err }))
-  })
-}
 
 describe('locking out an admin', () => {
   it('keeps the admin in from a browser they used before, and `users unlock` lifts the lock at once', async () => {

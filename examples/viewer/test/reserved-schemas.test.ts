@@ -3,8 +3,6 @@
 // create — so that their reader role, or the viewer, reads what no tenant may. `users add`
 // (the CLI and the library call) refuses each with one line naming the store's tenants, and
 // users made before the check can open no reserved schema.
-import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anyServer, connect } from '../../../test/servers/index.js'
 import {
@@ -17,9 +15,8 @@ import {
   type Viewer,
 } from '../src/index.js'
 import { Client } from './client.js'
-import { freshPostgresStore, tenantNames } from './fixture.js'
+import { freshPostgresStore, runCli as cli, tenantNames } from './fixture.js'
 
-const CLI = resolve(import.meta.dirname, '../src/cli.ts')
 const t = tenantNames()
 const PW = 'a-long-password-1'
 let url: string
@@ -27,32 +24,6 @@ let drop: () => Promise<void>
 let access: StoreAccess
 let viewer: Viewer
 let base: string
-
-function cli(args: string[], stdin: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const p = spawn(
-      process.execPath,
-      [
-        '--conditions=development',
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(process.argv.slice(1))`,
-        '--',
-        ...args,
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    let err = ''
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    p.on('error', fail)
-    p.on('close', (code) => done({ code: code ?? -1, out, err }))
-    p.stdin.end(stdin)
-  })
-}
 
 beforeAll(async () => {
   const fresh = await freshPostgresStore(anyServer(), t)
