@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main, type CliIo } from '../src/cli.js'
 import { installStore, openStore, writeSnapshot, type InstallResult, type StoreConnection } from '../src/index.js'
 import { openBackend, serverBackends, type Backend } from './backends.js'
-import { snapshot, T0, testMetrics } from './fixtures.js'
+import { snapshot, T0, testMetrics, writerPassword } from './fixtures.js'
 import { urlWith } from '../../../test/servers/index.js'
 
 const MIN = 60_000
@@ -176,9 +176,8 @@ describe.each(serverBackends().filter((b) => b.name !== 'citus'))(
     })
 
     it('refuses the writer and the reader in one line naming the role to run as', async () => {
-      const writerPw = installed.roles.find((r) => r.kind === 'writer')!.generatedPassword!
       for (const [role, password] of [
-        [installed.writerRole, writerPw],
+        [installed.writerRole, writerPassword(installed)],
         [installed.readerRole, readerPassword],
       ] as const) {
         for (const args of [['--schema', schema], []]) {

@@ -6,9 +6,9 @@ import { sqlStateOf } from '@pggraph/core'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it as test } from 'vitest'
 import { pgServers } from '../../../test/servers/index.js'
-import { installStore, listSources, type InstallResult } from '../src/index.js'
+import { installStore, listSources } from '../src/index.js'
 import { openBackend, type Backend, type RoleSession } from './backends.js'
-import { snapshot, T0, testMetrics } from './fixtures.js'
+import { snapshot, T0, testMetrics, writerPassword } from './fixtures.js'
 
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
 const names = pgServers().map((s) => `pg${s.major}${s.kind === 'local' ? '-local' : ''}`)
@@ -19,8 +19,6 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
     (e: unknown) => e,
   )
 }
-
-const passwordOf = (r: InstallResult): string => r.roles.find((x) => x.kind === 'writer')!.generatedPassword!
 
 // The servers run concurrently (each waits on its own); a server's tests run in order.
 const it = test.sequential
@@ -54,7 +52,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     expect(a.writerRole).toBe(`${acme}__prod_db_writer`)
     expect(p.writerRole).toBe(`${acmeProd}__db_writer`)
     expect(p.roles.find((r) => r.kind === 'writer')!.action).toBe('created')
-    const wa = await as(a.writerRole, passwordOf(a))
+    const wa = await as(a.writerRole, writerPassword(a))
     const err = await failure(wa.query(ingest(acmeProd, 'db', T0)))
     expect(sqlStateOf(err)).toBe('42501')
     expect(await snapshots(acmeProd, 'db')).toBe(0)
@@ -96,7 +94,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
       new RegExp(`Role ${s2}_owner already exists and is not the owner of ${s2}: no pggraph marker`),
     )
     // the first tenant still works with its own writer, and only its writer has its functions
-    const w = await as(first.writerRole, passwordOf(first))
+    const w = await as(first.writerRole, writerPassword(first))
     await w.query(ingest(s1, 'db', T0))
     const grantees = await b.db.query<{ g: string }>(
       `SELECT DISTINCT pg_get_userbyid(a.grantee) AS g FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,
@@ -109,7 +107,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
   it('a tenant role cannot forge an ownership marker', async () => {
     const s = b.schema()
     const r = await installStore(b.db, { schema: s, prefix: 'db', metrics: testMetrics, readerPassword: 'pw-1' })
-    const w = await as(r.writerRole, passwordOf(r))
+    const w = await as(r.writerRole, writerPassword(r))
     const reader = await as(r.readerRole, 'pw-1')
     for (const [session, self] of [
       [w, r.writerRole],
@@ -151,7 +149,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     for (const role of [shared, o.writerRole, ...[acme, acmeProd, solo].flatMap((s) => [`${s}_owner`, `${s}_reader`])])
       await b.db.query(`COMMENT ON ROLE "${role}" IS NULL`)
     for (const s of [acme, acmeProd, solo]) await b.db.query(`COMMENT ON SCHEMA "${s}" IS NULL`)
-    const sharedSession = await as(shared, passwordOf(a))
+    const sharedSession = await as(shared, writerPassword(a))
     await sharedSession.query(ingest(acmeProd, 'db', T0)) // the attack works on the old layout
     await sharedSession.end()
 
@@ -159,14 +157,14 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     const again = await installStore(b.db, { schema: solo, prefix: 'db', metrics: testMetrics })
     expect(again.writerRole).toBe(`${solo}_db_writer`)
     expect(again.roles.map((r) => r.action)).toEqual(['kept', 'kept', 'kept'])
-    const soloWriter = await as(again.writerRole, passwordOf(o))
+    const soloWriter = await as(again.writerRole, writerPassword(o))
     await soloWriter.query(ingest(solo, 'db', T0))
 
     // the colliding one: the shared role is retired, the tenant gets its own writer
     const fixed = await installStore(b.db, { schema: acmeProd, prefix: 'db', metrics: testMetrics })
     expect(fixed.writerRole).toBe(`${acmeProd}__db_writer`)
     expect(fixed.roles.find((r) => r.kind === 'writer')!.note).toMatch(/retired/)
-    const login = await failure(b.asRole(shared, passwordOf(a)))
+    const login = await failure(b.asRole(shared, writerPassword(a)))
     expect(String(login)).toMatch(/not permitted to log in/)
     const grants = await b.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_proc p, aclexplode(p.proacl) x WHERE x.grantee = $1::regrole`,
@@ -174,7 +172,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     )
     expect(grants.rows[0]!.n).toBe(0)
     const before = await snapshots(acme, 'prod_db')
-    const fresh = await as(fixed.writerRole, passwordOf(fixed))
+    const fresh = await as(fixed.writerRole, writerPassword(fixed))
     await fresh.query(ingest(acmeProd, 'db', T0 + 60_000))
     expect(sqlStateOf(await failure(fresh.query(ingest(acme, 'prod_db', T0 + 60_000))))).toBe('42501')
     expect(await snapshots(acme, 'prod_db')).toBe(before)
@@ -209,7 +207,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     const viewerLogin = `${s}_viewer_login`
     await b.db.query(`CREATE ROLE "${viewerLogin}" LOGIN PASSWORD 'pw-3'`)
     for (const [role, password] of [
-      [r.writerRole, passwordOf(r)],
+      [r.writerRole, writerPassword(r)],
       [r.readerRole, 'pw-2'],
       [viewerLogin, 'pw-3'],
     ] as const) {
@@ -228,7 +226,7 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     const one = await installStore(b.db, { schema: s1, prefix: 'db', metrics: testMetrics, readerPassword: 'pw-4' })
     await installStore(b.db, { schema: s2, prefix: 'db', metrics: testMetrics })
     // the writer of s1 takes the old install key of s2, and of a tenant not installed yet
-    const w = await as(one.writerRole, passwordOf(one))
+    const w = await as(one.writerRole, writerPassword(one))
     await w.query(`SELECT pg_advisory_lock(hashtext($1)), pg_advisory_lock(hashtext($2))`, [
       `pggraph:${s2}`,
       `pggraph:${s2}x`,
@@ -274,10 +272,10 @@ describe.concurrent.each(names)('hostile roles on %s', (name) => {
     const two = await installStore(b.db, { schema: s2, prefix: 'db', metrics: testMetrics })
     expect(one.budgets).toContain(`${one.writerRole}: connection limit 2`)
     const flood: RoleSession[] = []
-    for (let i = 0; i < 2; i++) flood.push(await as(one.writerRole, passwordOf(one)))
-    const refused = await failure(b.asRole(one.writerRole, passwordOf(one)))
+    for (let i = 0; i < 2; i++) flood.push(await as(one.writerRole, writerPassword(one)))
+    const refused = await failure(b.asRole(one.writerRole, writerPassword(one)))
     expect(sqlStateOf(refused)).toBe('53300')
-    const other = await as(two.writerRole, passwordOf(two))
+    const other = await as(two.writerRole, writerPassword(two))
     await other.query(ingest(s2, 'db', T0))
     expect((await listSources(b.db, s2))[0]!.snapshots).toBe(1)
     // the reader's statement timeout

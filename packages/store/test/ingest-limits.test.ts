@@ -16,7 +16,7 @@ import {
   type InstallResult,
 } from '../src/index.js'
 import { backendNames, openBackend, runsBulkTests, type Backend, type RoleSession } from './backends.js'
-import { snapshot, tableRows, testMetrics } from './fixtures.js'
+import { snapshot, tableRows, testMetrics, writerPassword } from './fixtures.js'
 
 const MIN = 60_000
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
@@ -81,7 +81,7 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
     await installStore(b.db, { schema: s1, prefix: 'wide', metrics: testMetrics, limits: { maxMetrics: 300 } })
     await installStore(b.db, { schema: s2, prefix: 'p1', metrics: testMetrics })
     await writeSnapshot(b.db, { schema: s2, prefix: 'p1' }, snapshot(next(), { test_tables: tableRows(5, 1) }))
-    writer = await b.asRole(p1.writerRole, p1.roles.find((r) => r.kind === 'writer')!.generatedPassword)
+    writer = await b.asRole(p1.writerRole, writerPassword(p1))
     ingest = `"${s1}"."p1_ingest"`
     reportError = `"${s1}"."p1_report_error"`
   })

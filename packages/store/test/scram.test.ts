@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../../test/servers/pg-server.js'
 import { pgServers, urlWith } from '../../../test/servers/index.js'
 import { installStore, openStore, writeSnapshot } from '../src/index.js'
-import { snapshot, testMetrics } from './fixtures.js'
+import { snapshot, testMetrics, writerPassword } from './fixtures.js'
 
 const embedded = pgServers()
   .filter((s) => s.kind === 'embedded')
@@ -36,7 +36,7 @@ describe.each(majors)('SCRAM login of the writer on a private PostgreSQL %i', (m
   it('creates the writer with a SCRAM verifier and it can log in and write', async () => {
     const db = await openStore(server.url)
     const result = await installStore(db, { schema: 'acme', prefix: 'db1', metrics: testMetrics })
-    const password = result.roles.find((r) => r.kind === 'writer')!.generatedPassword!
+    const password = writerPassword(result)
     const { rows } = await db.query<{ p: string }>(`SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1`, [
       result.writerRole,
     ])

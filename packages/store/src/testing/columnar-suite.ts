@@ -7,7 +7,7 @@ import type { MetricRow, Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { installStore, writeSnapshot, type InstallResult } from '../index.js'
 import { openTarget, type OpenedStore as Backend, type RoleSession, type StoreTestBackend } from './backend.js'
-import { snapshot, T0, tDatabase, testMetrics, tTables } from './fixtures.js'
+import { snapshot, T0, tDatabase, testMetrics, tTables, writerPassword } from './fixtures.js'
 
 const MIN = 60_000
 
@@ -46,7 +46,7 @@ function columnarTests(backend: StoreTestBackend): void {
     s = b.schema()
     p1 = await installStore(b.db, { ...ns1(), metrics: testMetrics })
     await installStore(b.db, { ...ns2(), metrics: testMetrics })
-    writer = await b.asRole(p1.writerRole, p1.roles.find((r) => r.kind === 'writer')!.generatedPassword)
+    writer = await b.asRole(p1.writerRole, writerPassword(p1))
     json = { query: (sql, params) => b.db.query(sql, params) }
   })
   afterAll(async () => {

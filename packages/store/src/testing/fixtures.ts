@@ -1,6 +1,7 @@
 // Metric definitions and snapshot builders for the store tests. Deliberately not the
 // collector's built-ins: the store must work with any definitions, including a user's own.
 import type { MetricDefinition, MetricRow, Snapshot } from '@pggraph/core'
+import type { InstallResult } from '../install.js'
 
 export const tDatabase = {
   name: 'test_database',
@@ -94,4 +95,11 @@ export function tableRows(n: number, step: number): MetricRow[] {
     seq_scan: step * (i + 1),
     n_live_tup: 1000 + i,
   }))
+}
+
+/** The password install generated for the writer role of `installed`, to log in as the writer. */
+export function writerPassword(installed: InstallResult): string {
+  const password = installed.roles.find((r) => r.kind === 'writer')?.generatedPassword
+  if (!password) throw new Error(`installing ${installed.writerRole} generated no password`)
+  return password
 }

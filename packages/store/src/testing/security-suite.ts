@@ -12,7 +12,7 @@ import {
   type InstallResult,
 } from '../index.js'
 import { openTarget, type OpenedStore as Backend, type RoleSession, type StoreTestBackend } from './backend.js'
-import { snapshot, T0, tDatabase, testMetrics } from './fixtures.js'
+import { snapshot, T0, tDatabase, testMetrics, writerPassword } from './fixtures.js'
 
 const row = [{ datname: 'app', xact_commit: 1, blks_read: 1, numbackends: 1, stats_reset: null }]
 
@@ -53,7 +53,7 @@ function leastPrivilegeTests(backend: StoreTestBackend): void {
     ] as const) {
       await writeSnapshot(b.db, { schema, prefix }, snapshot(T0, { test_database: row }))
     }
-    writer = await b.asRole(p1.writerRole, p1.roles.find((r) => r.kind === 'writer')!.generatedPassword)
+    writer = await b.asRole(p1.writerRole, writerPassword(p1))
     reader = await b.asRole(p1.readerRole, readerPassword)
   })
   afterAll(async () => {
