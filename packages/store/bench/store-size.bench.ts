@@ -67,7 +67,7 @@ async function breakdown(db: Queryable, schema: string, prefix: string): Promise
       `SELECT coalesce(sum(pg_column_size(t.*)) FILTER (WHERE t."_packed_times" IS NULL), 0)::text AS raw,
               coalesce(sum(pg_column_size(t.*)) FILTER (WHERE t."_packed_times" IS NOT NULL), 0)::text AS packed,
               count(*)::text AS n,
-              coalesce(sum(coalesce(pg_column_size(t."_packed_times"), 0) + coalesce(pg_column_size(t."_packed_values"), 0) + coalesce(pg_column_size(t."_packed_bases"), 0)), 0)::text AS fields
+              coalesce(sum(coalesce(pg_column_size(t."_packed_times"), 0) + coalesce(pg_column_size(t."_packed_deltas"), 0)), 0)::text AS fields
          FROM ${t} t`,
     )
     const raw = Number(rows[0]!.raw)

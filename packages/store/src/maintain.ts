@@ -1,8 +1,8 @@
 import { PggraphError, quoteIdent, type Queryable } from '@pggraph/core'
 import { withTransaction } from './connection.js'
 import { loadMetrics } from './metric-tables.js'
-import { prefixedTable, schemaTable, validateNamespace, type Namespace } from './names.js'
-import { packSql, utcHour } from './packed.js'
+import { prefixedTable, ROLLUP_SUFFIX, schemaTable, validateNamespace, type Namespace } from './names.js'
+import { PACK_SETTINGS, packSql, utcHour } from './packed.js'
 import { rollupStore, type RollupResult } from './rollup.js'
 import { storeError } from './write.js'
 
@@ -27,9 +27,10 @@ export interface MaintainResult {
   /** Packed rows written: one per label set and hour. */
   readonly rowsWritten: number
   /**
-   * Daily partitions whose space was reclaimed: `VACUUM` where raw rows were packed (the next
-   * hour's rows reuse the space), `VACUUM FULL` once every hour of the day is packed (the day
-   * shrinks to its packed rows).
+   * Daily partitions whose space was reclaimed, each as `<partition> (full)`: rewritten by
+   * `VACUUM FULL` to their live rows (the packed hours and the raw rows of the open hour), so the
+   * space of the raw rows just packed and of their index entries goes back to the file system.
+   * (After packing, the rollup tables get a plain `VACUUM` too; they are not listed here.)
    */
   readonly vacuumed: readonly string[]
   /** The hourly rollups brought up to date afterwards. */
@@ -48,9 +49,8 @@ export interface MaintainOptions {
  * newest snapshot) into one row per label set whose readings are delta-encoded, TOAST-compressed
  * arrays (see docs/store.md, "Storage design"), pack again the hours a late snapshot added raw
  * rows to, then bring the hourly rollups up to date ({@link rollupStore}). Reads return exactly
- * the same readings before and after. The space of the packed rows is reclaimed (`VACUUM` of the
- * day's partitions, `VACUUM FULL` once the day is complete), so a store holds about one hour of
- * raw rows per system. Idempotent, and safe while bridges write (a snapshot
+ * the same readings before and after. The space of the packed rows is reclaimed (`VACUUM FULL`
+ * of the day's partitions), so a store holds at most one hour of raw rows per system. Idempotent, and safe while bridges write (a snapshot
  * arriving during the run stays raw until the next one); commits every 24 hours packed, so an
  * upgraded store with months of raw rows is packed in steps. Run it hourly (a timer or cron job
  * calling it), as the schema owner or a superuser.
@@ -83,6 +83,7 @@ export async function maintainStore(
       const hours = todo.slice(i, i + CHUNK_HOURS)
       const step = await withTransaction(db, async (tx) => {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`pggraph:maintain:${ns.schema}.${ns.prefix}`])
+        await tx.query(PACK_SETTINGS)
         const metrics = [...(await loadMetrics(tx, ns)).values()].sort((a, b) => a.name.localeCompare(b.name))
         await compressSmallRows(
           tx,
@@ -120,6 +121,7 @@ export async function maintainStore(
     }
     const vacuumed = todo.length ? await reclaim(db, ns, todo) : []
     const rollup = await rollupStore(db, ns)
+    if (todo.length && rollup.rows > 0) await vacuumRollups(db, ns)
     return { hoursPacked, rowsPacked, rowsWritten, vacuumed, rollup, durationMs: performance.now() - started }
   } catch (err) {
     throw storeError(err, ns, 'maintain the store')
@@ -163,25 +165,40 @@ async function compressSmallRows(
     if (todo.has(p.name)) await db.query(`ALTER TABLE ${p.sql} SET (toast_tuple_target = ${TOAST_TARGET})`)
 }
 
-/** Reclaim the space of the rows packed in `hours` (see {@link MaintainResult.vacuumed}). */
+/**
+ * Reclaim the space of the rows packed in `hours` (see {@link MaintainResult.vacuumed}): a
+ * `VACUUM FULL` of each daily partition they were in, also of the open day. A plain `VACUUM`
+ * only let the next hour's raw rows reuse the space, so a day's partition kept two hours of raw
+ * rows (one live, one free) and its primary key the entries of about three; rewriting it keeps
+ * one hour. It holds the partition's lock while it copies the live rows (the packed hours of
+ * the day and the raw rows of the open hour): an ingest waits for it.
+ */
 async function reclaim(db: Queryable, ns: Namespace, hours: readonly number[]): Promise<string[]> {
-  const { rows } = await db.query<{ pu: number | null }>(
-    `SELECT date_part('epoch', packed_until) * 1000 AS pu FROM ${schemaTable(ns.schema, 'sources')} WHERE prefix = $1`,
-    [ns.prefix],
-  )
-  const packedUntil = Number(rows[0]?.pu ?? 0)
   const metrics = [...(await loadMetrics(db, ns)).keys()].sort()
   const done: string[] = []
   for (const p of partitions(ns, metrics, hours)) {
-    const day = Date.UTC(Number(p.name.slice(-8, -4)), Number(p.name.slice(-4, -2)) - 1, Number(p.name.slice(-2)))
-    const full = day + DAY <= packedUntil
     const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [p.sql])
     if (!exists.rows[0]?.ok) continue
     // Outside a transaction (VACUUM cannot run in one): each statement commits by itself.
-    await db.query(`VACUUM ${full ? '(FULL) ' : ''}${p.sql}`)
-    done.push(`${p.name}${full ? ' (full)' : ''}`)
+    await db.query(`VACUUM (FULL) ${p.sql}`)
+    done.push(`${p.name} (full)`)
   }
   return done
+}
+
+/**
+ * `VACUUM` of the rollup tables of `ns`: each run replaces the rollups of the last hour it
+ * computed before (to pick up late snapshots), which left half of a rollup table dead until
+ * autovacuum came by; vacuumed here, the next run's rows take their space.
+ */
+async function vacuumRollups(db: Queryable, ns: Namespace): Promise<void> {
+  for (const m of [...(await loadMetrics(db, ns)).keys()].sort()) {
+    const name = `${ns.prefix}_${m}${ROLLUP_SUFFIX}`
+    const sql = `${quoteIdent(ns.schema, 'schema')}.${quoteIdent(name, 'table')}`
+    const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [sql])
+    if (!exists.rows[0]?.ok) continue
+    await db.query(`VACUUM ${sql}`)
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Queryable } from '@pggraph/core'
 import { citusNode } from './citus.js'
+import { hasLz4, loadMetrics } from './metric-tables.js'
 import { prefixedTable, schemaTable, type Namespace } from './names.js'
+import { PACK_SETTINGS, packSql, packedStorageSql, utcHour } from './packed.js'
 
 /**
  * One versioned change of the store's layout. Migrations run in array order, each once per
@@ -164,6 +166,52 @@ export const MIGRATIONS: readonly Migration[] = [
         await db.query(
           `ALTER TABLE ${schemaTable(ns.schema, r.rel)} ALTER COLUMN "${r.col.replace(/[^a-z_]/g, '')}" SET STORAGE MAIN`,
         )
+    },
+  },
+  {
+    id: '0010_packed_deltas',
+    scope: 'prefix',
+    async up(db, ns) {
+      // Packed hours keep their readings as running-sum text (_packed_deltas, see packed.ts)
+      // instead of float8 offsets from a base: add the column to the metric tables of the prefix
+      // that have packed hours and repack the hours packed before, up to 24 at a time (the
+      // readings stay exactly the same). Tables from before packed hours get every internal
+      // column from syncMetricTables, which runs next.
+      const storage = (await citusNode(db)) === 'none'
+      const lz4 = storage && (await hasLz4(db))
+      await db.query(PACK_SETTINGS)
+      for (const m of (await loadMetrics(db, ns)).values()) {
+        const table = prefixedTable(ns, m.name)
+        const { rows: cols } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = '_packed_values' AND NOT attisdropped`,
+          [table],
+        )
+        if (!cols[0]?.n) continue
+        await db.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS "_packed_deltas" text[]`)
+        if (storage) for (const sql of packedStorageSql(table, m.statsReset, lz4)) await db.query(sql)
+        // SET COMPRESSION on the parent applies to partitions created afterwards only.
+        if (lz4) {
+          const { rows: parts } = await db.query<{ p: string }>(
+            `SELECT c.relname AS p FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1) ORDER BY 1`,
+            [table],
+          )
+          for (const { p } of parts)
+            await db.query(`ALTER TABLE ${schemaTable(ns.schema, p)} ALTER COLUMN "_packed_deltas" SET COMPRESSION lz4`)
+        }
+        const { rows } = await db.query<{ h: number }>(
+          `SELECT DISTINCT date_part('epoch', ${utcHour('"time"')}) * 1000 AS h FROM ${table} WHERE "_packed_values" IS NOT NULL ORDER BY 1`,
+        )
+        const hours = rows.map((r) => Number(r.h))
+        for (let i = 0; i < hours.length;) {
+          let j = i + 1
+          while (j < hours.length && j - i < 24 && hours[j] === hours[j - 1]! + 3_600_000) j++
+          await db.query(packSql(ns, m, true), [
+            new Date(hours[i]!).toISOString(),
+            new Date(hours[j - 1]! + 3_600_000).toISOString(),
+          ])
+          i = j
+        }
+      }
     },
   },
 ]

@@ -9,13 +9,22 @@ import { prefixedTable, type Namespace } from './names.js'
  * columns hold every reading of the hour:
  *
  * - `_packed_times bigint[]`: the readings' times, as microseconds since the one before (0 for the first,
- *   the row's own `time`); a label set absent from a snapshot has no entry (gone, not unchanged);
- * - `_packed_bases float8[]`: per value column (in the definition's stored order), the base its readings
- *   are stored relative to, or NULL where they are stored as they are (a column whose readings
- *   `base + (x - base)` would not give back bit for bit);
- * - `_packed_values float8[][]`: per value column, the readings minus the base (an idle counter is a run of
- *   zeros, which TOAST compression reduces to almost nothing);
- * - `_packed_resets timestamptz[]`: the readings' `stats_reset`, for metrics that have one.
+ *   the row's own `time`), run-length encoded as (step, count) pairs: `{0,1,60000000,59}` is an
+ *   hour of 1-minute snapshots; a label set absent from a snapshot has no entry (gone, not unchanged);
+ * - `_packed_deltas text[]`: per value column (in the definition's stored order), its readings as
+ *   comma-separated float8 text (the shortest text that reads back bit for bit; an empty item is
+ *   NULL; `x*n` is n items x in a row): the first reading, then each one minus the reading before
+ *   it, so that the running sum gives them back (an idle counter is `v,0*59`, a busy one small
+ *   whole numbers); or, after a leading `=`, the readings as they are, for a column whose running
+ *   sum would not give them back bit for bit or whose readings reach ±2^1022 (where a difference
+ *   could overflow). Text, not float8 arrays, because PostgreSQL compresses a row only from
+ *   about 2 kB (`toast_tuple_target` sets the size compression aims for, not the one that starts
+ *   it), which most packed rows are under: the run-length text is small without compression;
+ * - `_packed_resets timestamptz[]`: the readings' `stats_reset`, for metrics that have one;
+ * - `_packed_bases float8[]`, `_packed_values float8[][]`: the layout before `_packed_deltas`
+ *   (each reading minus the column's smallest one of the hour, as float8, and plain time steps in
+ *   `_packed_times`), NULL in rows packed since; migration `0010_packed_deltas` repacks the rows
+ *   a store held in it.
  *
  * Internal column names start with `_`, which a validated label or value name never does.
  */
@@ -23,6 +32,7 @@ export const PACKED = {
   times: '_packed_times',
   bases: '_packed_bases',
   values: '_packed_values',
+  deltas: '_packed_deltas',
   resets: '_packed_resets',
 } as const
 
@@ -37,13 +47,14 @@ export function packedColumns(statsReset: boolean): (readonly [(typeof PACKED)[k
     [PACKED.times, 'bigint[]'],
     [PACKED.bases, 'double precision[]'],
     [PACKED.values, 'double precision[]'],
+    [PACKED.deltas, 'text[]'],
     ...(statsReset ? [[PACKED.resets, 'timestamptz[]'] as const] : []),
   ]
 }
 
 /**
- * Storage of the internal columns of `table`: the bases stay inline and uncompressed (read once
- * per value, so never decompressed again and again); the arrays are compressed (lz4 where the
+ * Storage of the internal columns of `table`: the bases (of rows packed before `_packed_deltas`)
+ * stay inline and uncompressed; the arrays are compressed (lz4 where the
  * server has it, PostgreSQL 14+ built with lz4; pglz otherwise) and kept in the row (`MAIN`):
  * with `EXTENDED`, the low `toast_tuple_target` that makes small rows compress also moved their
  * arrays out of line, to the TOAST table (an 18-byte pointer, a chunk row and a TOAST index entry
@@ -51,7 +62,7 @@ export function packedColumns(statsReset: boolean): (readonly [(typeof PACKED)[k
  */
 export function packedStorageSql(table: string, statsReset: boolean, lz4: boolean): string[] {
   const q = internalColumn
-  const arrays = [PACKED.times, PACKED.values, ...(statsReset ? [PACKED.resets] : [])]
+  const arrays = [PACKED.times, PACKED.values, PACKED.deltas, ...(statsReset ? [PACKED.resets] : [])]
   return [
     `ALTER TABLE ${table} ALTER COLUMN ${q(PACKED.bases)} SET STORAGE PLAIN`,
     ...arrays.map((c) => `ALTER TABLE ${table} ALTER COLUMN ${q(c)} SET STORAGE MAIN`),
@@ -70,10 +81,19 @@ export function utcHour(expr: string): string {
 }
 
 /**
+ * Packing writes readings as float8 text: the shortest text that reads back bit for bit needs
+ * `extra_float_digits` above 0 (the default, 1); a session with 0 or less would round them.
+ * {@link maintainStore} sets it for its transactions (each reading is also checked to read back
+ * exactly: a rounded column would be kept as it is, not changed).
+ */
+export const PACK_SETTINGS = `SET LOCAL extra_float_digits = 1`
+
+/**
  * A query over the metric table of `m` (alias `m`) giving one row per reading in
  * [`lower`, `upper`] — packed hours unpacked — with columns `time`, the labels, `_v<i>` for each
  * of `columns` and, with `withReset`, `_sr` (the reading's stats_reset). `filters` are
- * conditions on the labels of `m`; `upperInclusive` false makes the range half-open.
+ * conditions on the labels of `m`; `upperInclusive` false makes the range half-open. With
+ * `legacy`, rows packed in the layout before `_packed_deltas` are read too (for their repacking).
  */
 export function readingsSql(
   ns: Namespace,
@@ -84,6 +104,7 @@ export function readingsSql(
   filters: readonly string[],
   upperInclusive: boolean,
   withReset: boolean,
+  legacy = false,
 ): string {
   const table = prefixedTable(ns, m.name)
   const labels = m.labels.map((l) => `m.${id(l)}`)
@@ -97,74 +118,141 @@ export function readingsSql(
   const rawWhere = [`m.${P(PACKED.times)} IS NULL`, `m."time" >= ${lower}`, `m."time" ${lt} ${upper}`, ...filters]
   // The position of each column in the packed arrays: its place in the stored definition.
   const k = columns.map((c) => m.values.findIndex((v) => v.name === c.name) + 1)
-  const slices = k.map((pos) => `m.${P(PACKED.values)}[${pos}:${pos}]`)
+  const text = (i: number): string => `m.${P(PACKED.deltas)}[${k[i]}]`
+  const asIs = (i: number): string => `left(${text(i)}, 1) = '='`
+  const parsed = k.map((_, i) => expandItems(`ltrim(${text(i)}, '=')`))
   const names = ['"_d"', ...columns.map((_, i) => `"_c${i}"`), ...(withReset ? ['"_r"'] : []), '"_o"']
-  const unnest = `unnest(m.${P(PACKED.times)}, ${slices.join(', ')}${withReset ? `, m.${P(PACKED.resets)}` : ''}) WITH ORDINALITY AS u(${names.join(', ')})`
-  const base = (i: number): string => `m.${P(PACKED.bases)}[${k[i]}]`
+  const unnest = `unnest(${expandRuns(`m.${P(PACKED.times)}`)}, ${parsed.join(', ')}${withReset ? `, m.${P(PACKED.resets)}` : ''}) WITH ORDINALITY AS u(${names.join(', ')})`
+  // A reading is the running sum of its column's items (none for a column kept as it is, whose
+  // sum could overflow); a NULL item is a NULL reading.
+  const value = (i: number): string =>
+    `CASE WHEN u."_c${i}" IS NULL THEN NULL WHEN ${asIs(i)} THEN u."_c${i}" ELSE sum(CASE WHEN ${asIs(i)} THEN NULL ELSE u."_c${i}" END) OVER w END AS "_v${i}"`
+  const lateral = `(SELECT m."time" + (sum(u."_d") OVER w)::double precision * interval '1 microsecond' AS "_t", ${[
+    ...columns.map((_, i) => value(i)),
+    ...(withReset ? ['u."_r"'] : []),
+  ].join(', ')} FROM ${unnest} WINDOW w AS (ORDER BY u."_o")) x`
   const packed = [
     'x."_t" AS "time"',
     ...labels,
-    ...columns.map(
-      (_, i) => `CASE WHEN ${base(i)} IS NULL THEN x."_c${i}" ELSE ${base(i)} + x."_c${i}" END AS "_v${i}"`,
-    ),
+    ...columns.map((_, i) => `x."_v${i}"`),
     ...(withReset ? ['x."_r" AS "_sr"'] : []),
   ]
-  const packedWhere = [
-    `m.${P(PACKED.times)} IS NOT NULL`,
+  const packedWhere = (c: (typeof PACKED)[keyof typeof PACKED]): string[] => [
+    `m.${P(c)} IS NOT NULL`,
     `m."time" >= ${utcHour(lower)}`,
     `m."time" ${lt} ${upper}`,
     ...filters,
     `x."_t" >= ${lower}`,
     `x."_t" ${lt} ${upper}`,
   ]
-  const lateral = `(SELECT m."time" + (sum(u."_d") OVER (ORDER BY u."_o"))::double precision * interval '1 microsecond' AS "_t", u.* FROM ${unnest}) x`
-  return `SELECT ${raw.join(', ')} FROM ${table} m WHERE ${rawWhere.join(' AND ')}
-UNION ALL
-SELECT ${packed.join(', ')} FROM ${table} m CROSS JOIN LATERAL ${lateral} WHERE ${packedWhere.join(' AND ')}`
+  const branches = [
+    `SELECT ${raw.join(', ')} FROM ${table} m WHERE ${rawWhere.join(' AND ')}`,
+    `SELECT ${packed.join(', ')} FROM ${table} m CROSS JOIN LATERAL ${lateral} WHERE ${packedWhere(PACKED.deltas).join(' AND ')}`,
+    ...(legacy
+      ? [
+          `${legacySelect(columns, k, labels, withReset)} FROM ${table} m CROSS JOIN LATERAL ${legacyLateral(columns, k, withReset)} WHERE ${packedWhere(PACKED.values).join(' AND ')}`,
+        ]
+      : []),
+  ]
+  return branches.join('\nUNION ALL\n')
+}
+
+/** The select list of rows packed before `_packed_deltas` (base + offset per column). */
+function legacySelect(
+  columns: readonly StoredValue[],
+  k: readonly number[],
+  labels: readonly string[],
+  withReset: boolean,
+): string {
+  const base = (i: number): string => `m.${P(PACKED.bases)}[${k[i]}]`
+  return `SELECT ${[
+    'x."_t" AS "time"',
+    ...labels,
+    ...columns.map(
+      (_, i) => `CASE WHEN ${base(i)} IS NULL THEN x."_c${i}" ELSE ${base(i)} + x."_c${i}" END AS "_v${i}"`,
+    ),
+    ...(withReset ? ['x."_r" AS "_sr"'] : []),
+  ].join(', ')}`
+}
+
+/** The readings of a row packed before `_packed_deltas`, unnested (`_t`, `_c<i>`, `_r`). */
+function legacyLateral(columns: readonly StoredValue[], k: readonly number[], withReset: boolean): string {
+  const slices = k.map((pos) => `m.${P(PACKED.values)}[${pos}:${pos}]`)
+  const names = ['"_d"', ...columns.map((_, i) => `"_c${i}"`), ...(withReset ? ['"_r"'] : []), '"_o"']
+  const unnest = `unnest(m.${P(PACKED.times)}, ${slices.join(', ')}${withReset ? `, m.${P(PACKED.resets)}` : ''}) WITH ORDINALITY AS u(${names.join(', ')})`
+  return `(SELECT m."time" + (sum(u."_d") OVER (ORDER BY u."_o"))::double precision * interval '1 microsecond' AS "_t", u.* FROM ${unnest}) x`
+}
+
+/** The float8 array of the items of a `_packed_deltas` column text `t` (`x*n`: n times x). */
+function expandItems(t: string): string {
+  return `ARRAY(SELECT nullif(split_part(a.tok, '*', 1), '')::double precision FROM unnest(string_to_array(${t}, ',')) WITH ORDINALITY AS a(tok, o) CROSS JOIN LATERAL generate_series(1, coalesce(nullif(split_part(a.tok, '*', 2), '')::int, 1)) AS r(n) ORDER BY a.o)`
+}
+
+/** The values of a (value, count) pairs array `a`, each repeated count times. */
+function expandRuns(a: string): string {
+  return `ARRAY(SELECT ${a}[2 * i - 1] FROM generate_series(1, cardinality(${a}) / 2) AS i CROSS JOIN LATERAL generate_series(1, ${a}[2 * i]) AS r(n) ORDER BY i)`
+}
+
+/**
+ * Runs of equal items of the array `items` (a subquery with columns `tok`, `o`: the item and
+ * its position) as (item, first position, count) rows `r`.
+ */
+function runs(items: string): string {
+  return `(SELECT s.tok, min(s.o) AS f, count(*) AS n FROM (SELECT q.tok, q.o, q.o - row_number() OVER (PARTITION BY q.tok ORDER BY q.o) AS g FROM ${items} q) s GROUP BY s.tok, s.g) r`
+}
+
+/** Text items (`''` for NULL) as one `_packed_deltas` text, runs of equal items as `x*n`. */
+function joinItems(items: string): string {
+  return `(SELECT string_agg(CASE WHEN r.n = 1 THEN r.tok ELSE r.tok || '*' || r.n END, ',' ORDER BY r.f) FROM ${runs(`(SELECT * FROM unnest(${items}) WITH ORDINALITY AS z(tok, o))`)})`
+}
+
+/**
+ * The `_packed_deltas` item of one column whose readings of the hour, in time order, are the
+ * float8 array `a`: the running-sum form where it gives every reading back bit for bit (checked
+ * here with the parsing and running sum {@link readingsSql} reads it with), else `=` and the
+ * readings as they are.
+ */
+function deltasItem(a: string): string {
+  // Each reading minus the non-NULL one before it (the first as it is); a reading at or beyond
+  // ±2^1022 gives an empty item, which fails the check below (PostgreSQL raises an error on an
+  // overflowing difference instead of returning Infinity).
+  const delta = `ARRAY(SELECT coalesce(y.d::text, '') FROM (SELECT z.o, CASE WHEN z.x IS NULL THEN NULL WHEN z.p IS NULL THEN z.x WHEN abs(z.x) < ${SAFE} AND abs(z.p) < ${SAFE} THEN z.x - z.p END AS d FROM (SELECT u.x, u.o, lag(u.x) OVER (PARTITION BY u.x IS NULL ORDER BY u.o) AS p FROM unnest(${a}) WITH ORDINALITY AS u(x, o)) z) y ORDER BY y.o)`
+  const exact = `coalesce((SELECT bool_and(CASE WHEN v.x IS NULL THEN v.c IS NULL ELSE v.c IS NOT NULL AND float8send(v.s) = float8send(v.x) END) FROM (SELECT w.x, w.c, sum(w.c) OVER (ORDER BY w.o) AS s FROM unnest(${a}, ${expandItems(`array_to_string(t.d, ',')`)}) WITH ORDINALITY AS w(x, c, o)) v), false)`
+  const asIs = `ARRAY(SELECT coalesce(x::text, '') FROM unnest(${a}) WITH ORDINALITY AS u(x, o) ORDER BY o)`
+  return `(SELECT CASE WHEN ${exact} THEN ${joinItems('t.d')} ELSE '=' || ${joinItems(asIs)} END FROM (SELECT ${delta} AS d) t)`
 }
 
 /**
  * One statement that packs the readings of `m` in the hours of [`$1`, `$2`) (closed hours, whole
  * UTC hours): it deletes their rows, raw and packed (a late snapshot adds raw rows to a packed
  * hour), and inserts one packed row per label set and hour holding all of them. Idempotent:
- * packing a packed hour again writes the same row. Returns the rows deleted and written.
+ * packing a packed hour again writes the same row. Returns the rows deleted and written. Run it
+ * after {@link PACK_SETTINGS}; `legacy` also repacks rows of the layout before `_packed_deltas`.
  */
-export function packSql(ns: Namespace, m: StoredMetric): string {
+export function packSql(ns: Namespace, m: StoredMetric, legacy = false): string {
   const table = prefixedTable(ns, m.name)
   const labels = m.labels.map(id)
   const sr = m.statsReset
-  const readings = readingsSql(ns, m, m.values, '$1::timestamptz', '$2::timestamptz', [], false, sr).replaceAll(
+  const readings = readingsSql(ns, m, m.values, '$1::timestamptz', '$2::timestamptz', [], false, sr, legacy).replaceAll(
     `FROM ${table} m`,
     'FROM moved m',
   )
-  const aggs = m.values.flatMap((_, i) => [
-    `array_agg("_v${i}" ORDER BY "time") AS "_a${i}"`,
-    `min("_v${i}") AS "_b${i}"`,
-  ])
-  // PostgreSQL raises "value out of range: overflow" where x - base would be infinite, so only
-  // readings within ±2^1022 (whose difference is finite) are tried; the others are stored as they are.
-  const exact = m.values.map(
-    (_, i) =>
-      `coalesce((SELECT bool_and(CASE WHEN abs(x) < ${SAFE} AND abs(g."_b${i}") < ${SAFE} THEN float8send(g."_b${i}" + (x - g."_b${i}")) = float8send(x) ELSE false END) FROM unnest(g."_a${i}") x), false) AS "_e${i}"`,
-  )
-  const enc = (i: number): string =>
-    `CASE WHEN e."_e${i}" THEN ARRAY(SELECT x - e."_b${i}" FROM unnest(e."_a${i}") WITH ORDINALITY AS y(x, o) ORDER BY o) ELSE e."_a${i}" END`
-  const times = `ARRAY(SELECT coalesce(round(extract(epoch FROM y.t - lag(y.t) OVER (ORDER BY y.o)) * 1000000)::bigint, 0) FROM unnest(e."_ts") WITH ORDINALITY AS y(t, o) ORDER BY y.o)`
-  const cols = ['"time"', ...labels, ...packedColumns(sr).map(([c]) => P(c))]
+  const aggs = m.values.map((_, i) => `array_agg("_v${i}" ORDER BY "time") AS "_a${i}"`)
+  const steps = `(SELECT y.o, coalesce(round(extract(epoch FROM y.t - lag(y.t) OVER (ORDER BY y.o)) * 1000000)::bigint, 0) AS tok FROM unnest(g."_ts") WITH ORDINALITY AS y(t, o))`
+  const times = `ARRAY(SELECT v.x FROM ${runs(steps)} CROSS JOIN LATERAL (VALUES (1, r.tok), (2, r.n)) AS v(k, x) ORDER BY r.f, v.k)`
+  const cols = ['"time"', ...labels, P(PACKED.times), P(PACKED.deltas), ...(sr ? [P(PACKED.resets)] : [])]
   const vals = [
-    'e."_ts"[1]',
-    ...labels.map((l) => `e.${l}`),
+    'g."_ts"[1]',
+    ...labels.map((l) => `g.${l}`),
     times,
-    `ARRAY[${m.values.map((_, i) => `CASE WHEN e."_e${i}" THEN e."_b${i}" END`).join(', ')}]::double precision[]`,
-    `ARRAY[${m.values.map((_, i) => enc(i)).join(', ')}]::double precision[]`,
-    ...(sr ? ['e."_rs"'] : []),
+    `ARRAY[${m.values.map((_, i) => deltasItem(`g."_a${i}"`)).join(', ')}]::text[]`,
+    ...(sr ? ['g."_rs"'] : []),
   ]
   const key = [utcHour('"time"'), ...labels]
   return `WITH moved AS (DELETE FROM ${table} m WHERE m."time" >= $1::timestamptz AND m."time" < $2::timestamptz RETURNING m.*),
 readings AS (${readings}),
 g AS (SELECT ${labels.map((l) => `${l}, `).join('')}array_agg("time" ORDER BY "time") AS "_ts", ${aggs.join(', ')}${sr ? ', array_agg("_sr" ORDER BY "time") AS "_rs"' : ''}
         FROM readings GROUP BY ${key.join(', ')}),
-e AS (SELECT g.*, ${exact.join(', ')} FROM g),
-ins AS (INSERT INTO ${table} (${cols.join(', ')}) SELECT ${vals.join(', ')} FROM e RETURNING 1)
+ins AS (INSERT INTO ${table} (${cols.join(', ')}) SELECT ${vals.join(', ')} FROM g RETURNING 1)
 SELECT (SELECT count(*) FROM moved)::int AS deleted, (SELECT count(*) FROM ins)::int AS written`
 }

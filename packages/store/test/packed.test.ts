@@ -295,7 +295,7 @@ describe.each(backendNames())('packed hours on %s', (name) => {
       `prune_test_tables_${new Date(T0).toISOString().slice(0, 10).replace(/-/g, '')} (full)`,
     )
     expect((await readings(b.db, ns, 'test_tables')).length).toBe(2 * 24 + 2)
-  })
+  }, 180_000) // each maintainStore rewrites the day's partitions (VACUUM FULL): ~60 s on a loaded Citus cluster
 })
 
 describe.each(backendNames())('upgrading a store to packed hours on %s', (name) => {
@@ -368,9 +368,13 @@ describe.each(backendNames())('upgrading a store to packed hours on %s', (name) 
       ).rows.map((r) => r.s)
     const citus = name === 'citus'
     const main = citus ? 'x' : 'm'
-    const want = [`bases=${citus ? 'x' : 'p'}`, `resets=${main}`, `times=${main}`, `values=${main}`].map(
-      (x) => `inl_test_database._packed_${x}`,
-    )
+    const want = [
+      `bases=${citus ? 'x' : 'p'}`,
+      `deltas=${main}`,
+      `resets=${main}`,
+      `times=${main}`,
+      `values=${main}`,
+    ].map((x) => `inl_test_database._packed_${x}`)
     expect(await storage()).toEqual(want)
     if (citus) return // Citus refuses SET STORAGE on distributed tables: nothing to migrate
     // A store packed before: its arrays were EXTENDED (moved out of line to TOAST).
@@ -380,5 +384,39 @@ describe.each(backendNames())('upgrading a store to packed hours on %s', (name) 
     const upgraded = await installStore(b.db, { ...ns, metrics: testMetrics })
     expect(upgraded.migrations).toEqual(['inl:0009_packed_inline'])
     expect(await storage()).toEqual(want)
+  })
+
+  it('repacks the hours a store packed as float8 offsets into running-sum text (migration 0010)', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'dlt' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    await writeSnapshot(
+      b.db,
+      ns,
+      snapshot(T0 + 2 * HOUR, {
+        test_database: [{ datname: 'app', xact_commit: 1, blks_read: 2, numbackends: 3, stats_reset: null }],
+      }),
+    )
+    // An hour packed in the layout before _packed_deltas: per column a base (NULL: stored as it
+    // is) and each reading minus it; then the store as that layout left it.
+    await b.db.query(
+      `INSERT INTO "${schema}"."dlt_test_database" ("time", datname, _packed_times, _packed_bases, _packed_values, _packed_resets)
+       VALUES ($1, 'app', '{0,60000000,60000000}', '{100,NULL,5}', '{{0,7,1},{1e308,-1e308,NULL},{0,0,2.5}}', '{NULL,NULL,NULL}')`,
+      [new Date(T0).toISOString()],
+    )
+    await b.db.query(`ALTER TABLE "${schema}"."dlt_test_database" DROP COLUMN _packed_deltas`)
+    await b.db.query(`DELETE FROM "${schema}"."pggraph_migrations" WHERE id = '0010_packed_deltas'`)
+    const upgraded = await installStore(b.db, { ...ns, metrics: testMetrics })
+    expect(upgraded.migrations).toEqual(['dlt:0010_packed_deltas'])
+    expect((await readings(b.db, ns, 'test_database')).map((r) => [r.time, ...r.values])).toEqual([
+      [T0, 100, 1e308, 5],
+      [T0 + MIN, 107, -1e308, 5],
+      [T0 + 2 * MIN, 101, null, 7.5],
+      [T0 + 2 * HOUR, 1, 2, 3],
+    ])
+    const left = await b.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${schema}"."dlt_test_database" WHERE _packed_values IS NOT NULL OR _packed_bases IS NOT NULL`,
+    )
+    expect(left.rows[0]!.n).toBe(0)
   })
 })

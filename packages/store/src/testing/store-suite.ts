@@ -51,6 +51,7 @@ function storeTests(backend: StoreTestBackend): void {
       'db1:0007_drop_starts',
       'schema:0008_packed_until',
       'db1:0009_packed_inline',
+      'db1:0010_packed_deltas',
     ])
     expect([...first.tablesCreated].sort()).toEqual([
       'db1_my_wal',
