@@ -5,7 +5,7 @@
 // each with why, and on which majors.
 import { describe, expect, it } from 'vitest'
 import { connect, pgServers, withDatabase } from '../../../test/servers/index.js'
-import { builtinMetrics, collect, defaultCollectors } from '../src/index.js'
+import { bloat, builtinMetrics, collect, defaultCollectors } from '../src/index.js'
 import { until } from './until.js'
 
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
@@ -40,7 +40,9 @@ describe.each(embedded.map((s) => [s.major, s] as const))('non-null columns on P
     await withDatabase(srv, async (url) => {
       const db = await connect(url)
       try {
-        await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+        await db.query(
+          'CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS pg_buffercache',
+        )
         // the workload on its own connection, ended so its statistics are sent
         const w = await connect(url)
         await w.query(`CREATE TABLE nn_t (id int PRIMARY KEY, v text);
@@ -74,7 +76,9 @@ describe.each(embedded.map((s) => [s.major, s] as const))('non-null columns on P
           return r.rows.length ? true : undefined
         })
         await new Promise((r) => setTimeout(r, 50))
-        const snap = await collect(db, { collectors: defaultCollectors() }).finally(async () => {
+        // the opt-in bloat() and pg_buffercache's view (its functions exist from 16) are checked too
+        const collectors = [...defaultCollectors({ buffercache: { scanView: true } }), bloat()] as const
+        const snap = await collect(db, { collectors }).finally(async () => {
           await open.end()
           await waited.catch(() => undefined)
           await waiter.end()
@@ -95,6 +99,10 @@ describe.each(embedded.map((s) => [s.major, s] as const))('non-null columns on P
         // views' rows exist only mid-command: test/progress-commands.test.ts checks them there)
         expect(snap.metrics.pg_sequence_usage.map((r) => r.sequencename)).toContain('nn_s')
         expect(snap.metrics.pg_invalid_indexes.map((r) => r.indexrelname)).toEqual(['nn_bad'])
+        expect(snap.metrics.pg_table_bloat.map((r) => r.relname)).toContain('nn_t')
+        expect(snap.metrics.pg_index_bloat.map((r) => r.indexrelname)).toContain('nn_t_pkey')
+        expect(snap.metrics.pg_buffercache_summary).toHaveLength(1)
+        expect(snap.metrics.pg_buffercache_usage_counts).toHaveLength(6)
       } finally {
         await db.end()
       }

@@ -1,6 +1,7 @@
 // Replication metrics with a real streaming standby (PostgreSQL 15: the embedded binaries plus
 // the machine's pg_basebackup 15) and a real logical slot: rows exist and carry real positions,
-// and the standby's replay delay moves when its replay is paused while the primary writes.
+// the standby's replay delay moves when its replay is paused while the primary writes, and its
+// recovery prefetch counters move as it replays.
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -146,6 +147,35 @@ describe('replication metrics with a streaming standby and a logical slot (Postg
       expect(n.rows[0]!.n).toBe(10001)
     } finally {
       await s.query('SELECT pg_wal_replay_resume()').catch(() => undefined)
+      await Promise.all([p.end(), s.end()])
+    }
+  })
+
+  it("reads the standby's recovery prefetch (pg_stat_recovery_prefetch): it moves as WAL is replayed", async () => {
+    const p = await connect(primary.url)
+    const s = await connect(standby.url)
+    const prefetch = async (db: typeof p) => {
+      const snap = await collect(db, { collectors: [standbyReplay()] })
+      expect(snap.skipped).toEqual([])
+      return snap.metrics.pg_stat_recovery_prefetch
+    }
+    const blocks = (r: NonNullable<Awaited<ReturnType<typeof prefetch>>[number]>) =>
+      r.prefetch! + r.hit! + r.skip_init! + r.skip_new! + r.skip_fpw! + r.skip_rep!
+    try {
+      expect(await prefetch(p)).toEqual([]) // the view exists on a primary, but has no row here
+      const [before] = await prefetch(s)
+      expect(before).toBeDefined()
+      await p.query(`SET synchronous_commit = on; CREATE TABLE prefetch_t AS SELECT g, repeat('x', 200) AS v
+        FROM generate_series(1, 20000) g; UPDATE prefetch_t SET v = 'y' WHERE g % 5 = 0`)
+      const after = await until('replay to look up the blocks of prefetch_t', async () => {
+        const [r] = await prefetch(s)
+        return r && blocks(r) > blocks(before!) + 100 ? r : undefined
+      })
+      expect(after.skip_new).toBeGreaterThan(before!.skip_new!) // prefetch_t's new blocks: nothing to read ahead
+      for (const col of ['wal_distance', 'block_distance', 'io_depth'] as const) {
+        expect(after[col]).toBeGreaterThanOrEqual(0)
+      }
+    } finally {
       await Promise.all([p.end(), s.end()])
     }
   })

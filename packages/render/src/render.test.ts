@@ -44,9 +44,20 @@ describe('catalog', () => {
       'wal.retained',
       'wal.standby_replay_delay',
       'wal.standby_replay_bytes',
+      'wal.recovery_prefetch',
       'wal.directory_size',
       'wal.files',
     ])
+    expect(graphNames('tables')).toEqual([
+      'tables.seq_scans',
+      'tables.dead_tuples',
+      'tables.size',
+      'tables.freeze_age',
+      'tables.multixact_age',
+      'tables.bloat',
+      'tables.sequences',
+    ])
+    expect(graphNames('indexes')).toEqual(['indexes.scans', 'indexes.bloat', 'indexes.unused', 'indexes.invalid'])
     expect(isGraphName('database.transactions')).toBe(true)
     expect(isGraphName('database.nope')).toBe(false)
     expect(() => graphSpec('database.nope' as 'wal.bytes', emptySet(), opts)).toThrow(PggraphError)

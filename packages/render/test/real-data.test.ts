@@ -36,10 +36,14 @@ function allowedEmpty(major: number, snaps: readonly Snapshot[]): Partial<Record
     // the test servers are primaries: replay delay is collected on a standby only
     'wal.standby_replay_delay': 'on a standby only',
     'wal.standby_replay_bytes': 'on a standby only',
+    'wal.recovery_prefetch': major < 15 ? 'PostgreSQL 15 or newer' : 'on a standby only',
   }
   // No ANALYZE, VACUUM FULL, COPY or base backup runs while a snapshot is taken (they are seen
   // mid-way in packages/collector/test/progress-commands.test.ts).
   out['activity.progress'] = 'Rows exist only while such a command runs'
+  // bloat() is opt-in: this test collects defaultCollectors() (bloat is tested in the collector's tests).
+  out['tables.bloat'] = 'The bloat collector is opt-in'
+  out['indexes.bloat'] = 'The bloat collector is opt-in'
   // The workload creates pg_buffercache; its functions exist from 16 (the view scan is opt-in).
   if (major < 16) {
     out['io.buffercache'] = 'PostgreSQL 16 or newer'

@@ -1,4 +1,10 @@
-import { pgStatUserIndexes, pgStatUserTables, pgTableFreezeAge } from '@pggraph/collector/definitions'
+import {
+  pgIndexBloat,
+  pgStatUserIndexes,
+  pgStatUserTables,
+  pgTableBloat,
+  pgTableFreezeAge,
+} from '@pggraph/collector/definitions'
 import type { SeriesPoint } from '@pggraph/core'
 import { bars, timeseries } from './define.js'
 import { isOther, labelText, seriesOf } from './lines.js'
@@ -7,6 +13,9 @@ import { byLabel } from './source.js'
 const TOP = 10
 const table = ['datname', 'schemaname', 'relname'] as const
 const index = ['datname', 'schemaname', 'indexrelname'] as const
+// bloat() is not in defaultCollectors(): its graphs say how to turn it on.
+const BLOAT_HINT =
+  'The bloat collector is opt-in: add bloat() to the collectors ([...defaultCollectors(), bloat()]), or opt_in = ["bloat"] in the bridge config; a table needs statistics (ANALYZE) for an estimate.'
 
 /** Top tables and indexes (the tables and indexes rows). */
 export const tableGraphs = [
@@ -78,12 +87,40 @@ export const tableGraphs = [
     ],
   }),
   timeseries({
+    name: 'tables.bloat',
+    title: 'Top tables by bloat',
+    single: {
+      title: 'Bloat',
+      description:
+        'Wasted bytes of this table: space beyond what its live rows need (dead rows, free space), estimated from pg_stats or measured by pgstattuple_approx.',
+    },
+    group: 'tables',
+    description: `Wasted bytes of the ${TOP} most bloated tables: space beyond what the live rows need (dead rows, free space), estimated from pg_stats or measured by pgstattuple_approx. VACUUM makes it reusable but keeps it in the file; a large waste that lasts is returned only by a rewrite (VACUUM FULL, pg_repack).`,
+    noDataHint: BLOAT_HINT,
+    axisTitle: 'wasted bytes',
+    lines: [byLabel(pgTableBloat, ['wasted_bytes'], table, { top: TOP })],
+  }),
+  timeseries({
     name: 'indexes.scans',
     title: 'Top indexes by scans',
     single: { title: 'Index scans', description: 'Scans per second of this index.' },
     group: 'indexes',
     description: `Index scans per second of the ${TOP} most used indexes.`,
     lines: [byLabel(pgStatUserIndexes, ['idx_scan'], index, { top: TOP })],
+  }),
+  timeseries({
+    name: 'indexes.bloat',
+    title: 'Top indexes by bloat',
+    single: {
+      title: 'Bloat',
+      description:
+        'Estimated wasted bytes of this B-tree index: pages beyond what its entries need at its fillfactor (from pg_stats).',
+    },
+    group: 'indexes',
+    description: `Estimated wasted bytes of the ${TOP} most bloated B-tree indexes: pages beyond what the entries need at the fillfactor (from pg_stats; expression indexes and other access methods are not estimated). REINDEX CONCURRENTLY returns it.`,
+    noDataHint: BLOAT_HINT,
+    axisTitle: 'wasted bytes',
+    lines: [byLabel(pgIndexBloat, ['wasted_bytes'], index, { top: TOP })],
   }),
   bars({
     name: 'indexes.unused',

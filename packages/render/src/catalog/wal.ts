@@ -1,4 +1,10 @@
-import { pgReplicationSlots, pgStandbyReplay, pgStatWal, pgWalDir } from '@pggraph/collector/definitions'
+import {
+  pgReplicationSlots,
+  pgStandbyReplay,
+  pgStatRecoveryPrefetch,
+  pgStatWal,
+  pgWalDir,
+} from '@pggraph/collector/definitions'
 import { timeseries } from './define.js'
 import { byLabel, columns } from './source.js'
 import { walSenderColumns } from './walsenders.js'
@@ -48,6 +54,28 @@ export const walGraphs = [
       'On a standby: WAL received but not yet replayed (pg_last_wal_receive_lsn() - pg_last_wal_replay_lsn()); it grows while replay is paused or blocked by a conflicting query.',
     noDataHint: 'Collected on a standby only (no row on a primary).',
     lines: [columns(pgStandbyReplay, { replay_distance_bytes: 'received, not replayed' })],
+  }),
+  timeseries({
+    name: 'wal.recovery_prefetch',
+    title: 'Standby recovery prefetch',
+    group: 'wal',
+    description:
+      'On a standby (PostgreSQL 15+): blocks per second WAL replay prefetched (not in the buffer pool, read ahead with posix_fadvise), found already cached, or skipped (new, zero-initialized, full page image in the WAL, recently prefetched) (pg_stat_recovery_prefetch). Many prefetched blocks while replay falls behind: raise maintenance_io_concurrency.',
+    noDataHint: 'Collected on a standby only (no row on a primary).',
+    lines: [
+      columns(
+        pgStatRecoveryPrefetch,
+        {
+          prefetch: 'prefetched',
+          hit: 'already cached',
+          skip_new: 'skipped: new',
+          skip_init: 'skipped: zero-initialized',
+          skip_fpw: 'skipped: full page image',
+          skip_rep: 'skipped: recently prefetched',
+        },
+        { sum: true },
+      ),
+    ],
   }),
   timeseries({
     name: 'wal.directory_size',

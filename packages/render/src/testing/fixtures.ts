@@ -76,6 +76,13 @@ const LEVEL: Record<string, number> = {
   buffers_dirty: 900,
   buffers_pinned: 4,
   buffers: 2_700,
+  wasted_bytes: 300e6,
+  prefetch: 900,
+  hit: 2_400,
+  skip_new: 300,
+  skip_init: 40,
+  skip_fpw: 600,
+  skip_rep: 1_100,
 }
 
 /** Label sets per metric for graphs that are not summed over all rows. */
@@ -116,6 +123,19 @@ const LABELS: Record<string, readonly Record<string, string>[]> = {
     datname: 'app',
     schemaname: 'public',
     relname: r,
+  })),
+  pg_table_bloat: ['orders', 'customers', 'line_items', 'events', 'sessions'].map((r, i) => ({
+    datname: 'app',
+    schemaname: 'public',
+    relname: r,
+    method: i < 2 ? 'pgstattuple_approx' : 'estimate',
+  })),
+  pg_index_bloat: ['orders_pkey', 'orders_customer_idx', 'events_created_idx', 'sessions_token_idx'].map((i) => ({
+    datname: 'app',
+    schemaname: 'public',
+    relname: i.split('_')[0]!,
+    indexrelname: i,
+    method: 'estimate',
   })),
   pg_stat_progress_vacuum: [{ datname: 'app', pid: '4242', relname: 'public.events', phase: 'scanning heap' }],
   pg_stat_user_indexes: [
