@@ -6,7 +6,7 @@
 
 /** How a key's value is written: `duration` is `"60s"`, `bytes` is `"100MB"`. */
 export type ConfigKeyType =
-  'string' | 'url' | 'identifier' | 'duration' | 'bytes' | 'boolean' | 'integer' | 'databases' | 'path'
+  'string' | 'url' | 'identifier' | 'duration' | 'bytes' | 'boolean' | 'integer' | 'databases' | 'path' | 'collectors'
 
 /** One configuration key. */
 export interface ConfigKey {
@@ -47,6 +47,11 @@ export const CONFIG_KEYS = [
     'boolean',
     "Collect pg_stat_statements' normalised statement text, so statement graphs name each statement by its text instead of its queryid. Off by default: a statement's text can hold secrets (the literals of utility statements such as ALTER ROLE … PASSWORD).",
     { default: false },
+  ),
+  k(
+    'opt_in',
+    'collectors',
+    'Opt-in collectors to run besides the defaults: "bloat" (table and index bloat, top 20; ~+0.3 s a snapshot of 1,000 tables), "buffercache_view" (pg_buffercache from its view on PostgreSQL 12–15, a scan of shared_buffers). Default: none.',
   ),
   k(
     'store_url',

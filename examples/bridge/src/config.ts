@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { PggraphError, closestMatch, validateIdentifier } from '@pggraph/core'
 import { parse as parseToml, TomlError } from 'smol-toml'
 import { CONFIG_KEYS, type ConfigKey, type ConfigKeyName } from './config-keys.js'
+import { OPT_IN_COLLECTORS, type OptInName } from './opt-in.js'
 import { parseBytes, parseDuration } from './units.js'
 
 /** Every setting, resolved from flags, environment and file, defaults applied; the four names may be missing. */
@@ -16,6 +17,8 @@ export interface ConfigValues {
   readonly databases: readonly string[] | 'all' | undefined
   /** Collect pg_stat_statements' statement text (`statement_text`). */
   readonly statementText: boolean
+  /** Opt-in collectors run besides the defaults (`opt_in`). */
+  readonly optIn: readonly OptInName[]
   readonly caFile: string | undefined
   readonly tlsServerName: string | undefined
   readonly insecure: boolean
@@ -158,6 +161,25 @@ function convert(spec: ConfigKey, found: Found): unknown {
       }
       return list
     }
+    case 'collectors': {
+      const list =
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== '')
+          : v
+      const names = Object.keys(OPT_IN_COLLECTORS)
+      if (!Array.isArray(list)) return bad(`a list of collector names such as ["bloat"] (${names.join(', ')})`)
+      for (const name of list) {
+        if (typeof name === 'string' && names.includes(name)) continue
+        const best = typeof name === 'string' ? closestMatch(name, names) : undefined
+        fail(
+          `Unknown opt-in collector ${describe(name)} in ${where}${best ? ` (did you mean "${best}"?)` : ''}: the opt-in collectors are ${names.join(', ')}.`,
+        )
+      }
+      return [...new Set(list as OptInName[])]
+    }
   }
 }
 
@@ -223,6 +245,7 @@ export function resolveConfig(sources: ConfigSources = {}): ConfigValues {
     prefix: get('prefix'),
     databases: get('databases'),
     statementText: get('statement_text'),
+    optIn: get<readonly OptInName[] | undefined>('opt_in') ?? [],
     caFile: get('ca_file'),
     tlsServerName: get('tls_server_name'),
     insecure: get('insecure'),

@@ -1,7 +1,8 @@
-import { collect, defaultCollectors } from '@pggraph/collector'
+import { collect } from '@pggraph/collector'
 import { PggraphError, type Queryable, type Snapshot } from '@pggraph/core'
 import pg from 'pg'
 import { oneLine } from './retry.js'
+import { bridgeCollectors, type OptInName } from './opt-in.js'
 
 /** A URL with its password replaced by `***`, safe for messages and logs. */
 export function redactUrl(url: string): string {
@@ -63,12 +64,14 @@ export interface CollectConfig {
   readonly databases?: readonly string[] | 'all' | undefined
   /** Read pg_stat_statements' statement text (default false: text can hold secrets). */
   readonly statementText?: boolean
+  /** Opt-in collectors to run besides the defaults (`opt_in`, default none). */
+  readonly optIn?: readonly OptInName[]
   readonly connectTimeoutMs?: number
   readonly statementTimeoutMs?: number
 }
 
 /**
- * Take one snapshot of the monitored server with the default collectors, on a connection opened
+ * Take one snapshot of the monitored server with the default collectors (and the opt-in ones asked for), on a connection opened
  * and closed here (plus one per extra database when `databases` asks for them).
  *
  * @example
@@ -81,7 +84,7 @@ export async function collectFromTarget(config: CollectConfig): Promise<Snapshot
   const db = await connectTarget(config.targetUrl, timeout)
   try {
     return await collect(db, {
-      collectors: defaultCollectors(config.statementText ? { statements: { queryText: true } } : {}),
+      collectors: bridgeCollectors(config),
       ...(config.databases !== undefined ? { databases: config.databases as string[] | 'all' } : {}),
       connect: (database: string) => connectTarget(config.targetUrl, { ...timeout, database }),
       ...(config.statementTimeoutMs !== undefined ? { statementTimeoutMs: config.statementTimeoutMs } : {}),

@@ -3,7 +3,7 @@ import { missing, resolveConfig } from '../config.js'
 import { collectFromTarget } from '../target.js'
 import { configOptions, EXIT, flagHelp, flagsOf, parse, type Io } from './shared.js'
 
-const KEYS = ['target_url', 'databases', 'connect_timeout', 'statement_timeout'] as const
+const KEYS = ['target_url', 'databases', 'opt_in', 'connect_timeout', 'statement_timeout'] as const
 
 /** The `--help` text of `pggraph-bridge collect`. */
 export const COLLECT_HELP = `Usage: pggraph-bridge collect --target URL [--json]

@@ -122,6 +122,8 @@ function argName(s: ConfigKey): string {
       return 'PATH'
     case 'databases':
       return 'all|a,b'
+    case 'collectors':
+      return 'a,b'
     case 'boolean':
     case 'identifier':
     case 'string':
