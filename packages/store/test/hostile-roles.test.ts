@@ -4,7 +4,7 @@
 // Each asserts the refusal and that the other tenant is unchanged.
 import { sqlStateOf } from '@pggraph/core'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it as test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pgServers } from '../../../test/servers/index.js'
 import { installStore, listSources } from '../src/index.js'
 import { openBackend, type Backend, type RoleSession } from './backends.js'
@@ -20,10 +20,7 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   )
 }
 
-// The servers run concurrently (each waits on its own); a server's tests run in order.
-const it = test.sequential
-
-describe.concurrent.each(names)('hostile roles on %s', (name) => {
+describe.each(names)('hostile roles on %s', (name) => {
   let b: Backend
   const sessions: RoleSession[] = []
   const as = async (role: string, password: string | undefined): Promise<RoleSession> => {
