@@ -121,3 +121,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: file(base, 0o644), env: {} }).warnings).toEqual([])
   })
 })
+
+describe('opt_in', () => {
+  it('is a list from the file, the environment or a flag; an unknown name is refused with the list', () => {
+    expect(resolveConfig({ env: {} }).optIn).toEqual([])
+    expect(loadConfig({ file: file(`${base}opt_in = ["bloat"]\n`), env: {} }).optIn).toEqual(['bloat'])
+    expect(resolveConfig({ env: { PGGRAPH_OPT_IN: 'bloat, buffercache_view,bloat' } }).optIn).toEqual([
+      'bloat',
+      'buffercache_view',
+    ])
+    expect(resolveConfig({ env: {}, flags: { opt_in: 'buffercache_view' } }).optIn).toEqual(['buffercache_view'])
+    const f = file(`${base}opt_in = ["blaot"]\n`)
+    expect(error(() => loadConfig({ file: f, env: {} }))).toBe(
+      `Unknown opt-in collector "blaot" in "opt_in" in ${f} (did you mean "bloat"?): the opt-in collectors are bloat, buffercache_view.`,
+    )
+    expect(error(() => resolveConfig({ env: { PGGRAPH_OPT_IN: 'statements' } }))).toMatch(
+      /^Unknown opt-in collector "statements" in PGGRAPH_OPT_IN \(environment\): the opt-in collectors are bloat, buffercache_view\.$/,
+    )
+    expect(error(() => loadConfig({ file: file(`${base}opt_in = 3\n`), env: {} }))).toMatch(
+      /"opt_in" in .*expected a list of collector names such as \["bloat"\]/,
+    )
+  })
+})

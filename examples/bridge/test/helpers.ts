@@ -278,7 +278,10 @@ export async function createStore(serverUrl: string): Promise<TestStore> {
 }
 
 /** Write a bridge config file (mode 0600) and return its path. */
-export function writeConfig(dir: string, values: Record<string, string | number | boolean>): string {
+export function writeConfig(
+  dir: string,
+  values: Record<string, string | number | boolean | readonly string[]>,
+): string {
   const path = join(dir, `bridge-${randomName('c')}.toml`)
   writeFileSync(
     path,
@@ -288,6 +291,25 @@ export function writeConfig(dir: string, values: Record<string, string | number 
     { mode: 0o600 },
   )
   return path
+}
+
+/**
+ * The in-memory io for calling the bridge's `main()` in-process: every line it writes to
+ * standard output or error lands in `out`, and it sees an empty environment.
+ */
+export function memoryIo(): {
+  out: string[]
+  io: {
+    out: (l: string) => void
+    err: (l: string) => void
+    stdin: NodeJS.ReadStream
+    stdout: NodeJS.WriteStream
+    env: Record<string, string>
+  }
+} {
+  const out: string[] = []
+  const push = (l: string): void => void out.push(l)
+  return { out, io: { out: push, err: push, stdin: process.stdin, stdout: process.stdout, env: {} } }
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { installStore, openStore } from '@pggraph/store'
 import { describe, expect, it } from 'vitest'
 import { loadConfig, main, runCycle, storeLink } from '../src/index.js'
-import { ownServer } from './helpers.js'
+import { memoryIo, ownServer } from './helpers.js'
 
 describe('runCycle into an embedded store', () => {
   it('stores each cycle in a pglite: folder', async () => {
@@ -40,14 +40,7 @@ describe('runCycle into an embedded store', () => {
     expect(rows[0]!.n).toBe(2)
 
     // The doctor on an embedded store: no TLS and no roles to check, everything else as usual.
-    const out: string[] = []
-    const io = {
-      out: (l: string) => out.push(l),
-      err: (l: string) => out.push(l),
-      stdin: process.stdin,
-      stdout: process.stdout,
-      env: {},
-    }
+    const { out, io } = memoryIo()
     const code = await main(
       [
         'check',
