@@ -119,9 +119,10 @@ export async function maintainStore(
         began,
       ])
     }
-    const vacuumed = todo.length ? await reclaim(db, ns, todo) : []
+    const names = todo.length ? [...(await loadMetrics(db, ns)).keys()].sort() : []
+    const vacuumed = todo.length ? await reclaim(db, ns, names, todo) : []
     const rollup = await rollupStore(db, ns)
-    if (todo.length && rollup.rows > 0) await vacuumRollups(db, ns)
+    if (todo.length && rollup.rows > 0) await vacuumRollups(db, ns, names)
     return { hoursPacked, rowsPacked, rowsWritten, vacuumed, rollup, durationMs: performance.now() - started }
   } catch (err) {
     throw storeError(err, ns, 'maintain the store')
@@ -173,12 +174,20 @@ async function compressSmallRows(
  * one hour. It holds the partition's lock while it copies the live rows (the packed hours of
  * the day and the raw rows of the open hour): an ingest waits for it.
  */
-async function reclaim(db: Queryable, ns: Namespace, hours: readonly number[]): Promise<string[]> {
-  const metrics = [...(await loadMetrics(db, ns)).keys()].sort()
+async function reclaim(
+  db: Queryable,
+  ns: Namespace,
+  metrics: readonly string[],
+  hours: readonly number[],
+): Promise<string[]> {
+  const parts = partitions(ns, metrics, hours)
+  const present = await existing(
+    db,
+    parts.map((p) => p.sql),
+  )
   const done: string[] = []
-  for (const p of partitions(ns, metrics, hours)) {
-    const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [p.sql])
-    if (!exists.rows[0]?.ok) continue
+  for (const p of parts) {
+    if (!present.has(p.sql)) continue
     // Outside a transaction (VACUUM cannot run in one): each statement commits by itself.
     await db.query(`VACUUM (FULL) ${p.sql}`)
     done.push(`${p.name} (full)`)
@@ -191,14 +200,21 @@ async function reclaim(db: Queryable, ns: Namespace, hours: readonly number[]): 
  * computed before (to pick up late snapshots), which left half of a rollup table dead until
  * autovacuum came by; vacuumed here, the next run's rows take their space.
  */
-async function vacuumRollups(db: Queryable, ns: Namespace): Promise<void> {
-  for (const m of [...(await loadMetrics(db, ns)).keys()].sort()) {
-    const name = `${ns.prefix}_${m}${ROLLUP_SUFFIX}`
-    const sql = `${quoteIdent(ns.schema, 'schema')}.${quoteIdent(name, 'table')}`
-    const exists = await db.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [sql])
-    if (!exists.rows[0]?.ok) continue
-    await db.query(`VACUUM ${sql}`)
-  }
+async function vacuumRollups(db: Queryable, ns: Namespace, metrics: readonly string[]): Promise<void> {
+  const tables = metrics.map(
+    (m) => `${quoteIdent(ns.schema, 'schema')}.${quoteIdent(`${ns.prefix}_${m}${ROLLUP_SUFFIX}`, 'table')}`,
+  )
+  const present = await existing(db, tables)
+  for (const sql of tables) if (present.has(sql)) await db.query(`VACUUM ${sql}`)
+}
+
+/** Which of the quoted table names `sqls` exist, in one round trip. */
+async function existing(db: Queryable, sqls: readonly string[]): Promise<Set<string>> {
+  if (sqls.length === 0) return new Set()
+  const r = await db.query<{ t: string }>(`SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL`, [
+    [...sqls],
+  ])
+  return new Set(r.rows.map((x) => x.t))
 }
 
 /**
