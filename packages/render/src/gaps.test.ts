@@ -13,6 +13,13 @@ describe('maxStep', () => {
     expect(maxStep([every(10_000, 60, (i) => i >= 20 && i < 40)])).toBe(25_000)
   })
 
+  it('takes the lower middle of an even number of steps, over mixed steps in any order', () => {
+    // steps 10, 10, 30, 30 (sorted): the lower middle is 10; then 10, 30, 30 → 30
+    const mixed = [0, 10, 20, 50, 80].map((t) => ({ t, v: 1 }))
+    expect(maxStep([mixed])).toBe(10 * GAP_FACTOR)
+    expect(maxStep([[0, 30, 40, 70].map((t) => ({ t, v: 1 }))])).toBe(30 * GAP_FACTOR)
+  })
+
   it('is Infinity without two readings', () => {
     expect(maxStep([[{ t: 0, v: 1 }], [], [{ t: 5, v: null }]])).toBe(Infinity)
   })
@@ -26,6 +33,14 @@ describe('breakGaps', () => {
     const gap = out.find((p) => p.v === null)!
     expect(gap.t).toBe(19 * 10_000 + Math.round((21 * 10_000) / 2))
     expect(breakGaps(every(10_000, 60), 25_000)).toEqual(every(10_000, 60))
+  })
+
+  it('breaks every gap of a series with several, keeping every reading in order', () => {
+    const pts = every(10_000, 100, (i) => (i >= 10 && i < 20) || (i >= 50 && i < 70) || i === 98)
+    const out = breakGaps(pts, 25_000)
+    expect(out.filter((p) => p.v === null).map((p) => p.t)).toEqual([145_000, 595_000])
+    expect(out.filter((p) => p.v !== null)).toEqual(pts)
+    expect(out).not.toBe(pts)
   })
 
   it('leaves a late reading (under 2.5 steps) joined', () => {
