@@ -80,6 +80,16 @@ export function rowLabelsTooLongMessage(metric: string, labels: string, bytes: n
   return `Snapshot rejected: labels ${labels} of one row of metric ${metric} have ${bytes} bytes together, more than ${MAX_LABEL_BYTES} (the labels of a row are its primary key). Nothing was written; shorten the labels in the collector.`
 }
 
+/**
+ * The largest magnitude of a stored value (1e100). No statistic comes near it (a bigint counter
+ * ends at 9.2e18), and below it no sum, difference or rate the store computes can overflow
+ * float8 (sums of 1e308 failed with "value out of range: overflow", stopping a tenant's rollups
+ * and every read of the metric). `writeSnapshot` refuses a value beyond it; a value that reaches
+ * the tables past the writer (a direct call of the ingest function with a stolen writer
+ * password), and NaN or ±Infinity, is read as missing by series and rollups.
+ */
+export const MAX_ABS_VALUE = 1e100
+
 /** The one text field of a metric row that is not a label: it is not part of the key. */
 export const NOT_A_LABEL = 'stats_reset'
 

@@ -1,5 +1,6 @@
 import { PggraphError, quoteIdent, type SeriesQuery } from '@pggraph/core'
 import type { StoredMetric, StoredValue } from './metric-tables.js'
+import { MAX_ABS_VALUE } from './ingest-limits.js'
 import { prefixedTable, ROLLUP_SUFFIX, type Namespace } from './names.js'
 import { readingsSql, utcHour } from './packed.js'
 
@@ -26,6 +27,8 @@ export class Params {
 }
 
 const id = (c: string): string => quoteIdent(c, 'column')
+/** {@link MAX_ABS_VALUE} as a float8 constant (a bare 1e+100 would be numeric, cast per row). */
+const MAX_ABS = `'${MAX_ABS_VALUE}'::double precision`
 /** Internal column names start with `_`, which a validated label or value name never does. */
 export const S = (i: number): string => `"_s${i}"`
 export const N = (i: number): string => `"_n${i}"`
@@ -47,7 +50,9 @@ export function ratedCtes(
 ): string[] {
   const labels = m.labels.map(id)
   const hasCounter = columns.some((c) => c.kind === 'counter')
-  const v = (i: number): string => `"_v${i}"`
+  // A stored value beyond ±MAX_ABS_VALUE, NaN or ±Infinity (written past writeSnapshot) is read
+  // as missing: no sum, difference or rate below can overflow.
+  const v = (i: number): string => `(CASE WHEN abs("_v${i}") <= ${MAX_ABS} THEN "_v${i}" END)`
   const lower = hasCounter ? `${from} - interval '${LOOKBACK}'` : from
   const readings = readingsSql(ns, m, columns, lower, to, filters, toInclusive, hasCounter && m.statsReset)
   const ctes = [`src AS (${readings})`]

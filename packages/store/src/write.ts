@@ -11,7 +11,7 @@ import {
 import { checkBridgeHealth } from './bridge-health.js'
 import { encodeColumns, splitLarge, type LargeMetrics } from './columns-write.js'
 import { driverOf } from './connection.js'
-import { DEFAULT_INGEST_LIMITS, limitsFromJson, type IngestLimits } from './ingest-limits.js'
+import { DEFAULT_INGEST_LIMITS, limitsFromJson, MAX_ABS_VALUE, type IngestLimits } from './ingest-limits.js'
 import { prefixedTable, validateNamespace, type Namespace } from './names.js'
 import { futureProblem, payloadProblem, snapshotBoundsProblem } from './snapshot-bounds.js'
 
@@ -205,6 +205,12 @@ function checkRows(snap: Snapshot, metrics: readonly MetricDefinition[]): void {
           throw new PggraphError(
             'INVALID_SNAPSHOT',
             `Invalid snapshot: value ${name}.${c} must be a finite number or null, got ${JSON.stringify(v)}.`,
+          )
+        }
+        if (typeof v === 'number' && Math.abs(v) > MAX_ABS_VALUE) {
+          throw new PggraphError(
+            'INVALID_SNAPSHOT',
+            `Invalid snapshot: value ${name}.${c} is ${v}, beyond ±1e100 (no statistic comes near; check the collector that made it). Nothing was written.`,
           )
         }
       }

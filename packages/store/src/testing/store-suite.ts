@@ -1,4 +1,4 @@
-import { isPggraphError, seriesQuery, type MetricDefinition, type Queryable } from '@pggraph/core'
+import { isPggraphError, quoteIdent, seriesQuery, type MetricDefinition, type Queryable } from '@pggraph/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   installStore,
@@ -7,6 +7,7 @@ import {
   listSources,
   readSeries,
   recordSourceError,
+  rollupStore,
   writeSnapshot,
   type Namespace,
 } from '../index.js'
@@ -306,6 +307,47 @@ function storeTests(backend: StoreTestBackend): void {
       { t: Date.parse(reset2), kind: 'stats_reset', label: 'test_database reset (app)' },
       { t: Date.parse(restart), kind: 'restart', label: 'server restarted' },
     ])
+  })
+
+  it('refuses a value past ±1e100 with the definitions, and reads one stored anyway (or NaN, ±Infinity) as missing', async () => {
+    const schema = b.schema()
+    const ns = { schema, prefix: 'db1' }
+    await installStore(b.db, { ...ns, metrics: testMetrics })
+    const row = (v: number) => ({ datname: 'app', xact_commit: v, blks_read: 1, numbackends: v, stats_reset: null })
+    const refused = await writeSnapshot(b.db, ns, snapshot(T0, { test_database: [row(1.7e308)] }), {
+      metrics: testMetrics,
+    }).catch((e: unknown) => e)
+    expect(isPggraphError(refused) && refused.code).toBe('INVALID_SNAPSHOT')
+    expect((refused as Error).message).toMatch(/value test_database\.xact_commit is 1\.7e\+308, beyond ±1e100/)
+    // Past the writer's check (no definitions given; a stolen writer password calls the ingest
+    // function directly): sums and differences of these overflowed float8 and failed every read
+    // and rollup of the metric.
+    const values = [1.7e308, -1.7e308, 1.7e308, 5, 10, 15]
+    for (let i = 0; i < values.length; i++)
+      await writeSnapshot(b.db, ns, snapshot(T0 + i * MIN, { test_database: [row(values[i]!)] }))
+    // NaN and Infinity cannot come through JSON: set them as the tables' owner.
+    const t = `${quoteIdent(schema, 'schema')}."db1_test_database"`
+    await b.db.query(`UPDATE ${t} SET numbackends = 'NaN' WHERE "time" = $1`, [new Date(T0 + 3 * MIN).toISOString()])
+    await b.db.query(`UPDATE ${t} SET numbackends = '-Infinity' WHERE "time" = $1`, [
+      new Date(T0 + 4 * MIN).toISOString(),
+    ])
+    const raw = await readSeries(
+      b.db,
+      ns,
+      seriesQuery(tDatabase, ['xact_commit', 'numbackends'], { from: T0, to: T0 + 5 * MIN }),
+    )
+    const [xact, backends] = raw.series
+    // The first rate after the missing readings has no reading before it: a gap, then 5/min.
+    expect(xact!.points.map((p) => p.v)).toEqual([null, null, null, null, 5 / 60, 5 / 60])
+    expect(backends!.points.map((p) => p.v)).toEqual([null, null, null, null, null, 15])
+    const rolled = await rollupStore(b.db, ns, { from: new Date(T0), to: new Date(T0 + 3_600_000) })
+    expect(rolled.rows).toBeGreaterThan(0)
+    const hourly = await readSeries(
+      b.db,
+      ns,
+      seriesQuery(tDatabase, ['numbackends'], { from: T0, to: T0 + 2 * 3_600_000, points: 2 }),
+    )
+    expect(hourly.series[0]!.points[0]!.v).toBe(15)
   })
 
   it('downsamples, sums and picks the top label sets in SQL', async () => {
