@@ -2,11 +2,13 @@
 // every server, each command slowed down so that a snapshot taken from another session sees it
 // mid-way; every column the server has must have a value in that row (the non-null half of
 // conformance for rows that exist only while a command runs). Older servers skip the metric
-// with the reason.
-import { execFileSync, spawn } from 'node:child_process'
+// with the reason. The base backup is a BASE_BACKUP command sent over a replication connection
+// from Node, throttled to MAX_RATE 32 kB/s, so every major 13-18 has one (the embedded packages
+// carry no pg_basebackup, and the machine's cannot back up a newer server).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import type { MetricDefinition, MetricRow } from '@pggraph/core'
 import { connect, pgServers, withDatabase } from '../../../test/servers/index.js'
@@ -24,10 +26,47 @@ import { until } from './until.js'
 const embedded = pgServers().filter((s) => s.kind === 'embedded')
 const byMajor = embedded.map((s) => [s.major, s] as const)
 
-// The embedded packages carry no pg_basebackup: the machine's is used, which cannot back up a
-// server newer than itself.
-const BASEBACKUP = join(execFileSync('pg_config', ['--bindir']).toString().trim(), 'pg_basebackup')
-const BASEBACKUP_MAJOR = Number(/(\d+)/.exec(execFileSync(BASEBACKUP, ['--version']).toString())?.[1] ?? 0)
+/**
+ * Start a base backup of the server at `url` on a physical replication connection, with progress
+ * estimates and throttled to 32 kB/s (the minimum) so it lasts minutes; `stop` cancels it. Its
+ * archive is not kept: the backup arrives as CopyData messages, which pg's Query ignores, and
+ * the command's result sets (start and end positions) are all pg reads. 13-14 know only the
+ * older option syntax, 15+ the parenthesised one.
+ */
+async function baseBackup(url: string, major: number) {
+  const u = new URL(url)
+  const name = `pggraph_basebackup_${major}`
+  u.searchParams.set('replication', 'true')
+  u.searchParams.set('application_name', name)
+  const c = new pg.Client({ connectionString: u.toString() })
+  await c.connect()
+  const done = c
+    .query(
+      major >= 15 ? "BASE_BACKUP (PROGRESS, CHECKPOINT 'fast', MAX_RATE 32)" : 'BASE_BACKUP PROGRESS FAST MAX_RATE 32',
+    )
+    .then(
+      () => new Error('BASE_BACKUP ended before it was cancelled'),
+      (e: unknown) => e,
+    )
+  // a physical replication connection runs no SQL: its pid comes from another session
+  const admin = await connect(url)
+  const pid = await until('the walsender of the base backup', async () => {
+    const r = await admin.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walsender' AND application_name = $1",
+      [name],
+    )
+    return r.rows[0]?.pid
+  }).finally(() => admin.end())
+  return {
+    pid,
+    async stop(db: pg.Client): Promise<void> {
+      await db.query('SELECT pg_cancel_backend($1)', [pid])
+      const e = await done
+      await c.end()
+      expect(String(e)).toMatch(/canceling statement due to user request/)
+    },
+  }
+}
 
 /** Columns of `d` that exist on `major` but are null in `row`, less `mayBeNull`. */
 function nulls(d: MetricDefinition, row: MetricRow, major: number, mayBeNull: readonly string[] = []): string[] {
@@ -150,27 +189,13 @@ describe.concurrent.each(byMajor)('command progress on PostgreSQL %s', (major, s
     }
   })
 
-  const backupName =
-    major > BASEBACKUP_MAJOR
-      ? `base backup: skipped, the machine's pg_basebackup ${BASEBACKUP_MAJOR} cannot back up PostgreSQL ${major}`
-      : 'base backup: bytes streamed of the total, seen while pg_basebackup runs'
-  it.runIf(major >= 13 && major <= BASEBACKUP_MAJOR)(backupName, async () => {
-    const bin = BASEBACKUP
-    const dir = mkdtempSync(join(tmpdir(), 'pggraph-basebackup-'))
-    const u = new URL(srv.url)
-    // --max-rate 32 kB/s: the backup of a fresh cluster takes minutes, so it is seen mid-way
-    const child = spawn(
-      bin,
-      ['-h', u.hostname, '-p', u.port, '-U', 'postgres', '-D', join(dir, 'b'), '-Ft', '-X', 'none', '-r', '32k'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    )
-    let err = ''
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  it.runIf(major >= 13)('base backup: bytes streamed of the total, seen while BASE_BACKUP runs', async () => {
+    const backup = await baseBackup(srv.url, major)
     const db = await connect(srv.url)
     try {
-      const row = await until(`pg_basebackup to stream (${err})`, async () => {
+      const row = await until('the base backup to stream', async () => {
         const snap = await collect(db, { collectors: [progress()] })
-        const r = snap.metrics.pg_stat_progress_basebackup[0]
+        const r = snap.metrics.pg_stat_progress_basebackup.find((x) => x.pid === String(backup.pid))
         return r && (r.backup_streamed ?? 0) > 0 ? r : undefined
       })
       expect(row.phase).toBe('streaming database files')
@@ -179,10 +204,8 @@ describe.concurrent.each(byMajor)('command progress on PostgreSQL %s', (major, s
       expect(row.done_ratio).toBeLessThan(1)
       expect(nulls(pgStatProgressBasebackup, row, major)).toEqual([])
     } finally {
-      child.kill('SIGINT')
-      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)))
+      await backup.stop(db)
       await db.end()
-      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
