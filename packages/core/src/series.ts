@@ -39,6 +39,16 @@ export interface SeriesSet {
   readonly to: number
   readonly series: readonly Series[]
   readonly events: readonly SeriesEvent[]
+  /**
+   * When the metric was collected, ascending (ms since the epoch): the times of the snapshots
+   * in the range that did not skip it, bucketed exactly like the points when the query had
+   * `points`. Only there when the query asked for it ({@link SeriesQuery.collectedAt}).
+   *
+   * A snapshot with no row of the metric (no lock held, no session waiting) is a collected time
+   * with no point: every category was 0 then, which a stacked graph draws as 0. A time that is
+   * not here had no snapshot (or one that skipped the metric): a gap.
+   */
+  readonly collectedAt?: readonly number[]
 }
 
 /**
@@ -66,6 +76,12 @@ export interface SeriesQuery {
   readonly aggregate?: 'sum'
   /** Keep only the `n` label sets with the largest average of column `by` in the range. */
   readonly top?: { readonly n: number; readonly by: string }
+  /**
+   * Also return {@link SeriesSet.collectedAt}: the times the metric was collected, including
+   * snapshots where it had no row at all. Stacked areas need it to tell "no category had a
+   * row" (0 in every band) from "no snapshot" (a gap); it costs one more small query.
+   */
+  readonly collectedAt?: boolean
 }
 
 /** Reads series; the store's `readSeries` bound to a connection and namespace is one. */

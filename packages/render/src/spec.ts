@@ -38,6 +38,12 @@ export interface TimeseriesLayout {
    * from it (99.90%, 99.95%) and values clamped to the plot (see {@link ratioAxis}).
    */
   readonly ratio?: boolean
+  /**
+   * Stacked areas: when the metric was collected (a series set's `collectedAt`). At such a time
+   * with no band reading (a snapshot with no row: no lock held) every band is drawn at 0, not
+   * left out; times not listed keep the gap rule. See {@link stackBands}.
+   */
+  readonly collectedAt?: readonly number[]
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
@@ -103,20 +109,30 @@ export function timeseriesSpec(layout: TimeseriesLayout, options: GraphSpecOptio
   const plotWidth = Math.max(50, options.width - AXIS_ALLOWANCE)
   const buckets = bucketsPerLine(plotWidth, layout.lines.length, layout.mark)
   const names = layout.lines.map((l) => l.name)
+  // Snapshots without a row of a stacked metric are readings of 0 in every band.
+  const collected = layout.mark === 'area' ? (layout.collectedAt ?? []) : []
   // Gaps are judged on the readings as collected, before downsampling merges them.
-  const max = maxStep(layout.lines.map((l) => l.points))
+  const max = maxStep([...layout.lines.map((l) => l.points), collected.map((t) => ({ t, v: 0 }))])
   const rows: { t: number; v: number | null; s: string }[] = []
   const lonely: { t: number; v: number; s: string }[] = []
   if (layout.mark === 'area') {
     // Stacked areas share one time grid (see downsampleToGrid), unless every series is already small.
-    const grid = method !== false && layout.lines.some((l) => l.points.length > buckets)
+    const grid = method !== false && (collected.length > buckets || layout.lines.some((l) => l.points.length > buckets))
     const bands = layout.lines.map((l) => ({
       name: l.name,
       points: grid ? downsampleToGrid(l.points, layout.from, layout.to, buckets) : l.points,
     }))
     // On the grid, a gap is judged in grid columns: a column without readings is empty, not a gap.
     const gridMax = grid ? Math.max(max, ((layout.to - layout.from) / buckets) * GAP_FACTOR) : max
-    rows.push(...stackBands(bands, gridMax))
+    const times = grid
+      ? downsampleToGrid(
+          collected.map((t) => ({ t, v: 0 })),
+          layout.from,
+          layout.to,
+          buckets,
+        ).map((p) => p.t)
+      : collected
+    rows.push(...stackBands(bands, gridMax, times))
   } else {
     for (const line of layout.lines) {
       const broken = breakGaps(line.points, max)

@@ -15,23 +15,37 @@ export interface StackRow {
  * at a time another band has one is 0 there (a lock mode nobody held in that snapshot), so no
  * band floats or crosses another; a step between two times longer than `max` ms is a gap in
  * every band (a `null` row each, which breaks every area). A band whose reading is `null` where
- * others have one is 0 there too: only a time without any reading is a gap.
+ * others have one is 0 there too.
+ *
+ * `collectedAt` (a series set's `collectedAt`) are the times the metric was collected: at one
+ * where no band has a point (a snapshot with no row: no lock held at all), every band is 0, and
+ * the time counts as a reading when gaps are judged. Without it, or at a time where the bands'
+ * only points are `null` (a rate not known across a restart), only a time with a reading is
+ * drawn and a time without any is a gap.
  *
  * @example
  * ```ts
- * stackBands([{ name: 'idle', points }, { name: 'active', points: other }], 150_000)
+ * stackBands([{ name: 'idle', points }, { name: 'active', points: other }], 150_000, set.collectedAt)
  * ```
  */
 export function stackBands(
   bands: readonly { readonly name: string; readonly points: readonly SeriesPoint[] }[],
   max: number,
+  collectedAt: readonly number[] = [],
 ): StackRow[] {
+  const unknown = new Set<number>()
   const byBand = bands.map((b) => {
     const m = new Map<number, number>()
-    for (const p of b.points) if (p.v !== null) m.set(p.t, p.v)
+    for (const p of b.points) {
+      if (p.v !== null) m.set(p.t, p.v)
+      else unknown.add(p.t)
+    }
     return m
   })
-  const times = [...new Set(byBand.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b)
+  const read = new Set(byBand.flatMap((m) => [...m.keys()]))
+  // A collected time with no point at all is a snapshot without rows: 0 in every band.
+  const empty = collectedAt.filter((t) => !read.has(t) && !unknown.has(t))
+  const times = [...new Set([...read, ...empty])].sort((a, b) => a - b)
   const rows: StackRow[] = []
   let prev: number | undefined
   for (const t of times) {

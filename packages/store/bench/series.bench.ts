@@ -162,6 +162,10 @@ try {
     throw new Error('1-hour series changed by packing')
   const packed30 = await timed(query)
   const hourAfter = await timed(hourQuery)
+  // collectedAt (stacked graphs ask for it): one more query over the snapshots of the range.
+  const collected30 = await timed({ ...query, collectedAt: true })
+  const collectedRaw = await timed({ ...query, points: undefined, collectedAt: true })
+  const plainRaw = await timed({ ...query, points: undefined })
   const r0 = median(times.raw)
   console.log(
     `packed ${packed.hoursPacked} hours (${packed.rowsPacked} rows into ${packed.rowsWritten}) in ${(packMs / 1000).toFixed(1)} s`,
@@ -172,6 +176,9 @@ try {
   console.log('| --- | --- | --- | --- | --- |')
   console.log(
     `| ${usePglite ? 'PGlite' : 'PostgreSQL'} | ${packed30.toFixed(1)} ms | ${(r0 / packed30).toFixed(1)}x | ${hourBefore.toFixed(1)} ms | ${hourAfter.toFixed(1)} ms (${(hourAfter / hourBefore).toFixed(2)}x) |`,
+  )
+  console.log(
+    `collectedAt: 30 days at 800 points ${collected30.toFixed(1)} ms vs ${packed30.toFixed(1)} ms without (${(collected30 / packed30).toFixed(2)}x); every snapshot (${DAYS * 1440} times) ${collectedRaw.toFixed(1)} ms vs ${plainRaw.toFixed(1)} ms (${(collectedRaw / plainRaw).toFixed(2)}x)`,
   )
   const [o, ro, r, rj] = [median(times.ours), median(times.rolled), median(times.raw), median(times.rawJs)]
   const { rows: v } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)

@@ -86,14 +86,20 @@ export function ratedCtes(
   return ctes
 }
 
-/** A planned series query. */
-export interface SeriesPlan {
+/** SQL text and its parameters. */
+export interface SeriesSqlText {
   readonly sql: string
   readonly params: unknown[]
+}
+
+/** A planned series query. */
+export interface SeriesPlan extends SeriesSqlText {
   /** Label columns present in each result row (none when summed). */
   readonly labels: string[]
   readonly columns: StoredValue[]
   readonly usesRollup: boolean
+  /** With rollups: where the raw rows take over from them (ms); hours before come from the rollups. */
+  readonly rollupUntil?: number
 }
 
 /**
@@ -187,5 +193,58 @@ export function buildSeriesSql(
     labels: sum ? [] : [...m.labels],
     columns,
     usesRollup,
+    ...(usesRollup ? { rollupUntil: Math.min(rollupWatermark, q.to) } : {}),
+  }
+}
+
+/**
+ * Whether snapshot `s` collected metric `metric` (a placeholder): it did, unless its `skipped`
+ * list names the metric for the whole server, or — for a per-database metric — for the database
+ * the query is narrowed to (`datname`), or for every database the snapshot read. The containment
+ * test skips the per-entry look for the common snapshot that skipped nothing of this metric.
+ */
+function collectedBy(metric: string, datname: string | undefined): string {
+  const arr = (col: string): string => `CASE WHEN jsonb_typeof(s.${col}) = 'array' THEN s.${col} ELSE '[]'::jsonb END`
+  const dbs = datname
+    ? `NOT (${datname} = ANY (x.dbs))`
+    : `EXISTS (SELECT 1 FROM jsonb_array_elements_text(${arr('databases')}) d WHERE NOT (d = ANY (x.dbs)))`
+  return `CASE WHEN NOT coalesce(s.skipped @> jsonb_build_array(jsonb_build_object('metric', ${metric}::text)), false) THEN true
+    ELSE (SELECT NOT x.whole AND (x.dbs IS NULL OR ${dbs})
+            FROM (SELECT coalesce(bool_or(k->>'database' IS NULL), false) AS whole,
+                         array_agg(k->>'database') FILTER (WHERE k->>'database' IS NOT NULL) AS dbs
+                    FROM jsonb_array_elements(${arr('skipped')}) k WHERE k->>'metric' = ${metric}::text) x) END`
+}
+
+/**
+ * The SQL of a series set's `collectedAt`: the times of the snapshots in the range of `plan`
+ * that collected the metric, one row `_t` each, ascending. With `points` they are bucketed exactly
+ * like the series rows: a snapshot read from the raw rows by its time, one in the hours the
+ * rollups answer for by its hour (the time a rollup row carries).
+ */
+export function buildCollectedSql(ns: Namespace, m: StoredMetric, q: SeriesQuery, plan: SeriesPlan): SeriesSqlText {
+  const p = new Params()
+  const from = `${p.add(new Date(q.from).toISOString())}::timestamptz`
+  const to = `${p.add(new Date(q.to).toISOString())}::timestamptz`
+  const metric = p.add(m.name)
+  const datname = q.labels && 'datname' in q.labels ? p.add(String(q.labels['datname'])) : undefined
+  const collected = collectedBy(metric, datname)
+  // Where the series read rollups, it read them for the hours from `from`'s hour up to `rawFrom`.
+  const rawFrom =
+    plan.rollupUntil === undefined ? from : `${p.add(new Date(plan.rollupUntil).toISOString())}::timestamptz`
+  const lower = plan.rollupUntil === undefined ? from : utcHour(from)
+  const at =
+    plan.rollupUntil === undefined
+      ? 's."time"'
+      : `CASE WHEN s."time" < ${rawFrom} THEN ${utcHour('s."time"')} ELSE s."time" END`
+  const where = `s."time" >= ${lower} AND s."time" <= ${to} AND ${collected}`
+  let t: string
+  if (q.points !== undefined) {
+    const f0 = p.add(q.from)
+    const w = p.add((q.to - q.from) / q.points)
+    t = `(least(floor((date_part('epoch', ${at}) * 1000 - ${f0}::double precision) / ${w}::double precision), ${p.add(q.points - 1)}::double precision) * ${w}::double precision + ${f0}::double precision)`
+  } else t = `date_part('epoch', ${at}) * 1000`
+  return {
+    sql: `SELECT DISTINCT ${t} AS "_t" FROM ${prefixedTable(ns, 'snapshots')} s WHERE ${where} ORDER BY 1`,
+    params: p.values,
   }
 }

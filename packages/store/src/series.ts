@@ -13,7 +13,7 @@ import {
 import type { BuiltinMetricName, BuiltinMetricNamed } from '@pggraph/collector/definitions'
 import { loadMetrics, type StoredMetric } from './metric-tables.js'
 import { prefixedTable, schemaTable, validateNamespace, type Namespace } from './names.js'
-import { buildSeriesSql, ROLLUP_MIN_BUCKET_MS } from './series-sql.js'
+import { buildCollectedSql, buildSeriesSql, ROLLUP_MIN_BUCKET_MS } from './series-sql.js'
 import { storeError } from './write.js'
 
 /** A label filter may only name labels of the metric (an intersection alone lets extra keys by). */
@@ -41,7 +41,10 @@ export type CheckedSeriesQuery<Q extends SeriesQuery> = string extends Q['metric
  * (window functions over each label set), where a drop, a changed `stats_reset` or a server
  * restart in between gives `null` (a gap, never a negative value or a spike); gauges as they
  * are. With `points`, averaged into at most that many time buckets in SQL. Also returns the
- * restarts and statistics resets in the range so graphs can mark them. For a built-in metric the
+ * restarts and statistics resets in the range so graphs can mark them. With `collectedAt: true`,
+ * also the times the metric was collected (`SeriesSet.collectedAt`: snapshots that did not skip
+ * it, with rows or without, bucketed like the points), which stacked areas draw as 0 where no
+ * category had a row. For a built-in metric the
  * metric and column names are typed ({@link CheckedSeriesQuery}): a misspelt one does not compile.
  *
  * @example
@@ -59,6 +62,7 @@ export async function readSeries<const Q extends SeriesQuery>(
   validateNamespace(ns)
   let rows: Record<string, unknown>[]
   let events: SeriesEvent[]
+  let collectedAt: number[] | undefined
   let plan: ReturnType<typeof buildSeriesSql>
   let m: StoredMetric
   try {
@@ -70,6 +74,10 @@ export async function readSeries<const Q extends SeriesQuery>(
     plan = buildSeriesSql(ns, m, query, width >= ROLLUP_MIN_BUCKET_MS ? found.watermark : null)
     rows = (await db.query<Record<string, unknown>>(plan.sql, plan.params)).rows
     events = await readEvents(db, ns, query)
+    if (query.collectedAt) {
+      const c = buildCollectedSql(ns, m, query, plan)
+      collectedAt = (await db.query<{ _t: number | string }>(c.sql, c.params)).rows.map((r) => Number(r._t))
+    }
   } catch (err) {
     throw storeError(err, ns, 'read series')
   }
@@ -99,7 +107,7 @@ export async function readSeries<const Q extends SeriesQuery>(
       }),
     )
   }
-  return { from: query.from, to: query.to, series, events }
+  return { from: query.from, to: query.to, series, events, ...(collectedAt ? { collectedAt } : {}) }
 }
 
 /**

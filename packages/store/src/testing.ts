@@ -21,6 +21,7 @@
  *
  * @packageDocumentation
  */
+import { collectedSuite } from './testing/collected-suite.js'
 import { columnarSuite } from './testing/columnar-suite.js'
 import { eventsSuite } from './testing/events-suite.js'
 import { retentionSuite } from './testing/retention-suite.js'
@@ -35,7 +36,8 @@ export type { RoleSession, StoreTestBackend, StoreTestTarget } from './testing/b
  * file): install idempotently, write once, keep prefixes and schemas apart, rates with gaps at
  * resets and restarts, downsampling in SQL, future snapshots refused, metrics added later, the
  * columnar write path (where the driver sends binary parameters), rollups, retention, bounded
- * events and least privilege of the writer and reader roles. Each group opens its own store
+ * events, the times a metric was collected (snapshots without its rows included) and least
+ * privilege of the writer and reader roles. Each group opens its own store
  * and closes it.
  */
 export function testStoreDriver(backend: StoreTestBackend): void {
@@ -43,5 +45,6 @@ export function testStoreDriver(backend: StoreTestBackend): void {
   columnarSuite(backend)
   retentionSuite(backend)
   eventsSuite(backend)
+  collectedSuite(backend)
   securitySuite(backend)
 }

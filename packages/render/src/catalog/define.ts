@@ -110,6 +110,13 @@ function rangeOf(sets: readonly SeriesSet[]): { from: number; to: number } | und
   return { from: Math.min(...sets.map((s) => s.from)), to: Math.max(...sets.map((s) => s.to)) }
 }
 
+/** The times any of `sets` was collected (for stacked areas), or `undefined` when none says. */
+function collectedOf(sets: readonly SeriesSet[]): number[] | undefined {
+  const told = sets.filter((s) => s.collectedAt !== undefined)
+  if (told.length === 0) return undefined
+  return [...new Set(told.flatMap((s) => s.collectedAt!))].sort((a, b) => a - b)
+}
+
 function eventsOf(sets: readonly SeriesSet[]): SeriesEvent[] {
   const seen = new Set<string>()
   const out: SeriesEvent[] = []
@@ -170,18 +177,23 @@ export function timeseries<const N extends string>(c: TimeseriesConfig<N>): Grap
   const build: LineBuilder = sources
     ? (data) => sources.flatMap((s, i) => s.lines(data[i] ?? { from: 0, to: 0, series: [], events: [] }))
     : (c.lines as LineBuilder)
-  const base = common(c, shape)
+  const mark = c.mark ?? 'line'
+  // A stacked graph asks when its metric was collected: a snapshot without rows is 0, not a gap.
+  const read: Shape =
+    mark === 'area' ? { ...shape, queries: shape.queries.map((q) => ({ ...q, collectedAt: true })) } : shape
+  const base = common(c, read)
   const why = { ...shape, ...(c.noDataHint ? { noDataHint: c.noDataHint } : {}) }
   const def: GraphDefinition<N> = {
     ...base,
-    mark: c.mark ?? 'line',
+    mark,
     toSpec(data, options) {
       const range = rangeOf(data)
-      const lines = build(data, shape.queries).filter((l) => l.points.some((p) => p.v !== null))
+      const lines = build(data, read.queries).filter((l) => l.points.some((p) => p.v !== null))
       const words = wordsFor(c, options)
       if (!range || lines.length === 0)
         return noDataSpec(words.title, options.noDataReason ?? noDataReason(why), options)
       const fmt = axisFormat(shape.unit, shape.per)
+      const collected = mark === 'area' ? collectedOf(data) : undefined
       return timeseriesSpec(
         {
           ...words,
@@ -189,8 +201,9 @@ export function timeseries<const N extends string>(c: TimeseriesConfig<N>): Grap
           lines,
           events: eventsOf(data),
           axis: { format: fmt.format, title: base.axisTitle },
-          mark: c.mark ?? 'line',
+          mark,
           ...(c.limits ? { limits: c.limits } : {}),
+          ...(collected ? { collectedAt: collected } : {}),
           ...(shape.unit === 'ratio' ? { ratio: true } : {}),
         },
         options,
