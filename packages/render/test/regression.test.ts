@@ -26,6 +26,8 @@ const FROM = T0
 const TO = T0 + 6 * HOUR
 const GAP = { from: T0 + 2 * HOUR, to: T0 + 2 * HOUR + 30 * MINUTE }
 const RESTART = T0 + 4 * HOUR
+/** Snapshots taken, but with no row of any category (no lock held at all): stacked graphs draw 0. */
+const EMPTY = { from: T0 + 5 * HOUR, to: T0 + 5 * HOUR + 10 * MINUTE }
 const dir = new URL('./regression/', import.meta.url)
 
 // Regenerating in CI would make the test pass whatever the renderer draws: refuse it there.
@@ -57,9 +59,15 @@ function caseSet(name: GraphName): SeriesSet {
       const hit = new Map(base.series.find((x) => x.column === 'blks_hit')!.points.map((p) => [p.t, p.v]))
       points = points.map((p, k) => ({ t: p.t, v: (hit.get(p.t) ?? 0) * (0.0002 + ((k * 7) % 5) * 0.0001) }))
     }
+    // A stacked metric with no row at all in some snapshots (every category 0 then).
+    if (graphCatalog[name].mark === 'area') points = points.filter((p) => p.t < EMPTY.from || p.t > EMPTY.to)
     return { ...s, points }
   })
-  return { ...base, series, events: EVENTS }
+  if (graphCatalog[name].mark !== 'area') return { ...base, series, events: EVENTS }
+  // Every minute outside the gap was a snapshot that collected the metric, rows or not.
+  const collectedAt: number[] = []
+  for (let t = FROM; t <= TO; t += MINUTE) if (t < GAP.from || t >= GAP.to) collectedAt.push(t)
+  return { ...base, series, events: EVENTS, collectedAt }
 }
 
 type Row = { t: number; s: string; v: number | null; y0?: number | null; y1?: number | null }
@@ -96,6 +104,8 @@ interface Cases {
   readonly restarts: readonly number[]
   /** Words the description must hold (the folded resets). */
   readonly described: readonly string[]
+  /** Stacked graphs: snapshots were taken between these times but had no row at all (drawn as 0). */
+  readonly empty?: { readonly from: number; readonly to: number }
 }
 
 /** The structural checks: gaps are gaps, no band crosses another, every restart marked, ticks distinct. */
@@ -131,6 +141,13 @@ function checkStructure(name: GraphName, spec: Record<string, unknown>, svg: str
         expect(r.y1!).toBeGreaterThanOrEqual(r.y0!)
         if (i > 0) expect(r.y0, `${name} at ${r.t}`).toBe(at[i - 1]!.y1)
       })
+    }
+    // Snapshots without any row are drawn as 0 in every band, never as a gap (a grid column
+    // is stamped at its start: the last one may hold the next snapshot with rows).
+    if (cases.empty) {
+      const inside = rows.filter((r) => r.t >= cases.empty!.from && r.t <= cases.empty!.to - slack)
+      expect(inside.length, `${name}: drawn where snapshots had no row`).toBeGreaterThan(0)
+      for (const r of inside) expect([r.v, r.y0, r.y1], `${name}: ${r.s} at ${r.t}`).toEqual([0, 0, 0])
     }
   }
   // Every restart is marked with its own rule, and the description counts them.
@@ -243,6 +260,27 @@ describe('regression: every catalog graph from recorded real data', () => {
     },
   )
 
+  it.each(
+    graphNames()
+      .filter((n) => graphCatalog[n].mark === 'area')
+      .map((n) => [n]),
+  )('%s: a snapshot with no row of any category is drawn as 0 in every band, not left out', (name) => {
+    const data = recordedData(name)!
+    const collected = data.sets[0]!.collectedAt
+    expect(collected, `${name}: recorded without collectedAt: record again (${RECORD_COMMAND})`).toBeDefined()
+    const read = new Set(data.sets.flatMap((set) => set.series.flatMap((s) => s.points.map((p) => p.t))))
+    const empty = collected!.filter((t) => !read.has(t))
+    const rows = (graphSpec(name, data, RECORDED_SIZE)['layer'] as Layer[])[0]!.data!.values!
+    const at = byTime(rows)
+    const bands = new Set(rows.map((r) => r.s)).size
+    for (const t of empty) {
+      expect(at.get(t)?.length, `${name}: every band drawn at ${new Date(t).toISOString()}`).toBe(bands)
+      for (const r of at.get(t)!) expect([r.v, r.y0, r.y1], `${name}: ${r.s} at ${r.t}`).toEqual([0, 0, 0])
+    }
+    // The recording has such snapshots for the locks: none held after the workload's first phase.
+    if (name === 'activity.locks') expect(empty.length, name).toBeGreaterThan(0)
+  })
+
   it('draws the long transaction from 0 to its real age, never below 0', () => {
     const data = recordedData('activity.longest_transaction')!
     const spec = graphSpec('activity.longest_transaction', data, RECORDED_SIZE)
@@ -335,6 +373,7 @@ describe('regression: every catalog graph over missing categories, a gap, close 
         restarts: [RESTART, RESTART + 85_000],
         // Both restarts are marked (two rules, one count), the io resets folded into the first.
         described: ['2 restarts', 'with 79 statistics resets'],
+        empty: EMPTY,
       })
     checkGolden(new URL(`${name.replace(/\./g, '-')}.svg`, dir), name, svg)
   })
