@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import type { SeriesEvent } from '@pggraph/core'
 import { parseSvg } from '../../../test/well-formed.js'
 import { DAY, syntheticSet, T0 } from '../test/fixtures.js'
-import { MARKER_BUDGET, budgetMarkers, mergeEvents, type Marker } from './markers.js'
+import { MARKER_BUDGET, budgetMarkers, eventLayers, mergeEvents, type Marker } from './markers.js'
+import { dejavuWidth } from './text-width.js'
+import { themes } from './theme.js'
 import { renderGraph } from './render.js'
 
 const HOUR = 3_600_000
@@ -123,5 +125,57 @@ describe('a graph over many resets', () => {
     )
     // The band costs a rectangle and a label, not a rule per reset: the graph stays near the size of one without.
     expect(many.length).toBeLessThan(few.length + 4_000)
+  })
+})
+
+describe('eventLayers', () => {
+  const WIDTH = 650
+  const FROM = T0
+  const TO = T0 + 30 * 60_000
+  type Layer = { data?: { values: { t: number; label?: string }[] }; mark: { type: string; align?: string } }
+  /** The drawn labels with their pixel extent, and the rules' pixels. */
+  function drawn(events: SeriesEvent[]) {
+    const markers = mergeEvents(events, FROM, TO, ((TO - FROM) / WIDTH) * 40)
+    const layers = eventLayers(markers, null, FROM, TO, WIDTH, themes.light) as Layer[]
+    const px = (t: number) => ((t - FROM) / (TO - FROM)) * WIDTH
+    const rules = layers.filter((l) => l.mark.type === 'rule').flatMap((l) => l.data!.values.map((v) => px(v.t)))
+    const labels = layers
+      .filter((l) => l.mark.type === 'text')
+      .flatMap((l) =>
+        l.data!.values.map((v) => {
+          const w = dejavuWidth(v.label!, 10)
+          const x = px(v.t)
+          return {
+            label: v.label!,
+            at: v.t,
+            lo: l.mark.align === 'left' ? x + 3 : x - 3 - w,
+            hi: l.mark.align === 'left' ? x + 3 + w : x - 3,
+          }
+        }),
+      )
+    return { rules, labels }
+  }
+  const restart = (t: number): SeriesEvent => ({ t, kind: 'restart', label: 'server restarted' })
+  const reset = (t: number): SeriesEvent => ({ t, kind: 'stats_reset', label: 'pg_stat_database reset (app)' })
+
+  it('labels a group of restarts beside its rules, never across them', () => {
+    const a = FROM + 15 * 60_000
+    const { rules, labels } = drawn([restart(a), restart(a + 85_000)])
+    expect(rules).toHaveLength(2)
+    expect(labels.map((l) => [l.label, l.at])).toEqual([['2 restarts', a + 85_000]])
+    for (const l of labels)
+      for (const r of rules) expect(r <= l.lo || r >= l.hi, `${l.label} crosses a rule`).toBe(true)
+  })
+
+  it('draws the short label ("restart") where the whole one has no room, not a cut one', () => {
+    // 60 px apart: room for "restart", not for "restart: server restarted".
+    const step = ((TO - FROM) / WIDTH) * 60
+    const { rules, labels } = drawn([reset(FROM + 2 * step), restart(FROM + 3 * step), reset(FROM + 4 * step)])
+    expect(rules).toHaveLength(3)
+    expect(labels.map((l) => l.label)).toContain('restart')
+    for (const l of labels) {
+      expect(l.label.endsWith('…'), l.label).toBe(false)
+      for (const r of rules) expect(r <= l.lo + 0.01 || r >= l.hi - 0.01, `${l.label} crosses a rule`).toBe(true)
+    }
   })
 })

@@ -20,6 +20,8 @@ export interface Marker {
    * several events, never one.
    */
   readonly times?: readonly number[]
+  /** A shorter label (`restart`, `3 resets`), drawn when {@link Marker.label} has no room. */
+  readonly short?: string
 }
 
 /** Markers beyond a graph's budget, drawn as one shaded band over the time they cover. */
@@ -102,9 +104,11 @@ function marker(g: readonly SeriesEvent[]): Marker {
     const times = [...restartTimes].sort((a, b) => a - b).slice(0, MAX_TEXTS)
     const at = times.length > 1 ? ` (at ${times.map((x) => utcSecond(x)).join(', ')})` : ''
     const withResets = resets > 0 ? `, with ${plural(resets, 'statistics reset', 'statistics resets')}` : ''
+    const failover = restartLabels.size === 1 && /failover/.test([...restartLabels][0]!)
     return {
       t: times[0]!,
       label,
+      short: restarts === 1 ? (failover ? 'failover' : 'restart') : label,
       full: `${restarts === 1 ? names[0]! : `${label} (${smallest(restartLabels, MAX_TEXTS).join('; ')})`}${at}${withResets}`,
       count,
       restarts,
@@ -124,6 +128,7 @@ function marker(g: readonly SeriesEvent[]): Marker {
   return {
     t,
     label,
+    short: resets === 1 ? 'reset' : plural(resets, 'reset', 'resets'),
     full:
       (resets > 1 ? `${label}: ` : '') +
       texts.join('; ') +
@@ -228,19 +233,26 @@ export function eventLayers(
   if (markers.length === 0 && !band) return []
   const x = { field: 't', type: 'temporal' }
   const msPerPx = Math.max(1, to - from) / plotWidth
+  // A marker of several restarts draws a rule at each (`times`): its label goes right of the
+  // last or left of the first, never across its own rules, in the room up to the next marker.
   const labelled = [
-    ...markers.map((m) => ({ t: m.t, label: m.label })),
-    ...(band ? [{ t: band.from, label: band.label }] : []),
+    ...markers.map((m) => ({ t: m.t, end: Math.max(m.t, ...(m.times ?? [])), label: m.label, short: m.short })),
+    ...(band ? [{ t: band.from, end: band.from, label: band.label, short: undefined }] : []),
   ].sort((a, b) => a.t - b.t)
-  const px = labelled.map((m) => (m.t - from) / msPerPx)
+  const px = (t: number): number => (t - from) / msPerPx
   const right: { t: number; label: string }[] = []
   const left: { t: number; label: string }[] = []
   labelled.forEach((m, i) => {
-    const roomRight = (px[i + 1] ?? plotWidth) - px[i]! - 8
-    const roomLeft = px[i]! - (px[i - 1] ?? 0) - 8
+    const next = labelled[i + 1]
+    const prev = labelled[i - 1]
+    const roomRight = (next ? px(next.t) : plotWidth) - px(m.end) - 8
+    const roomLeft = px(m.t) - (prev ? px(prev.end) : 0) - 8
     const toRight = roomRight >= Math.min(roomLeft, dejavuWidth(m.label, MARKER_FONT))
-    const label = fit(m.label, toRight ? roomRight : roomLeft)
-    if (label) (toRight ? right : left).push({ t: m.t, label })
+    const room = toRight ? roomRight : roomLeft
+    // The whole label where it fits, else its short form (`restart`), cut only when even that does not.
+    const label =
+      m.short !== undefined && dejavuWidth(m.label, MARKER_FONT) > room ? fit(m.short, room) : fit(m.label, room)
+    if (label) (toRight ? right : left).push({ t: toRight ? m.end : m.t, label })
   })
   const text = (values: { t: number; label: string }[], align: 'left' | 'right'): Record<string, unknown>[] =>
     values.length === 0
