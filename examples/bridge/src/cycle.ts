@@ -117,6 +117,7 @@ async function spoolStep(c: Cycle, snapshot: Snapshot | undefined): Promise<void
   if (snapshot) {
     try {
       const put = await spool.put(snapshot)
+      tally.spooled = { name: put.entry.name, snapshot }
       dropped = put.dropped.length
       c.log(`spooled ${snapshot.takenAt} (${put.entry.name})`)
     } catch (err) {
@@ -207,6 +208,7 @@ export async function runCycle(config: BridgeConfig, options: CycleOptions = {})
         spoolError: null,
         storeError: null,
         inHand: undefined,
+        spooled: undefined,
         retries: 0,
         dropped: 0,
         written: [],
