@@ -12,9 +12,21 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const argv = process.argv.slice(2)
 
+/**
+ * Exit once the command is done and its output written. When main() returns every connection
+ * has been ended (each server was sent its Terminate message), but Node would keep the process until
+ * each server has closed its end too — after its backend has exited, tens of ms on a busy
+ * server — which a cron `run` would pay every minute, and a cycle in a long-lived process never
+ * does. Output still on its way down a pipe (asynchronous on POSIX) is left to Node's own exit.
+ */
+function exitWhenWritten(): void {
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit()
+}
+
 main(argv).then(
   (code) => {
     process.exitCode = code
+    exitWhenWritten()
   },
   (err: unknown) => {
     process.stderr.write(`pggraph-bridge: ${String(err)}\n`)
