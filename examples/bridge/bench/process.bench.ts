@@ -12,6 +12,9 @@
 // shell's: a variable such as NODE_EXTRA_CA_CERTS makes every Node start parse a CA bundle
 // (on these machines 415 M of a bare start's 500 M instructions), which cron never passes.
 // HOME is the bench's temporary folder, so the code cache starts empty and goes with it.
+// Each variant's CPU time is measured too (user + system, all threads: the children's times in
+// /proc/self/stat, process.cpuUsage() for the in-process cycle): a cycle's wall time is mostly
+// waiting for PostgreSQL, which a loaded machine stretches for every variant alike.
 // Wall times on a shared machine swing with its load, so each variant is also counted in CPU
 // instructions under `valgrind --tool=callgrind` (repeatable to ~1 %): one process per variant,
 // and the in-process cycle as the difference between 1 and 3 cycles in one process.
@@ -24,7 +27,7 @@
 // PGGRAPH_BENCH_CALLGRIND=0: skip the instruction counts (no valgrind on the machine).
 import { spawn, spawnSync } from 'node:child_process'
 import { userInfo } from 'node:os'
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,15 +53,36 @@ const env: NodeJS.ProcessEnv =
     : { HOME: dir, LOGNAME: userInfo().username, PATH: '/usr/bin:/bin', SHELL: '/bin/sh' }
 const callgrind = process.env['PGGRAPH_BENCH_CALLGRIND'] !== '0' && spawnSync('valgrind', ['--version']).status === 0
 
+/**
+ * CPU time (user + system, all threads, ms) of the children this process has reaped so far:
+ * fields 16–17 of /proc/self/stat, in clock ticks (10 ms; the means over the rounds resolve
+ * less). `undefined` where there is no /proc.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[13]) + Number(fields[14])) * 10
+  } catch {
+    return undefined
+  }
+}
+
+/** CPU time (ms) of the last step run by {@link interleaved}: its process's, or this process's for the in-process cycle. */
+let lastCpuMs: number | undefined
+
 /** Wall time of one process, spawn to exit, in ms; a failing process stops the benchmark. */
 function timed(command: string, args: readonly string[], childEnv = env): Promise<number> {
   const t = performance.now()
+  const cpu = childrenCpuMs()
   const child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, env: childEnv })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   return new Promise((resolve, reject) =>
     child.on('exit', (code) => {
       const ms = performance.now() - t
+      const after = childrenCpuMs()
+      lastCpuMs = cpu === undefined || after === undefined ? undefined : after - cpu
       if (code === 0) resolve(ms)
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))
     }),
@@ -78,18 +102,28 @@ function instructions(command: string, args: readonly string[], childEnv = env, 
   return Number(count)
 }
 
+/** CPU ms of each step of the last {@link interleaved} call, per round. */
+const cpuOf: Record<string, number[]> = {}
+
 /** Run each step once per round, in a rotating order, so none profits from another's warm caches. */
 async function interleaved(steps: Record<string, () => Promise<number>>): Promise<Record<string, number[]>> {
   const names = Object.keys(steps)
   const out: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
+  for (const n of names) cpuOf[n] = []
   for (let i = 0; i < rounds; i++) {
     for (let j = 0; j < names.length; j++) {
       const name = names[(i + j) % names.length]!
+      lastCpuMs = undefined
       out[name]!.push(await steps[name]!())
+      if (lastCpuMs !== undefined) cpuOf[name]!.push(lastCpuMs)
     }
   }
   return out
 }
+
+/** The mean of `xs` (CPU ticks are too coarse for a median), or NaN when there are none. */
+const mean = (xs: readonly number[] | undefined): number =>
+  xs?.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN
 
 const bench = await benchTarget()
 const loadAtStart = loadavg()
@@ -139,11 +173,15 @@ try {
     executable: () => timed(executable, ['--version']),
   })
 
+  const startCpu = { ...cpuOf }
   await runCycle(inProcess) // warm-up: the store's partitions, this process's JIT
   const cycle = await interleaved({
     inProcess: async () => {
       const t = performance.now()
+      const cpu = process.cpuUsage()
       const r = await runCycle(inProcess)
+      const used = process.cpuUsage(cpu)
+      lastCpuMs = (used.user + used.system) / 1000
       if (!r.ok) throw new Error(r.reason ?? 'cycle failed')
       return performance.now() - t
     },
@@ -186,6 +224,28 @@ try {
   const floor = m(cycle['inProcess']) + m(start['node'])
   console.log(
     `| floor: bare \`node -e 0\` + the in-process cycle | ${ms(floor)} | ${(floor / m(cycle['inProcess'])).toFixed(2)}× |`,
+  )
+  // CPU time is what a process per cycle adds to the machine's work, and what the load moves
+  // least: the wall time of a cycle is mostly waiting for PostgreSQL, which a busy machine
+  // stretches for every variant alike.
+  const cpu = (k: string, from = cpuOf): string => `${mean(from[k]).toFixed(0)} ms`
+  const cpuRatio = (k: string): string => (mean(cpuOf[k]) / mean(cpuOf['inProcess'])).toFixed(2)
+  console.log('\nCPU time (user + system, all threads; mean of the rounds):\n')
+  console.log('| process | CPU | vs in-process cycle |')
+  console.log('| --- | ---: | ---: |')
+  console.log(`| bare \`node -e 0\` | ${cpu('node', startCpu)} | |`)
+  console.log(`| \`node pggraph-bridge.mjs --version\` | ${cpu('file', startCpu)} | |`)
+  console.log(`| \`pggraph-bridge-linux-x64 --version\` | ${cpu('executable', startCpu)} | |`)
+  console.log(`| in-process \`runCycle\` (warm process) | ${cpu('inProcess')} | 1.00× |`)
+  console.log(`| \`node pggraph-bridge.mjs run\` | ${cpu('file')} | ${cpuRatio('file')}× |`)
+  console.log(`| \`pggraph-bridge-linux-x64 run\` | ${cpu('executable')} | ${cpuRatio('executable')}× |`)
+  console.log(`| \`node pggraph-bridge.mjs run\`, no code cache | ${cpu('uncached')} | ${cpuRatio('uncached')}× |`)
+  console.log(
+    `| \`node pggraph-bridge.mjs run\`, optimiser kept on | ${cpu('optimized')} | ${cpuRatio('optimized')}× |`,
+  )
+  const cpuFloor = mean(startCpu['node']) + mean(cpuOf['inProcess'])
+  console.log(
+    `| floor: bare \`node -e 0\` + the in-process cycle | ${cpuFloor.toFixed(0)} ms | ${(cpuFloor / mean(cpuOf['inProcess'])).toFixed(2)}× |`,
   )
   if (callgrind) {
     const helper = join(dirname(fileURLToPath(import.meta.url)), 'in-process-cycles.ts')
