@@ -4,7 +4,7 @@
 // Each asserts the refusal and that the other tenant is unchanged.
 import { sqlStateOf } from '@pggraph/core'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it as test } from 'vitest'
 import { pgServers } from '../../../test/servers/index.js'
 import { installStore, listSources } from '../src/index.js'
 import { openBackend, type Backend, type RoleSession } from './backends.js'
@@ -20,7 +20,12 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   )
 }
 
-describe.each(names)('hostile roles on %s', (name) => {
+// The servers run concurrently (each test waits on its own server, in its own database, with
+// roles named after its own random schemas); a server's tests run one after another, as each
+// opens sessions and holds locks on that server.
+const it = test.sequential
+
+describe.concurrent.each(names)('hostile roles on %s', (name) => {
   let b: Backend
   const sessions: RoleSession[] = []
   const as = async (role: string, password: string | undefined): Promise<RoleSession> => {

@@ -4,7 +4,7 @@
 // changes nothing; a late snapshot in a packed hour is read at once and packed by the next run.
 import type { MetricRow, Queryable } from '@pggraph/core'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it as test } from 'vitest'
 import { installStore, maintainStore, pruneStore, readSeries, writeSnapshot } from '../src/index.js'
 import { loadMetrics } from '../src/metric-tables.js'
 import { readingsSql } from '../src/packed.js'
@@ -125,7 +125,12 @@ function expected(written: Snap[]): Map<string, Reading[]> {
   return out
 }
 
-describe.each(backendNames())('packed hours on %s', (name) => {
+// The backends run concurrently (each waits on its own server, in its own database or PGlite
+// folder); a backend's tests run one after another, the upgrade tests on the same store as the
+// others, in schemas of their own. The timeouts leave room for ten backends sharing two cores.
+const it = test.sequential
+
+describe.concurrent.each(backendNames())('packed hours on %s', { timeout: 300_000 }, (name) => {
   let b: Backend
   let schema: string
   let n = 0
@@ -295,16 +300,16 @@ describe.each(backendNames())('packed hours on %s', (name) => {
       `prune_test_tables_${new Date(T0).toISOString().slice(0, 10).replace(/-/g, '')} (full)`,
     )
     expect((await readings(b.db, ns, 'test_tables')).length).toBe(2 * 24 + 2)
-  }, 180_000) // each maintainStore rewrites the day's partitions (VACUUM FULL): ~60 s on a loaded Citus cluster
+  }) // each maintainStore rewrites the day's partitions (VACUUM FULL): ~60 s on a loaded Citus cluster
+
+  describe.sequential('upgrading a store to packed hours', () => upgradeTests(name, () => b))
 })
 
-describe.each(backendNames())('upgrading a store to packed hours on %s', (name) => {
+/** The migrations to packed hours, on the store `opened` returns (a backend's own, opened once). */
+function upgradeTests(name: string, opened: () => Backend): void {
   let b: Backend
-  beforeAll(async () => {
-    b = await openBackend(name)
-  })
-  afterAll(async () => {
-    await b?.close()
+  beforeAll(() => {
+    b = opened()
   })
 
   it('migrates a store of the layout before packed hours in place, and packs what it held', async () => {
@@ -419,4 +424,4 @@ describe.each(backendNames())('upgrading a store to packed hours on %s', (name) 
     )
     expect(left.rows[0]!.n).toBe(0)
   })
-})
+}
