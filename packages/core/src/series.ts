@@ -79,7 +79,10 @@ export interface SeriesQuery {
   /**
    * Also return {@link SeriesSet.collectedAt}: the times the metric was collected, including
    * snapshots where it had no row at all. Stacked areas need it to tell "no category had a
-   * row" (0 in every band) from "no snapshot" (a gap); it costs one more small query.
+   * row" (0 in every band) from "no snapshot" (a gap); it costs one more small query. With
+   * `points`, a gauge's bucket is then averaged over every snapshot of the bucket that collected
+   * the metric, a snapshot without a row of its label set counting as 0 (a lock mode held in one
+   * snapshot of ten is a tenth of its value there, not all of it).
    */
   readonly collectedAt?: boolean
 }

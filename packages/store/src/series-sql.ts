@@ -176,10 +176,19 @@ export function buildSeriesSql(
     const f0 = p.add(q.from)
     const w = p.add(width)
     const bucket = `least(floor((date_part('epoch', "time") * 1000 - ${f0}::double precision) / ${w}::double precision), ${p.add(points - 1)}::double precision)`
+    // For a stacked graph (collectedAt), a gauge's bucket also carries the sum of its readings
+    // and their count, so that readSeries can average it over every snapshot of the bucket that
+    // collected the metric (a category absent from a snapshot is 0 there), not only over those
+    // that had a row of it.
+    const gauges = q.collectedAt ? columns.flatMap((c, i) => (c.kind === 'gauge' ? [i] : [])) : []
+    const raw = gauges.map((i) => `sum(${S(i)}) AS "_gs${i}", sum(${N(i)}) AS "_gn${i}"`)
     ctes.push(
-      `bucketed AS (SELECT ${labels.map((l) => `${l}, `).join('')}${bucket} AS "_b", ${columns.map((_, i) => `${value(i, true)} AS "_v${i}"`).join(', ')} FROM ${last} GROUP BY ${[...labels, '"_b"'].join(', ')})`,
+      `bucketed AS (SELECT ${labels.map((l) => `${l}, `).join('')}${bucket} AS "_b", ${[...columns.map((_, i) => `${value(i, true)} AS "_v${i}"`), ...raw].join(', ')} FROM ${last} GROUP BY ${[...labels, '"_b"'].join(', ')})`,
     )
-    const vals = columns.map((_, i) => (sum ? `sum("_v${i}") AS "_v${i}"` : `"_v${i}"`))
+    const vals = [
+      ...columns.map((_, i) => (sum ? `sum("_v${i}") AS "_v${i}"` : `"_v${i}"`)),
+      ...gauges.map((i) => (sum ? `sum("_gs${i}") AS "_gs${i}", max("_gn${i}") AS "_gn${i}"` : `"_gs${i}", "_gn${i}"`)),
+    ]
     const t = `("_b" * ${w}::double precision + ${f0}::double precision) AS "_t"`
     final = `SELECT ${outLabels.map((l) => `${l}, `).join('')}${t}, ${vals.join(', ')} FROM bucketed${sum ? ' GROUP BY "_b"' : ''} ORDER BY ${[...outLabels, '"_t"'].join(', ')}`
   } else {
@@ -217,7 +226,7 @@ function collectedBy(metric: string, datname: string | undefined): string {
 
 /**
  * The SQL of a series set's `collectedAt`: the times of the snapshots in the range of `plan`
- * that collected the metric, one row `_t` each, ascending. With `points` they are bucketed exactly
+ * that collected the metric, one row `_t` each with their number `_k`, ascending. With `points` they are bucketed exactly
  * like the series rows: a snapshot read from the raw rows by its time, one in the hours the
  * rollups answer for by its hour (the time a rollup row carries).
  */
@@ -244,7 +253,7 @@ export function buildCollectedSql(ns: Namespace, m: StoredMetric, q: SeriesQuery
     t = `(least(floor((date_part('epoch', ${at}) * 1000 - ${f0}::double precision) / ${w}::double precision), ${p.add(q.points - 1)}::double precision) * ${w}::double precision + ${f0}::double precision)`
   } else t = `date_part('epoch', ${at}) * 1000`
   return {
-    sql: `SELECT DISTINCT ${t} AS "_t" FROM ${prefixedTable(ns, 'snapshots')} s WHERE ${where} ORDER BY 1`,
+    sql: `SELECT ${t} AS "_t", count(*) AS "_k" FROM ${prefixedTable(ns, 'snapshots')} s WHERE ${where} GROUP BY 1 ORDER BY 1`,
     params: p.values,
   }
 }

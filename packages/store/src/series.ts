@@ -63,6 +63,7 @@ export async function readSeries<const Q extends SeriesQuery>(
   let rows: Record<string, unknown>[]
   let events: SeriesEvent[]
   let collectedAt: number[] | undefined
+  let snapshotsAt: Map<number, number> | undefined
   let plan: ReturnType<typeof buildSeriesSql>
   let m: StoredMetric
   try {
@@ -76,7 +77,9 @@ export async function readSeries<const Q extends SeriesQuery>(
     events = await readEvents(db, ns, query)
     if (query.collectedAt) {
       const c = buildCollectedSql(ns, m, query, plan)
-      collectedAt = (await db.query<{ _t: number | string }>(c.sql, c.params)).rows.map((r) => Number(r._t))
+      const got = (await db.query<{ _t: number | string; _k: number | string }>(c.sql, c.params)).rows
+      collectedAt = got.map((r) => Number(r._t))
+      snapshotsAt = new Map(got.map((r) => [Number(r._t), Number(r._k)]))
     }
   } catch (err) {
     throw storeError(err, ns, 'read series')
@@ -91,7 +94,7 @@ export async function readSeries<const Q extends SeriesQuery>(
     const t = Number(row['_t'])
     plan.columns.forEach((_, i) => {
       const x = row[`_v${i}`]
-      g.points[i]!.push({ t, v: x === null || x === undefined ? null : Number(x) })
+      g.points[i]!.push({ t, v: x === null || x === undefined ? null : zeroFilled(row, i, snapshotsAt?.get(t), x) })
     })
   }
   const series: Series[] = []
@@ -108,6 +111,19 @@ export async function readSeries<const Q extends SeriesQuery>(
     )
   }
   return { from: query.from, to: query.to, series, events, ...(collectedAt ? { collectedAt } : {}) }
+}
+
+/**
+ * A gauge's bucket value `x` averaged over all `k` snapshots of the bucket that collected the
+ * metric, absent readings counting as 0: the sum `_gs<i>` of its readings over `k`, where the
+ * row carries them (stacked graphs: `collectedAt`). `_gn<i>` is the number of readings (summed
+ * over label sets: the most any of them had), never more than `k` unless snapshots that skipped
+ * the metric hold rows of it; then `x` stays as it is.
+ */
+function zeroFilled(row: Record<string, unknown>, i: number, k: number | undefined, x: unknown): number {
+  const s = row[`_gs${i}`]
+  const n = Number(row[`_gn${i}`])
+  return k !== undefined && s !== null && s !== undefined && k >= n ? Number(s) / k : Number(x)
 }
 
 /**

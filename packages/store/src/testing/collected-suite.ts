@@ -110,6 +110,36 @@ function collectedTests(backend: StoreTestBackend): void {
     expect(set.collectedAt!.map((t) => (t - T0) / MIN)).toEqual([0, 2, 4, 6])
   })
 
+  it('averages a gauge over every snapshot of a bucket that collected it, 0 where it had no row', async () => {
+    const zns = { schema: ns.schema, prefix: 'c3' }
+    await installStore(b.db, { ...zns, metrics: testMetrics })
+    const start = T0 + 48 * H
+    const row = (datname: string, n: number): MetricRow => ({ ...dbRow(n), datname })
+    // Four snapshots: 'a' held in two of them (10, 20), 'b' in all four (2).
+    const rows = [[row('a', 10), row('b', 2)], [row('b', 2)], [row('a', 20), row('b', 2)], [row('b', 2)]]
+    for (let i = 0; i < rows.length; i++)
+      await writeSnapshot(b.db, zns, taken(start + i * MIN, { test_database: rows[i]! }))
+    const read = async (more: { collectedAt?: boolean; aggregate?: 'sum' }) =>
+      (
+        await readSeries(
+          b.db,
+          zns,
+          seriesQuery(tDatabase, ['numbackends'], { from: start, to: start + 4 * MIN, points: 1, ...more }),
+        )
+      ).series.map((x) => [x.labels['datname'] ?? '(all)', x.points.map((p) => p.v)])
+    // A stacked graph's bucket: 'a' was 0 in two of the four snapshots.
+    expect(await read({ collectedAt: true })).toEqual([
+      ['a', [7.5]],
+      ['b', [2]],
+    ])
+    expect(await read({ collectedAt: true, aggregate: 'sum' })).toEqual([['(all)', [9.5]]])
+    // Without collectedAt (lines): the average of the readings there were, as before.
+    expect(await read({})).toEqual([
+      ['a', [15]],
+      ['b', [2]],
+    ])
+  })
+
   it('buckets the hours read from rollups by their hour, like the rollup rows', async () => {
     const rns = { schema: ns.schema, prefix: 'c2' }
     await installStore(b.db, { ...rns, metrics: testMetrics })
