@@ -92,6 +92,14 @@ export interface SeriesSqlText {
   readonly params: unknown[]
 }
 
+/**
+ * The bucket number (0 … `last`) of time `at` for buckets of `w` ms from `f0` (placeholders).
+ * Series rows and collected times use this one expression, so their bucket times are equal.
+ */
+function bucketOf(at: string, f0: string, w: string, last: string): string {
+  return `least(floor((date_part('epoch', ${at}) * 1000 - ${f0}::double precision) / ${w}::double precision), ${last}::double precision)`
+}
+
 /** A planned series query. */
 export interface SeriesPlan extends SeriesSqlText {
   /** Label columns present in each result row (none when summed). */
@@ -175,7 +183,7 @@ export function buildSeriesSql(
   if (points !== undefined) {
     const f0 = p.add(q.from)
     const w = p.add(width)
-    const bucket = `least(floor((date_part('epoch', "time") * 1000 - ${f0}::double precision) / ${w}::double precision), ${p.add(points - 1)}::double precision)`
+    const bucket = bucketOf('"time"', f0, w, p.add(points - 1))
     // For a stacked graph (collectedAt), a gauge's bucket also carries the sum of its readings
     // and their count, so that readSeries can average it over every snapshot of the bucket that
     // collected the metric (a category absent from a snapshot is 0 there), not only over those
@@ -250,7 +258,7 @@ export function buildCollectedSql(ns: Namespace, m: StoredMetric, q: SeriesQuery
   if (q.points !== undefined) {
     const f0 = p.add(q.from)
     const w = p.add((q.to - q.from) / q.points)
-    t = `(least(floor((date_part('epoch', ${at}) * 1000 - ${f0}::double precision) / ${w}::double precision), ${p.add(q.points - 1)}::double precision) * ${w}::double precision + ${f0}::double precision)`
+    t = `(${bucketOf(at, f0, w, p.add(q.points - 1))} * ${w}::double precision + ${f0}::double precision)`
   } else t = `date_part('epoch', ${at}) * 1000`
   return {
     sql: `SELECT ${t} AS "_t", count(*) AS "_k" FROM ${prefixedTable(ns, 'snapshots')} s WHERE ${where} GROUP BY 1 ORDER BY 1`,

@@ -78,8 +78,8 @@ export async function readSeries<const Q extends SeriesQuery>(
     if (query.collectedAt) {
       const c = buildCollectedSql(ns, m, query, plan)
       const got = (await db.query<{ _t: number | string; _k: number | string }>(c.sql, c.params)).rows
-      collectedAt = got.map((r) => Number(r._t))
       snapshotsAt = new Map(got.map((r) => [Number(r._t), Number(r._k)]))
+      collectedAt = [...snapshotsAt.keys()]
     }
   } catch (err) {
     throw storeError(err, ns, 'read series')
